@@ -1,0 +1,3 @@
+fn main() {
+    println!("actix-bridge: not yet implemented");
+}

@@ -1,0 +1,3 @@
+fn main() {
+    println!("axum-datasource: not yet implemented");
+}

@@ -1,0 +1,3 @@
+fn main() {
+    println!("axum-login: not yet implemented");
+}

@@ -1,0 +1,60 @@
+//! Errors from talking to the provider. None of them carries a secret or a response body.
+
+use std::time::Duration;
+
+/// Building or using a [`Provider`](super::Provider) failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProviderError {
+    /// Configuration is missing or invalid (the message names the setting, never its value if secret).
+    #[error("configuration error: {0}")]
+    Config(String),
+    /// The provider did not answer within the timeout.
+    #[error("{what} at {url} did not answer within {timeout:?}")]
+    Timeout {
+        /// Which document or endpoint.
+        what: &'static str,
+        /// The URL (never carries credentials).
+        url: String,
+        /// The timeout that elapsed.
+        timeout: Duration,
+    },
+    /// The connection failed.
+    #[error("could not reach {what} at {url}: {reason}")]
+    Unreachable {
+        /// Which document or endpoint.
+        what: &'static str,
+        /// The URL.
+        url: String,
+        /// The transport error, as text.
+        reason: String,
+    },
+    /// The provider answered with an unexpected status.
+    #[error("{what} at {url} answered HTTP {status}")]
+    Status {
+        /// Which document or endpoint.
+        what: &'static str,
+        /// The URL.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The answer was not the JSON document expected.
+    #[error("{what} at {url} is not a valid document: {reason}")]
+    InvalidDocument {
+        /// Which document or endpoint.
+        what: &'static str,
+        /// The URL.
+        url: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// Discovery names another issuer than the one configured (OpenID Connect Discovery §4.3).
+    #[error("the discovery document's issuer {found:?} is not the configured issuer {expected:?}")]
+    IssuerMismatch {
+        /// The configured issuer.
+        expected: String,
+        /// The issuer the document states.
+        found: String,
+    },
+}

@@ -1,0 +1,61 @@
+//! OpenID Provider metadata (OpenID Connect Discovery 1.0 §3), fetched or configured.
+
+use serde::Deserialize;
+
+/// The provider's endpoints and capabilities.
+///
+/// Fetched from `<issuer>/.well-known/openid-configuration`, then overridden field by field by
+/// whatever the [`ProviderBuilder`](super::ProviderBuilder) set explicitly.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct ProviderMetadata {
+    /// The issuer identifier; equals the configured issuer exactly.
+    pub issuer: String,
+    /// Where browsers are sent to sign in.
+    pub authorization_endpoint: Option<String>,
+    /// Where codes and tokens are exchanged.
+    pub token_endpoint: Option<String>,
+    /// OpenID Connect userinfo.
+    pub userinfo_endpoint: Option<String>,
+    /// The signing keys.
+    pub jwks_uri: String,
+    /// RP-initiated logout.
+    pub end_session_endpoint: Option<String>,
+    /// RFC 7662 token introspection, if offered.
+    pub introspection_endpoint: Option<String>,
+    /// PKCE methods, e.g. `["S256"]`.
+    #[serde(default)]
+    pub code_challenge_methods_supported: Vec<String>,
+    /// Client authentication methods at the token endpoint.
+    #[serde(default)]
+    pub token_endpoint_auth_methods_supported: Vec<String>,
+    /// ID token signature algorithms.
+    #[serde(default)]
+    pub id_token_signing_alg_values_supported: Vec<String>,
+    /// Supported scopes.
+    #[serde(default)]
+    pub scopes_supported: Vec<String>,
+    /// Supported grant types.
+    #[serde(default)]
+    pub grant_types_supported: Vec<String>,
+}
+
+impl ProviderMetadata {
+    /// Metadata built from configuration alone, for providers without discovery.
+    pub(crate) fn manual(issuer: &str, jwks_uri: String) -> Self {
+        Self {
+            issuer: issuer.to_owned(),
+            authorization_endpoint: None,
+            token_endpoint: None,
+            userinfo_endpoint: None,
+            jwks_uri,
+            end_session_endpoint: None,
+            introspection_endpoint: None,
+            code_challenge_methods_supported: Vec::new(),
+            token_endpoint_auth_methods_supported: Vec::new(),
+            id_token_signing_alg_values_supported: Vec::new(),
+            scopes_supported: Vec::new(),
+            grant_types_supported: Vec::new(),
+        }
+    }
+}

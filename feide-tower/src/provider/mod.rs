@@ -1,0 +1,120 @@
+//! The shared [`Provider`]: configuration, discovery metadata, the JWKS cache and the HTTP client.
+//!
+//! Build one per issuer at start-up and hand clones to every layer: login, bearer and token
+//! exchange then share the same metadata and key cache.
+
+mod builder;
+mod error;
+mod fetch;
+mod jwks;
+mod metadata;
+mod secret;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use builder::ProviderBuilder;
+pub use error::ProviderError;
+pub use jwks::Jwks;
+pub use metadata::ProviderMetadata;
+pub use secret::Secret;
+
+/// Feide's issuer, the default.
+pub const FEIDE_ISSUER: &str = "https://auth.dataporten.no";
+/// Feide's extended userinfo API.
+pub const FEIDE_EXTENDED_USERINFO_URL: &str = "https://api.dataporten.no/userinfo/v1/userinfo";
+/// Feide's groups API.
+pub const FEIDE_GROUPS_URL: &str = "https://groups-api.dataporten.no/groups/me/groups";
+
+/// An OpenID Connect provider (Feide by default), ready to use: metadata discovered, keys cached.
+///
+/// Cheap to clone (an `Arc` inside).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), feide_tower::provider::ProviderError> {
+/// use feide_tower::Provider;
+///
+/// // FEIDE_ISSUER (default https://auth.dataporten.no), OIDC_CLIENT_ID, OIDC_CLIENT_SECRET
+/// let feide = Provider::from_env().await?;
+/// println!("token endpoint: {:?}", feide.metadata().token_endpoint);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Provider {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    issuer: String,
+    client: Option<ClientCredentials>,
+    metadata: ProviderMetadata,
+    jwks: Jwks,
+    http: reqwest::Client,
+    timeout: Duration,
+    extended_userinfo_url: Option<String>,
+    groups_url: Option<String>,
+}
+
+/// A confidential client's id and secret.
+#[derive(Clone, Debug)]
+pub struct ClientCredentials {
+    /// The client id.
+    pub id: String,
+    /// The client secret.
+    pub secret: Secret,
+}
+
+impl Provider {
+    /// Starts building a provider for `issuer`.
+    pub fn builder(issuer: impl Into<String>) -> ProviderBuilder {
+        ProviderBuilder::new(issuer)
+    }
+
+    /// Builds a provider from the environment names users know from Feide's reference examples:
+    /// `FEIDE_ISSUER` (default `https://auth.dataporten.no`), `OIDC_CLIENT_ID`, `OIDC_CLIENT_SECRET`,
+    /// `FEIDE_EXTENDED_USERINFO_URL`, `FEIDE_GROUPINFO_URL`.
+    pub async fn from_env() -> Result<Self, ProviderError> {
+        ProviderBuilder::from_env()?.build().await
+    }
+
+    /// The issuer identifier, exactly as configured and as the provider states it.
+    pub fn issuer(&self) -> &str {
+        &self.inner.issuer
+    }
+
+    /// The discovered (and overridden) metadata.
+    pub fn metadata(&self) -> &ProviderMetadata {
+        &self.inner.metadata
+    }
+
+    /// The shared signing-key cache.
+    pub fn jwks(&self) -> &Jwks {
+        &self.inner.jwks
+    }
+
+    /// The shared HTTP client (rustls, no redirects, user agent `feide-tower/<version>`).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    /// Timeout for every request to the provider.
+    pub fn timeout(&self) -> Duration {
+        self.inner.timeout
+    }
+
+    /// This application's client credentials, if configured.
+    pub fn client(&self) -> Option<&ClientCredentials> {
+        self.inner.client.as_ref()
+    }
+
+    /// Feide's extended userinfo URL (configured, or Feide's when the issuer is Feide).
+    pub fn extended_userinfo_url(&self) -> Option<&str> {
+        self.inner.extended_userinfo_url.as_deref()
+    }
+
+    /// Feide's groups API URL (configured, or Feide's when the issuer is Feide).
+    pub fn groups_url(&self) -> Option<&str> {
+        self.inner.groups_url.as_deref()
+    }
+}

@@ -1,0 +1,1 @@
+PkNXF4jLS-NE-dpBT2jv0XxorgWD0vdgAw5xekXcSnI

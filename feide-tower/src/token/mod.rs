@@ -1,0 +1,24 @@
+//! JWT validation core: algorithm allow-list, keys, signature, `iss`/`aud`/`exp`/`nbf`, scopes,
+//! typed claims. The bearer layer, the login layer (ID tokens) and the bridge all use this.
+//!
+//! Signatures are checked with aws-lc-rs against keys parsed once per JWKS fetch; the algorithm
+//! comes from the validator's allow-list and must fit the key, never from the token alone.
+
+mod algorithm;
+mod claims;
+mod error;
+mod jwk;
+mod jws;
+mod scope;
+mod validator;
+
+pub use algorithm::Algorithm;
+pub use claims::{Actor, Claims};
+pub use error::TokenError;
+pub(crate) use jwk::Lookup;
+pub use jwk::{JwkError, JwksParseError, KeySet, VerifyingKey};
+pub use scope::Scopes;
+pub use validator::{
+    DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, ScopeRule, Validator, ValidatorBuilder,
+    ValidatorConfigError, now,
+};
