@@ -1,1 +1,457 @@
-//! Placeholder: the fake Feide lands here.
+//! `FakeFeide`: an in-process fake of Feide, the Norwegian education
+//! sector's OpenID Connect provider (issuer `https://auth.dataporten.no`),
+//! served over real HTTP on `127.0.0.1` for offline tests and examples.
+//!
+//! It serves discovery, JWKS, the authorization endpoint (auto-approve or an
+//! interactive login page), the token endpoint (authorization code with
+//! mandatory PKCE, client credentials and Feide's two token-exchange
+//! patterns), userinfo, extended userinfo, groups and end-session, all at
+//! paths under one base URL that is also the issuer. Tests control keys,
+//! users, clients, failures and lifetimes through the [`FakeFeide`] handle.
+
+mod apis;
+mod authorize;
+mod client;
+mod client_auth;
+mod discovery;
+mod end_session;
+mod failure;
+mod html;
+mod jwt;
+mod keys;
+mod mint;
+mod oauth_error;
+mod params;
+mod response;
+mod server;
+mod state;
+mod token;
+mod token_exchange;
+mod token_request;
+mod user;
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use client::{
+    DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_DATASOURCE_AUDIENCE,
+    DEFAULT_DATASOURCE_CLIENT_ID, DEFAULT_DATASOURCE_CLIENT_SECRET, FakeClient, FakeDatasource,
+};
+pub use failure::{Endpoint, Failure};
+pub use mint::{CUSTOMER_PORTAL_ID, TokenMinter};
+pub use token_request::TokenRequest;
+pub use user::FakeUser;
+
+use state::{Inner, State};
+
+/// Scope given to tokens from [`FakeFeide::issue_opaque_token`] with a user.
+const OPAQUE_USER_SCOPE: &str = "openid profile email userid-feide";
+
+/// A running fake Feide. Cheap to clone; the server stops when the last
+/// handle is dropped or [`shutdown`](Self::shutdown) is called.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// use feide_tower::testkit::FakeFeide;
+///
+/// let feide = FakeFeide::start().await?;
+/// assert!(feide.issuer().starts_with("http://127.0.0.1:"));
+/// assert_eq!(
+///     feide.url("/.well-known/openid-configuration"),
+///     format!("{}/.well-known/openid-configuration", feide.issuer()),
+/// );
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct FakeFeide {
+    handle: Arc<Handle>,
+}
+
+/// The shared part of all handles; dropping it stops the server.
+struct Handle {
+    state: Arc<State>,
+    addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.shutdown.send_replace(true);
+    }
+}
+
+impl fmt::Debug for FakeFeide {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FakeFeide")
+            .field("issuer", &self.handle.state.issuer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FakeFeide {
+    /// Starts a fake with the defaults: auto-approve, users `alice`, `bob`
+    /// and `carol`, clients `fake-client` and `fake-datasource`.
+    pub async fn start() -> std::io::Result<FakeFeide> {
+        FakeFeide::builder().start().await
+    }
+
+    /// A builder for a fake with other settings.
+    pub fn builder() -> FakeFeideBuilder {
+        FakeFeideBuilder::default()
+    }
+
+    fn state(&self) -> &State {
+        &self.handle.state
+    }
+
+    /// The issuer and base URL, `http://127.0.0.1:PORT` (no trailing slash).
+    pub fn issuer(&self) -> String {
+        self.state().issuer.clone()
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.handle.addr
+    }
+
+    /// `issuer + path`, e.g. `url("/oauth/token")`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.state().issuer)
+    }
+
+    /// The extended userinfo URL (real Feide:
+    /// `https://api.dataporten.no/userinfo/v1/userinfo`).
+    pub fn extended_userinfo_url(&self) -> String {
+        self.url("/userinfo/v1/userinfo")
+    }
+
+    /// The groups URL (real Feide:
+    /// `https://groups-api.dataporten.no/groups/me/groups`).
+    pub fn groups_url(&self) -> String {
+        self.url("/groups/me/groups")
+    }
+
+    /// Registers a client, replacing one with the same client id.
+    pub fn register_client(&self, client: FakeClient) {
+        self.state().lock().upsert_client(client);
+    }
+
+    /// Adds a user, replacing one with the same short name.
+    pub fn add_user(&self, user: FakeUser) {
+        self.state().lock().upsert_user(user);
+    }
+
+    /// The users, in login-page order.
+    pub fn users(&self) -> Vec<FakeUser> {
+        self.state().lock().users.clone()
+    }
+
+    /// Makes auto-approve log in as user `id` (short name or Feide id) until
+    /// changed; `None` goes back to the first user. A `login_hint` naming a
+    /// user still takes precedence.
+    ///
+    /// # Panics
+    ///
+    /// If there is no such user.
+    pub fn set_next_user(&self, id: Option<&str>) {
+        let mut inner = self.state().lock();
+        if let Some(id) = id {
+            assert!(
+                inner.find_user(id).is_some(),
+                "FakeFeide has no user {id:?}"
+            );
+        }
+        inner.next_user = id.map(str::to_string);
+    }
+
+    /// Switches between the interactive login page (`true`) and auto-approve.
+    pub fn set_interactive(&self, on: bool) {
+        self.state().lock().interactive = on;
+    }
+
+    /// Rotates to the next RSA key (`fake-rsa-1` → `-2` → `-3` → `-1`): it
+    /// signs from now on and is the only RSA key in the JWKS (a published EC
+    /// key stays). Returns the new kid.
+    pub fn rotate_keys(&self) -> String {
+        let mut inner = self.state().lock();
+        let next = keys::next_rsa_kid(inner.signing_kid);
+        inner.signing_kid = next;
+        inner
+            .published
+            .retain(|kid| keys::by_kid(kid).is_some_and(|k| !k.is_rsa()));
+        inner.published.insert(0, next);
+        next.to_string()
+    }
+
+    /// Sets exactly which keys the JWKS lists, in this order (signing is not
+    /// affected). Kids: `fake-rsa-1`, `fake-rsa-2`, `fake-rsa-3`,
+    /// `fake-ec-1`.
+    ///
+    /// # Panics
+    ///
+    /// If a kid is not one of the fake's keys.
+    pub fn publish_keys(&self, kids: &[&str]) {
+        let published = kids
+            .iter()
+            .map(|kid| match keys::by_kid(kid) {
+                Some(k) => k.kid,
+                None => panic!("FakeFeide has no key {kid:?}"),
+            })
+            .collect();
+        self.state().lock().published = published;
+    }
+
+    /// The kid of the key that signs ID tokens and access tokens now.
+    pub fn signing_kid(&self) -> String {
+        self.state().lock().signing_kid.to_string()
+    }
+
+    /// Makes discovery report `issuer` instead of the real one (`None`
+    /// restores it), to test issuer-mismatch detection.
+    pub fn set_discovery_issuer(&self, issuer: Option<String>) {
+        self.state().lock().discovery_issuer = issuer;
+    }
+
+    /// Sets (or removes) `Cache-Control: max-age=N` on the JWKS.
+    pub fn set_jwks_max_age(&self, secs: Option<u64>) {
+        self.state().lock().jwks_max_age = secs;
+    }
+
+    /// Makes `endpoint` fail as `failure` until
+    /// [`clear_failure`](Self::clear_failure).
+    pub fn fail(&self, endpoint: Endpoint, failure: Failure) {
+        self.state().lock().failures.insert(endpoint, failure);
+    }
+
+    /// Makes `endpoint` behave normally again (requests already hanging keep
+    /// hanging).
+    pub fn clear_failure(&self, endpoint: Endpoint) {
+        self.state().lock().failures.remove(&endpoint);
+    }
+
+    /// How many requests `endpoint` received (failed ones included) since
+    /// start or [`reset_counts`](Self::reset_counts).
+    pub fn requests(&self, endpoint: Endpoint) -> usize {
+        self.state()
+            .lock()
+            .counts
+            .get(&endpoint)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Zeroes the request counters and forgets the recorded token requests.
+    pub fn reset_counts(&self) {
+        let mut inner = self.state().lock();
+        inner.counts.clear();
+        inner.token_requests.clear();
+    }
+
+    /// Every `POST /oauth/token` received (also those answered by an
+    /// injected failure), oldest first, with client secrets redacted.
+    pub fn token_requests(&self) -> Vec<TokenRequest> {
+        self.state().lock().token_requests.clone()
+    }
+
+    /// Sets the lifetime of access tokens issued from now on (opaque and
+    /// data-source JWTs alike).
+    pub fn set_access_token_lifetime(&self, lifetime: Duration) {
+        self.state().lock().access_token_lifetime = lifetime;
+    }
+
+    /// A [`TokenMinter`] preset to a valid data-source access token for the
+    /// first user, signed with the current signing key.
+    pub fn mint(&self) -> TokenMinter {
+        let inner = self.state().lock();
+        TokenMinter::new(&self.state().issuer, inner.users.first(), inner.signing_kid)
+    }
+
+    /// A valid Feide data-source JWT access token, as token exchange toward
+    /// `audience` would give `fake-client` for `user` (short name or Feide
+    /// id) with `scope` (space-separated).
+    ///
+    /// # Panics
+    ///
+    /// If there is no such user.
+    pub fn access_token_for(&self, user: &str, audience: &str, scope: &str) -> String {
+        let inner = self.state().lock();
+        let Some(u) = inner.find_user(user) else {
+            panic!("FakeFeide has no user {user:?}");
+        };
+        let claims = mint::datasource_claims(
+            &self.state().issuer,
+            audience,
+            u,
+            DEFAULT_CLIENT_ID,
+            scope,
+            inner.access_token_lifetime,
+        );
+        let key = keys::by_kid(inner.signing_kid).unwrap_or(&keys::all()[0]);
+        jwt::sign(&mint::header_for(key), &claims, key)
+    }
+
+    /// An opaque access token as if issued to `client_id` by a login of
+    /// `user` (scope `openid profile email userid-feide`), or by client
+    /// credentials when `user` is `None`. Usable at the APIs and as a
+    /// token-exchange subject token.
+    ///
+    /// # Panics
+    ///
+    /// If `user` names no user.
+    pub fn issue_opaque_token(&self, user: Option<&str>, client_id: &str) -> String {
+        let mut inner = self.state().lock();
+        let user_id = user.map(|u| match inner.find_user(u) {
+            Some(found) => found.id.clone(),
+            None => panic!("FakeFeide has no user {u:?}"),
+        });
+        let scope = if user_id.is_some() {
+            OPAQUE_USER_SCOPE
+        } else {
+            ""
+        };
+        inner.issue_token(client_id, user_id.as_deref(), scope)
+    }
+
+    /// Stops the server now: no new connections, and open ones (including
+    /// hanging requests) are closed. Other handles stay usable as values but
+    /// the server no longer answers.
+    pub fn shutdown(&self) {
+        self.handle.shutdown.send_replace(true);
+    }
+}
+
+/// Settings for a [`FakeFeide`]; from [`FakeFeide::builder`].
+#[derive(Clone, Debug)]
+pub struct FakeFeideBuilder {
+    interactive: bool,
+    users: Vec<FakeUser>,
+    clients: Vec<FakeClient>,
+    jwks_max_age: Option<u64>,
+    callback_iss: bool,
+    access_token_lifetime: Duration,
+    id_token_lifetime: Duration,
+    bind: SocketAddr,
+}
+
+impl Default for FakeFeideBuilder {
+    fn default() -> FakeFeideBuilder {
+        FakeFeideBuilder {
+            interactive: false,
+            users: Vec::new(),
+            clients: Vec::new(),
+            jwks_max_age: None,
+            callback_iss: false,
+            access_token_lifetime: Duration::from_secs(8 * 3600),
+            id_token_lifetime: Duration::from_secs(3600),
+            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        }
+    }
+}
+
+impl FakeFeideBuilder {
+    /// Shows the interactive login page instead of auto-approving
+    /// (default `false`).
+    pub fn interactive(mut self, on: bool) -> FakeFeideBuilder {
+        self.interactive = on;
+        self
+    }
+
+    /// Adds a user. If any user is given, the default users are not created.
+    pub fn user(mut self, user: FakeUser) -> FakeFeideBuilder {
+        self.users.push(user);
+        self
+    }
+
+    /// Registers a client in addition to the default ones (replacing a
+    /// default with the same client id).
+    pub fn client(mut self, client: FakeClient) -> FakeFeideBuilder {
+        self.clients.push(client);
+        self
+    }
+
+    /// Sends `Cache-Control: max-age=N` on the JWKS (default: no header).
+    pub fn jwks_max_age(mut self, secs: Option<u64>) -> FakeFeideBuilder {
+        self.jwks_max_age = secs;
+        self
+    }
+
+    /// Adds `iss` to authorization callbacks (RFC 9207; default `false`).
+    pub fn callback_iss(mut self, on: bool) -> FakeFeideBuilder {
+        self.callback_iss = on;
+        self
+    }
+
+    /// Lifetime of access tokens (default 8 hours).
+    pub fn access_token_lifetime(mut self, lifetime: Duration) -> FakeFeideBuilder {
+        self.access_token_lifetime = lifetime;
+        self
+    }
+
+    /// Lifetime of ID tokens (default 1 hour).
+    pub fn id_token_lifetime(mut self, lifetime: Duration) -> FakeFeideBuilder {
+        self.id_token_lifetime = lifetime;
+        self
+    }
+
+    /// The address to listen on (default `127.0.0.1:0`, a free port).
+    pub fn bind(mut self, addr: SocketAddr) -> FakeFeideBuilder {
+        self.bind = addr;
+        self
+    }
+
+    /// Binds, spawns the server on the current tokio runtime and returns its
+    /// handle. Also installs jsonwebtoken's aws-lc-rs crypto provider for the
+    /// process if none is installed yet.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime.
+    pub async fn start(self) -> std::io::Result<FakeFeide> {
+        keys::install_crypto_provider();
+        for key in keys::all() {
+            // Parse every key now rather than in the first request.
+            let _ = (key.encoding_key(), key.decoding_key());
+        }
+        let listener = TcpListener::bind(self.bind).await?;
+        let addr = listener.local_addr()?;
+        let issuer = format!("http://{addr}");
+        let users = if self.users.is_empty() {
+            FakeUser::defaults()
+        } else {
+            self.users
+        };
+        let mut inner = Inner::new(
+            users,
+            FakeClient::defaults(),
+            self.interactive,
+            self.jwks_max_age,
+            self.access_token_lifetime,
+        );
+        for client in self.clients {
+            inner.upsert_client(client);
+        }
+        let state = Arc::new(State::new(
+            issuer,
+            self.callback_iss,
+            self.id_token_lifetime,
+            inner,
+        ));
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        tokio::spawn(server::serve(listener, state.clone(), shutdown_rx));
+        tracing::debug!(%addr, "fakefeide: started");
+        Ok(FakeFeide {
+            handle: Arc::new(Handle {
+                state,
+                addr,
+                shutdown,
+            }),
+        })
+    }
+}
