@@ -19,8 +19,15 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod apis;
+pub mod body;
+pub mod login;
 pub mod provider;
+pub mod session;
 pub mod token;
+
+#[cfg(feature = "axum")]
+pub mod axum;
 
 #[cfg(feature = "testkit")]
 pub mod testkit;

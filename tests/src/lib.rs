@@ -61,3 +61,48 @@ where
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
+
+/// Binds `127.0.0.1:0` and returns the listener and its base URL.
+pub async fn bind() -> (tokio::net::TcpListener, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("bound address");
+    (listener, format!("http://{addr}"))
+}
+
+/// Serves an axum router on `listener` in the background.
+pub fn serve_axum(listener: tokio::net::TcpListener, router: axum::Router) {
+    tokio::spawn(async move { axum::serve(listener, router).await });
+}
+
+/// Serves a tower service with hyper 1 directly (no axum) on `listener` in the background.
+pub fn serve_hyper<S, B>(listener: tokio::net::TcpListener, service: S)
+where
+    S: tower::Service<
+            http::Request<hyper::body::Incoming>,
+            Response = http::Response<B>,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    use tower::ServiceExt as _;
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let service = service.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |req| service.clone().oneshot(req));
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+}

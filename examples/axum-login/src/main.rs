@@ -1,3 +1,32 @@
-fn main() {
-    println!("axum-login: not yet implemented");
+//! `cargo run -p axum-login`: the login web app. Configured only through environment variables
+//! (FEIDE_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_REDIRECT_URI, APP_SECRET_KEY,
+//! POST_LOGOUT_REDIRECT_URI, OIDC_SCOPES, FEIDE_EXTENDED_USERINFO_URL, BIND_ADDR). Without
+//! OIDC_CLIENT_ID it starts the built-in fake Feide, so it runs with no credentials at all.
+
+use std::net::SocketAddr;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,feide_tower=info".into()),
+        )
+        .init();
+    let bind: SocketAddr = std::env::var("BIND_ADDR")
+        .unwrap_or_else(|_| "127.0.0.1:8000".into())
+        .parse()?;
+    let listener = tokio::net::TcpListener::bind(bind).await?;
+    let started =
+        axum_login::configure(|name| std::env::var(name).ok(), listener.local_addr()?).await?;
+    if let Some(note) = &started.note {
+        println!("{note}");
+    }
+    println!("axum-login listening: open {}", started.public_url);
+    axum::serve(listener, started.app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
 }

@@ -9,6 +9,7 @@ mod fetch;
 mod jwks;
 mod metadata;
 mod secret;
+mod token_endpoint;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +19,7 @@ pub use error::ProviderError;
 pub use jwks::Jwks;
 pub use metadata::ProviderMetadata;
 pub use secret::Secret;
+pub use token_endpoint::{ClientAuthMethod, OAuthErrorCode, TokenEndpointError, TokenResponse};
 
 /// Feide's issuer, the default.
 pub const FEIDE_ISSUER: &str = "https://auth.dataporten.no";

@@ -1,0 +1,180 @@
+//! The axum-login example as a library, so tests can start it on `127.0.0.1:0`.
+//!
+//! Routes (as in Feide's reference `feide_login_full`): `/`, `/login`, `/callback`, `/logout`
+//! (GET allowed, since the page links to it), `/post-logout`, `/me` (needs a user), `/exchange`
+//! and `/datasource` (token exchange).
+
+mod pages;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine as _;
+use feide_tower::Provider;
+use feide_tower::login::FeideLogin;
+use feide_tower::provider::ProviderBuilder;
+use feide_tower::session::FeideSession;
+use feide_tower::testkit::{FakeClient, FakeFeide};
+
+/// Boxed error for start-up.
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// A configured app, ready to serve.
+pub struct Started {
+    /// The router.
+    pub app: Router,
+    /// The in-process fake Feide, when no real provider was configured (keep it alive).
+    pub fake: Option<FakeFeide>,
+    /// A line saying the fake is in use, to print.
+    pub note: Option<String>,
+    /// Where a browser should go.
+    pub public_url: String,
+}
+
+#[derive(Clone)]
+struct App {
+    login: FeideLogin,
+    provider: Provider,
+}
+
+/// Configures the app from `env` (a variable lookup). `addr` is where it listens.
+///
+/// Without `OIDC_CLIENT_ID`, starts FakeFeide in interactive mode and configures against it.
+pub async fn configure(
+    env: impl Fn(&str) -> Option<String>,
+    addr: SocketAddr,
+) -> Result<Started, Error> {
+    let host = if addr.ip().is_loopback() {
+        "localhost".to_owned()
+    } else {
+        addr.ip().to_string()
+    };
+    let public_url = format!("http://{host}:{}", addr.port());
+    let (fake, overlay) = if env("OIDC_CLIENT_ID").is_none() {
+        let (fake, overlay) = start_fake(&public_url).await?;
+        (Some(fake), overlay)
+    } else {
+        (None, Vec::new())
+    };
+    let lookup = |name: &str| {
+        overlay
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+            .or_else(|| env(name))
+    };
+    let provider = ProviderBuilder::from_env_with(lookup)?.build().await?;
+    let scopes = lookup("OIDC_SCOPES").unwrap_or_else(|| "openid".into());
+    let login = FeideLogin::builder(&provider)
+        .env_with(lookup)
+        .scopes(scopes)
+        .allow_get_logout(true)
+        .build()?;
+    let note = fake.as_ref().map(|f| {
+        format!(
+            "No OIDC_CLIENT_ID set: using the built-in fake Feide at {} (test users: alice, bob, carol).",
+            f.issuer()
+        )
+    });
+    Ok(Started {
+        app: router(App { login, provider }),
+        fake,
+        note,
+        public_url,
+    })
+}
+
+/// Starts FakeFeide with a client for this app and returns the settings that point at it.
+async fn start_fake(public_url: &str) -> Result<(FakeFeide, Vec<(&'static str, String)>), Error> {
+    let secret = random_secret();
+    let fake = FakeFeide::builder()
+        .interactive(true)
+        .client(
+            FakeClient::new("axum-login", secret.clone())
+                .redirect_uri(format!("{public_url}/callback"))
+                .post_logout_redirect_uri(format!("{public_url}/post-logout")),
+        )
+        .start()
+        .await?;
+    let overlay = vec![
+        ("FEIDE_ISSUER", fake.issuer()),
+        ("OIDC_CLIENT_ID", "axum-login".to_owned()),
+        ("OIDC_CLIENT_SECRET", secret),
+        ("OIDC_REDIRECT_URI", format!("{public_url}/callback")),
+        (
+            "POST_LOGOUT_REDIRECT_URI",
+            format!("{public_url}/post-logout"),
+        ),
+        ("APP_SECRET_KEY", random_secret()),
+        (
+            "OIDC_SCOPES",
+            "openid profile email userid-feide".to_owned(),
+        ),
+        ("FEIDE_EXTENDED_USERINFO_URL", fake.extended_userinfo_url()),
+    ];
+    Ok((fake, overlay))
+}
+
+fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    // Start-up only; without randomness there is nothing safe to run.
+    aws_lc_rs::rand::fill(&mut bytes).expect("system random number generator");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn router(app: App) -> Router {
+    let login = app.login.clone();
+    Router::new()
+        .route("/", get(home))
+        .route("/me", get(me).route_layer(login.require_login()))
+        .route("/post-logout", get(|| async { Html(pages::signed_out()) }))
+        .route("/exchange", get(not_yet))
+        .route("/datasource", get(not_yet))
+        .with_state(app)
+        .layer(login.layer())
+}
+
+async fn home(State(app): State<App>, session: Option<FeideSession>) -> Html<String> {
+    let Some(session) = session else {
+        return Html(pages::signed_out_home());
+    };
+    let extended = match app.provider.extended_userinfo_url() {
+        Some(_) => {
+            match feide_tower::apis::extended_userinfo(&app.provider, session.access_token()).await
+            {
+                Ok(info) => Ok(serde_json::Value::Object(info)),
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        None => Err("FEIDE_EXTENDED_USERINFO_URL is not set".to_owned()),
+    };
+    Html(pages::signed_in_home(&session, &extended))
+}
+
+async fn me(session: FeideSession, headers: HeaderMap) -> Response {
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if wants_html {
+        return Html(pages::me(&session)).into_response();
+    }
+    axum::Json(serde_json::json!({
+        "sub": session.sub(),
+        "id_token_claims": session.id_token_claims(),
+        "userinfo": session.userinfo(),
+    }))
+    .into_response()
+}
+
+async fn not_yet() -> Response {
+    (
+        StatusCode::NOT_IMPLEMENTED,
+        axum::Json(serde_json::json!({"error": "not_implemented", "error_description": "token exchange is not wired up yet"})),
+    )
+        .into_response()
+}

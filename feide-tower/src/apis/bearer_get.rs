@@ -1,0 +1,93 @@
+//! One GET with a bearer token, a timeout and typed errors: the shape of every Feide API call.
+
+use http::StatusCode;
+use serde_json::Value;
+
+use crate::provider::{Provider, ProviderError, Secret};
+
+/// A Feide API call failed. No variant carries the token or the response body.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// 401: the token is invalid or expired.
+    #[error("the API refused the token (401)")]
+    Unauthorized,
+    /// 403: the token may not use this API (for example a token without a user).
+    #[error("the token may not use this API (403)")]
+    Forbidden,
+    /// 404: nothing here for this user (extended userinfo: not a Feide user).
+    #[error("the API has nothing for this user (404)")]
+    NotFound,
+    /// Transport, timeout, another status, or a body that is not the JSON expected.
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    /// The answer is about another user than the one who logged in.
+    #[error("the API answered for another subject")]
+    SubjectMismatch,
+}
+
+/// Largest API response read.
+const MAX_RESPONSE: usize = 1024 * 1024;
+
+pub(crate) async fn get_json(
+    provider: &Provider,
+    what: &'static str,
+    url: &str,
+    token: &Secret,
+) -> Result<Value, ApiError> {
+    let mut auth = http::HeaderValue::try_from(format!("Bearer {}", token.expose()))
+        .map_err(|_| ApiError::Unauthorized)?;
+    auth.set_sensitive(true);
+    let request = provider
+        .http()
+        .get(url)
+        .header(http::header::AUTHORIZATION, auth)
+        .header(http::header::ACCEPT, "application/json");
+    let unreachable = |e: reqwest::Error| ProviderError::Unreachable {
+        what,
+        url: url.to_owned(),
+        reason: std::error::Error::source(&e).map_or_else(|| e.to_string(), ToString::to_string),
+    };
+    let call = async {
+        let response = request.send().await.map_err(unreachable)?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(unreachable)?;
+        Ok::<_, ProviderError>((status, body))
+    };
+    let timeout = provider.timeout();
+    let (status, body) =
+        tokio::time::timeout(timeout, call)
+            .await
+            .map_err(|_| ProviderError::Timeout {
+                what,
+                url: url.to_owned(),
+                timeout,
+            })??;
+    match status {
+        StatusCode::UNAUTHORIZED => return Err(ApiError::Unauthorized),
+        StatusCode::FORBIDDEN => return Err(ApiError::Forbidden),
+        StatusCode::NOT_FOUND => return Err(ApiError::NotFound),
+        s if !s.is_success() => {
+            return Err(ProviderError::Status {
+                what,
+                url: url.to_owned(),
+                status: s.as_u16(),
+            }
+            .into());
+        }
+        _ => {}
+    }
+    if body.len() > MAX_RESPONSE {
+        return Err(invalid(what, url, "response too large"));
+    }
+    serde_json::from_slice(&body).map_err(|_| invalid(what, url, "not JSON"))
+}
+
+fn invalid(what: &'static str, url: &str, reason: &str) -> ApiError {
+    ProviderError::InvalidDocument {
+        what,
+        url: url.to_owned(),
+        reason: reason.to_owned(),
+    }
+    .into()
+}

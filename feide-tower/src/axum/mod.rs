@@ -1,0 +1,5 @@
+//! axum extractors (feature `axum`).
+
+mod session;
+
+pub use session::LoginRequired;

@@ -1,0 +1,270 @@
+//! `/callback`: consume the flow cookie, check state, redeem the code with the PKCE verifier,
+//! validate the ID token, fetch userinfo, seal the session, redirect to `return_to`.
+
+use std::time::Duration;
+
+use http::{HeaderMap, StatusCode};
+
+use super::FeideLogin;
+use super::flow::Flow;
+use super::pages::error_page;
+use super::query::{Duplicate, Query};
+use super::response::LoginResponse;
+use super::values::CsrfState;
+use crate::apis::{ApiError, userinfo};
+use crate::provider::{OAuthErrorCode, TokenEndpointError};
+use crate::session::{SessionData, request_cookies};
+use crate::token::{TokenError, now};
+
+/// Why a callback did not produce a session. Logged by kind; never shown with details.
+#[derive(Debug)]
+enum CallbackError {
+    Malformed,
+    UnknownFlow,
+    IssuerMismatch,
+    Denied(String),
+    MissingCode,
+    Token(TokenEndpointError),
+    MissingIdToken,
+    IdToken(TokenError),
+    NonceMismatch,
+    AcrMismatch,
+    Userinfo(ApiError),
+    SessionTooLarge,
+}
+
+impl From<Duplicate> for CallbackError {
+    fn from(_: Duplicate) -> Self {
+        Self::Malformed
+    }
+}
+
+impl CallbackError {
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::Malformed => "malformed_callback",
+            Self::UnknownFlow => "unknown_or_replayed_state",
+            Self::IssuerMismatch => "issuer_mismatch",
+            Self::Denied(_) => "provider_error",
+            Self::MissingCode => "missing_code",
+            Self::Token(TokenEndpointError::OAuth { .. }) => "token_endpoint_refused",
+            Self::Token(_) => "token_endpoint_unavailable",
+            Self::MissingIdToken => "missing_id_token",
+            Self::IdToken(_) => "invalid_id_token",
+            Self::NonceMismatch => "nonce_mismatch",
+            Self::AcrMismatch => "acr_mismatch",
+            Self::Userinfo(_) => "userinfo_failed",
+            Self::SessionTooLarge => "session_too_large",
+        }
+    }
+
+    fn page(&self, login_path: &str) -> LoginResponse {
+        let (status, title, message): (StatusCode, &str, String) = match self {
+            Self::Malformed | Self::MissingCode | Self::IssuerMismatch => (
+                StatusCode::BAD_REQUEST,
+                "Sign-in failed",
+                "The sign-in response was not valid.".into(),
+            ),
+            Self::UnknownFlow => (
+                StatusCode::BAD_REQUEST,
+                "Sign-in link expired",
+                "This sign-in has expired or was already completed. Please sign in again.".into(),
+            ),
+            Self::Denied(code) if code == "access_denied" => (
+                StatusCode::FORBIDDEN,
+                "Sign-in cancelled",
+                "Sign-in was cancelled or access was denied.".into(),
+            ),
+            Self::Denied(code) => (
+                StatusCode::BAD_REQUEST,
+                "Sign-in failed",
+                format!("The identity provider reported an error ({code})."),
+            ),
+            Self::Token(TokenEndpointError::OAuth {
+                code: OAuthErrorCode::InvalidGrant,
+                ..
+            })
+            | Self::NonceMismatch => (
+                StatusCode::BAD_REQUEST,
+                "Sign-in failed",
+                "Sign-in could not be completed. Please try again.".into(),
+            ),
+            Self::AcrMismatch => (
+                StatusCode::FORBIDDEN,
+                "Multi-factor authentication required",
+                "This service requires multi-factor authentication.".into(),
+            ),
+            Self::IdToken(e) if e.is_unavailable() => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sign-in unavailable",
+                "The identity provider cannot be reached right now. Please try again shortly."
+                    .into(),
+            ),
+            Self::Token(_) | Self::MissingIdToken | Self::IdToken(_) | Self::Userinfo(_) => (
+                StatusCode::BAD_GATEWAY,
+                "Sign-in unavailable",
+                "The identity provider's answer could not be used. Please try again shortly."
+                    .into(),
+            ),
+            Self::SessionTooLarge => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Sign-in failed",
+                "The session could not be stored. Please contact the service owner.".into(),
+            ),
+        };
+        error_page(status, title, &message, login_path)
+    }
+}
+
+/// Keeps only `[a-z_]` of a provider's error code (it is shown on a page and logged).
+fn sanitise_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_lowercase() || *c == '_')
+        .take(64)
+        .collect()
+}
+
+impl FeideLogin {
+    /// Completes a login (the callback route). `headers` are the request's (for cookies).
+    ///
+    /// The flow cookie is deleted whatever the outcome, so a callback URL works once.
+    pub async fn complete_login(&self, query: Option<&str>, headers: &HeaderMap) -> LoginResponse {
+        let cfg = &*self.config;
+        let params = Query::parse(query);
+        let state = match params.single("state") {
+            Ok(Some(s)) => CsrfState::from_callback(s),
+            _ => None,
+        };
+        let Some(state) = state else {
+            tracing::warn!(
+                reason = "missing_or_malformed_state",
+                "login callback refused"
+            );
+            return CallbackError::UnknownFlow.page(&cfg.login_path);
+        };
+        let removal = cfg.flow_removal(&state);
+        let flow = cfg.open_flow(&state, request_cookies(headers), now() as u64);
+        let result = match flow {
+            Some(flow) => self.redeem(flow, &params, headers).await,
+            None => Err(CallbackError::UnknownFlow),
+        };
+        let response = match result {
+            Ok(response) => {
+                tracing::info!("login completed");
+                response
+            }
+            Err(error) => {
+                match &error {
+                    CallbackError::Token(e) => {
+                        tracing::warn!(reason = error.kind(), error = %e, "login callback failed")
+                    }
+                    CallbackError::IdToken(e) => {
+                        tracing::warn!(reason = error.kind(), error = %e, "login callback failed")
+                    }
+                    CallbackError::Userinfo(e) => {
+                        tracing::warn!(reason = error.kind(), error = %e, "login callback failed")
+                    }
+                    _ => tracing::warn!(reason = error.kind(), "login callback failed"),
+                }
+                error.page(&cfg.login_path)
+            }
+        };
+        response.with_cookies(removal)
+    }
+
+    async fn redeem(
+        &self,
+        flow: Flow,
+        params: &Query<'_>,
+        headers: &HeaderMap,
+    ) -> Result<LoginResponse, CallbackError> {
+        let cfg = &*self.config;
+        let provider = &cfg.provider;
+        // RFC 9207: when the provider names itself, it must be the provider we sent the user to.
+        if let Some(iss) = params.single("iss")?
+            && iss != provider.issuer()
+        {
+            return Err(CallbackError::IssuerMismatch);
+        }
+        if let Some(error) = params.single("error")? {
+            return Err(CallbackError::Denied(sanitise_code(error)));
+        }
+        let code = params
+            .single("code")?
+            .filter(|c| !c.is_empty())
+            .ok_or(CallbackError::MissingCode)?;
+        let tokens = provider
+            .token_request(
+                cfg.client_auth,
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", code),
+                    ("redirect_uri", &cfg.redirect_uri),
+                    ("code_verifier", flow.verifier.expose()),
+                ],
+            )
+            .await
+            .map_err(CallbackError::Token)?;
+        let id_token = tokens.id_token.ok_or(CallbackError::MissingIdToken)?;
+        let claims = cfg
+            .id_tokens
+            .validate(id_token.expose())
+            .await
+            .map_err(CallbackError::IdToken)?;
+        if !flow.nonce.matches(claims.nonce.as_deref()) {
+            return Err(CallbackError::NonceMismatch);
+        }
+        // OpenID Connect Core §3.1.3.7: with several audiences, `azp` must be us.
+        if claims.aud.len() > 1 && claims.azp.as_deref() != Some(cfg.client_id.as_str()) {
+            return Err(CallbackError::IdToken(TokenError::WrongAudience));
+        }
+        if flow.acr.is_some() && claims.acr != flow.acr {
+            return Err(CallbackError::AcrMismatch);
+        }
+        let sub = claims
+            .sub
+            .clone()
+            .ok_or(CallbackError::IdToken(TokenError::MissingClaim("sub")))?;
+        let userinfo = match (&cfg.fetch_userinfo, &provider.metadata().userinfo_endpoint) {
+            (true, Some(_)) => Some(
+                userinfo(provider, &tokens.access_token, Some(&sub))
+                    .await
+                    .map_err(CallbackError::Userinfo)?,
+            ),
+            _ => None,
+        };
+        let now = now() as u64;
+        let lifetime = tokens.expires_in.map_or(cfg.max_session, |secs| {
+            cfg.max_session.min(Duration::from_secs(secs))
+        });
+        let auth_time = claims.auth_time.map_or(now, |t| t as u64);
+        let claims = match serde_json::to_value(&claims) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        };
+        let data = SessionData {
+            iss: provider.issuer().to_owned(),
+            sub,
+            claims,
+            userinfo,
+            access_token: tokens.access_token,
+            access_token_expires_at: tokens.expires_in.map(|s| now + s),
+            id_token,
+            auth_time,
+        };
+        let value = cfg
+            .codec
+            .seal_envelope(&cfg.session_cookie, &data, now, lifetime)
+            .map_err(|_| CallbackError::SessionTooLarge)?;
+        let cookies = cfg
+            .session_options
+            .set_cookies(
+                &cfg.chunker,
+                &cfg.session_cookie,
+                &value,
+                request_cookies(headers),
+            )
+            .map_err(|_| CallbackError::SessionTooLarge)?;
+        Ok(LoginResponse::redirect(StatusCode::FOUND, &flow.return_to).with_cookies(cookies))
+    }
+}

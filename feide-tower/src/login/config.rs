@@ -1,0 +1,385 @@
+//! Configuration of the login flow, built once and shared.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::provider::{ClientAuthMethod, Provider};
+use crate::session::{Chunker, CookieCodec, CookieOptions, KeyError, KeyRing};
+use crate::token::{Algorithm, Validator};
+
+use super::FeideLogin;
+
+/// The `acr_values` Feide uses to ask for multi-factor authentication.
+pub const FEIDE_MFA_ACR: &str = "urn:mace:feide.no:auth:level:fad08:3";
+
+/// Everything the login flow needs, resolved and checked at build time.
+#[derive(Debug)]
+pub(crate) struct LoginConfig {
+    pub(crate) provider: Provider,
+    pub(crate) client_id: String,
+    pub(crate) redirect_uri: String,
+    /// Scheme + host + port of the redirect URI: the app's own origin.
+    pub(crate) origin: String,
+    pub(crate) login_path: String,
+    pub(crate) callback_path: String,
+    pub(crate) logout_path: String,
+    pub(crate) scopes: String,
+    pub(crate) acr_values: Option<String>,
+    pub(crate) login_hint: Option<String>,
+    pub(crate) login_hint_param: bool,
+    pub(crate) post_logout_redirect_uri: Option<String>,
+    pub(crate) after_logout_path: String,
+    pub(crate) client_auth: ClientAuthMethod,
+    pub(crate) allow_get_logout: bool,
+    pub(crate) fetch_userinfo: bool,
+    pub(crate) id_tokens: Validator,
+    pub(crate) codec: CookieCodec,
+    pub(crate) chunker: Chunker,
+    pub(crate) session_cookie: String,
+    pub(crate) session_options: CookieOptions,
+    pub(crate) flow_cookie_prefix: String,
+    pub(crate) flow_options: CookieOptions,
+    pub(crate) max_session: Duration,
+    pub(crate) idle_timeout: Option<Duration>,
+    pub(crate) touch_interval: Duration,
+}
+
+/// The login flow could not be configured. Messages name settings, never secret values.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoginConfigError {
+    /// A required setting is missing.
+    #[error("{0} is required")]
+    Missing(&'static str),
+    /// A setting has an unusable value.
+    #[error("{0}")]
+    Invalid(String),
+    /// The session keys are unusable.
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+}
+
+/// Builds a [`FeideLogin`]. Start with [`FeideLogin::builder`] or [`FeideLogin::from_env`].
+#[derive(Debug)]
+#[must_use]
+pub struct FeideLoginBuilder {
+    provider: Provider,
+    redirect_uri: Option<String>,
+    keys: Option<Result<KeyRing, KeyError>>,
+    scopes: String,
+    login_path: String,
+    logout_path: String,
+    acr_values: Option<String>,
+    login_hint: Option<String>,
+    login_hint_param: bool,
+    post_logout_redirect_uri: Option<String>,
+    after_logout_path: String,
+    client_auth: ClientAuthMethod,
+    allow_get_logout: bool,
+    fetch_userinfo: bool,
+    cookie_name: Option<String>,
+    max_session: Duration,
+    idle_timeout: Option<Duration>,
+    max_chunks: usize,
+    algorithms: Vec<Algorithm>,
+}
+
+impl FeideLoginBuilder {
+    pub(crate) fn new(provider: &Provider) -> Self {
+        Self {
+            provider: provider.clone(),
+            redirect_uri: None,
+            keys: None,
+            scopes: "openid".to_owned(),
+            login_path: "/login".to_owned(),
+            logout_path: "/logout".to_owned(),
+            acr_values: None,
+            login_hint: None,
+            login_hint_param: true,
+            post_logout_redirect_uri: None,
+            after_logout_path: "/".to_owned(),
+            client_auth: ClientAuthMethod::ClientSecretBasic,
+            allow_get_logout: false,
+            fetch_userinfo: true,
+            cookie_name: None,
+            max_session: Duration::from_secs(8 * 3600),
+            idle_timeout: Some(Duration::from_secs(3600)),
+            max_chunks: 5,
+            algorithms: vec![Algorithm::RS256],
+        }
+    }
+
+    /// Reads `OIDC_REDIRECT_URI`, `APP_SECRET_KEY`, `POST_LOGOUT_REDIRECT_URI` and `OIDC_SCOPES`
+    /// through `lookup`.
+    pub fn env_with(mut self, lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let var = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        if let Some(uri) = var("OIDC_REDIRECT_URI") {
+            self = self.redirect_uri(uri);
+        }
+        if let Some(keys) = var("APP_SECRET_KEY") {
+            self = self.secret_keys(&keys);
+        }
+        if let Some(uri) = var("POST_LOGOUT_REDIRECT_URI") {
+            self = self.post_logout_redirect_uri(uri);
+        }
+        if let Some(scopes) = var("OIDC_SCOPES") {
+            self = self.scopes(scopes);
+        }
+        self
+    }
+
+    /// The registered redirect URI, e.g. `https://app.example.no/callback`. Required. Its path
+    /// is the callback path the layer answers. Cookies are `Secure` unless it is plain http on
+    /// `localhost`/`127.0.0.1` (development); plain http elsewhere is refused.
+    pub fn redirect_uri(mut self, uri: impl Into<String>) -> Self {
+        self.redirect_uri = Some(uri.into());
+        self
+    }
+
+    /// Session keys from an `APP_SECRET_KEY`-style value: comma-separated secrets of at least 32
+    /// bytes; the first encrypts, all decrypt (rotation: prepend the new key, drop the old one
+    /// once sessions sealed with it have expired). Generate one with `openssl rand -base64 32`.
+    pub fn secret_keys(mut self, value: &str) -> Self {
+        self.keys = Some(KeyRing::from_env_value(value));
+        self
+    }
+
+    /// Session keys as a ready [`KeyRing`].
+    pub fn key_ring(mut self, ring: KeyRing) -> Self {
+        self.keys = Some(Ok(ring));
+        self
+    }
+
+    /// Space-separated scopes to request (default `openid`), e.g. `openid profile email userid-feide`.
+    pub fn scopes(mut self, scopes: impl Into<String>) -> Self {
+        self.scopes = scopes.into();
+        self
+    }
+
+    /// The path that starts a login (default `/login`).
+    pub fn login_path(mut self, path: impl Into<String>) -> Self {
+        self.login_path = path.into();
+        self
+    }
+
+    /// The path that logs out (default `/logout`).
+    pub fn logout_path(mut self, path: impl Into<String>) -> Self {
+        self.logout_path = path.into();
+        self
+    }
+
+    /// Ask for multi-factor authentication (Feide's `acr_values`) and refuse ID tokens whose
+    /// `acr` does not say it happened.
+    pub fn require_mfa(self) -> Self {
+        self.acr_values(FEIDE_MFA_ACR)
+    }
+
+    /// Send these `acr_values` with every login and require the ID token's `acr` to equal them.
+    pub fn acr_values(mut self, acr: impl Into<String>) -> Self {
+        self.acr_values = Some(acr.into());
+        self
+    }
+
+    /// A fixed `login_hint` for every login, e.g. `feide|realm|uio.no` to skip the org picker.
+    pub fn login_hint(mut self, hint: impl Into<String>) -> Self {
+        self.login_hint = Some(hint.into());
+        self
+    }
+
+    /// Whether `/login?login_hint=...` is passed on (default `true`; only `[A-Za-z0-9|.@_:-]`,
+    /// at most 256 characters).
+    pub fn login_hint_param(mut self, on: bool) -> Self {
+        self.login_hint_param = on;
+        self
+    }
+
+    /// Where the provider sends the browser after logout. Must be registered with the client.
+    pub fn post_logout_redirect_uri(mut self, uri: impl Into<String>) -> Self {
+        self.post_logout_redirect_uri = Some(uri.into());
+        self
+    }
+
+    /// Where logout lands when the provider has no end-session endpoint (default `/`).
+    pub fn after_logout_path(mut self, path: impl Into<String>) -> Self {
+        self.after_logout_path = path.into();
+        self
+    }
+
+    /// Client authentication at the token endpoint (default `client_secret_basic`).
+    pub fn client_auth(mut self, method: ClientAuthMethod) -> Self {
+        self.client_auth = method;
+        self
+    }
+
+    /// Whether `GET /logout` logs out (default `false`: only `POST`).
+    ///
+    /// A GET logout can be triggered cross-site by any page (an `<img src=".../logout">`), which
+    /// signs the user out against their will. That is a nuisance, not a data leak; allow it when
+    /// plain links to `/logout` matter more to you.
+    pub fn allow_get_logout(mut self, on: bool) -> Self {
+        self.allow_get_logout = on;
+        self
+    }
+
+    /// Whether to call the userinfo endpoint after login (default `true`).
+    pub fn fetch_userinfo(mut self, on: bool) -> Self {
+        self.fetch_userinfo = on;
+        self
+    }
+
+    /// The session cookie's name (default `__Host-feide_session`, or `feide_session` when
+    /// cookies cannot be `Secure`).
+    pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
+        self.cookie_name = Some(name.into());
+        self
+    }
+
+    /// The longest a session lives (default 8 h); it also ends when the access token expires.
+    pub fn max_session(mut self, max: Duration) -> Self {
+        self.max_session = max;
+        self
+    }
+
+    /// End sessions idle for this long (default 1 h; `None` to turn off). Activity is written
+    /// back to the cookie at most once a minute.
+    pub fn idle_timeout(mut self, idle: Option<Duration>) -> Self {
+        self.idle_timeout = idle;
+        self
+    }
+
+    /// Most cookies a session may be split into (default 5, ~19 KB).
+    pub fn max_chunks(mut self, max: usize) -> Self {
+        self.max_chunks = max;
+        self
+    }
+
+    /// ID token algorithm allow-list (default `[RS256]`, Feide's only one).
+    pub fn id_token_algorithms(mut self, algorithms: &[Algorithm]) -> Self {
+        self.algorithms = algorithms.to_vec();
+        self
+    }
+
+    /// Checks the configuration and builds the login flow.
+    pub fn build(self) -> Result<FeideLogin, LoginConfigError> {
+        let client_id =
+            self.provider
+                .client()
+                .map(|c| c.id.clone())
+                .ok_or(LoginConfigError::Missing(
+                    "the provider's client credentials (OIDC_CLIENT_ID, OIDC_CLIENT_SECRET)",
+                ))?;
+        let metadata = self.provider.metadata();
+        if metadata.authorization_endpoint.is_none() || metadata.token_endpoint.is_none() {
+            return Err(LoginConfigError::Invalid(
+                "the provider has no authorization or token endpoint".into(),
+            ));
+        }
+        let keys = self.keys.ok_or(LoginConfigError::Missing(
+            "APP_SECRET_KEY (the session key)",
+        ))??;
+        let redirect_uri = self.redirect_uri.ok_or(LoginConfigError::Missing(
+            "OIDC_REDIRECT_URI (the redirect URI)",
+        ))?;
+        let url = url::Url::parse(&redirect_uri).map_err(|_| {
+            LoginConfigError::Invalid(format!(
+                "OIDC_REDIRECT_URI is not an absolute URL: {redirect_uri:?}"
+            ))
+        })?;
+        let local = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+        let secure = match url.scheme() {
+            "https" => true,
+            "http" if local => false,
+            _ => {
+                return Err(LoginConfigError::Invalid(format!(
+                    "OIDC_REDIRECT_URI must be https (plain http only on localhost): {redirect_uri:?}"
+                )));
+            }
+        };
+        let callback_path = url.path().to_owned();
+        for (name, path) in [
+            ("login path", &self.login_path),
+            ("logout path", &self.logout_path),
+            ("after-logout path", &self.after_logout_path),
+        ] {
+            if !path.starts_with('/') {
+                return Err(LoginConfigError::Invalid(format!(
+                    "the {name} must start with '/': {path:?}"
+                )));
+            }
+        }
+        if [&self.login_path, &self.logout_path].contains(&&callback_path)
+            || self.login_path == self.logout_path
+        {
+            return Err(LoginConfigError::Invalid(
+                "login, callback and logout paths must differ".into(),
+            ));
+        }
+        if !self.scopes.split(' ').any(|s| s == "openid") {
+            return Err(LoginConfigError::Invalid(
+                "the scopes must include `openid`".into(),
+            ));
+        }
+        let id_tokens = Validator::for_provider(&self.provider)
+            .audience(client_id.clone())
+            .algorithms(&self.algorithms)
+            .require_iat(true)
+            .build()
+            .map_err(|e| LoginConfigError::Invalid(e.to_string()))?;
+        let chunker = Chunker::new().with_max_chunks(self.max_chunks);
+        let prefix = if secure { "__Host-" } else { "" };
+        let session_cookie = self
+            .cookie_name
+            .unwrap_or_else(|| format!("{prefix}feide_session"));
+        let session_options = CookieOptions {
+            secure,
+            ..CookieOptions::default()
+        };
+        let flow_options = CookieOptions {
+            path: callback_path.clone(),
+            secure,
+            max_age: Some(super::flow::FLOW_LIFETIME),
+            ..CookieOptions::default()
+        };
+        let flow_cookie_prefix = format!("{}feide_flow_", if secure { "__Secure-" } else { "" });
+        session_options
+            .validate(&session_cookie)
+            .map_err(|e| LoginConfigError::Invalid(e.to_string()))?;
+        flow_options
+            .validate(&format!("{flow_cookie_prefix}x"))
+            .map_err(|e| LoginConfigError::Invalid(e.to_string()))?;
+        Ok(FeideLogin {
+            config: Arc::new(LoginConfig {
+                origin: url.origin().ascii_serialization(),
+                provider: self.provider,
+                client_id,
+                redirect_uri,
+                login_path: self.login_path,
+                callback_path,
+                logout_path: self.logout_path,
+                scopes: self.scopes,
+                acr_values: self.acr_values,
+                login_hint: self.login_hint,
+                login_hint_param: self.login_hint_param,
+                post_logout_redirect_uri: self.post_logout_redirect_uri,
+                after_logout_path: self.after_logout_path,
+                client_auth: self.client_auth,
+                allow_get_logout: self.allow_get_logout,
+                fetch_userinfo: self.fetch_userinfo,
+                id_tokens,
+                codec: CookieCodec::new(keys).with_max_value_len(chunker.max_value_len()),
+                chunker,
+                session_cookie,
+                session_options,
+                flow_cookie_prefix,
+                flow_options,
+                max_session: self.max_session,
+                idle_timeout: self.idle_timeout,
+                touch_interval: Duration::from_secs(60),
+            }),
+        })
+    }
+}

@@ -1,0 +1,83 @@
+//! The per-flow cookie: state, nonce and PKCE verifier of one login, sealed, named after its
+//! state (so several tabs can log in at once), scoped to the callback path, 10 minutes long.
+
+use std::time::Duration;
+
+use http::HeaderValue;
+use serde::{Deserialize, Serialize};
+
+use super::config::LoginConfig;
+use super::return_to::ReturnTo;
+use super::values::{CsrfState, Nonce, PkceVerifier};
+use crate::session::Envelope;
+
+/// How long a started login may take.
+pub(crate) const FLOW_LIFETIME: Duration = Duration::from_secs(600);
+
+/// What a login remembers between `/login` and `/callback`.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Flow {
+    pub(crate) nonce: Nonce,
+    pub(crate) verifier: PkceVerifier,
+    pub(crate) return_to: String,
+    /// The `acr_values` asked for, which the ID token's `acr` must then match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) acr: Option<String>,
+}
+
+impl LoginConfig {
+    pub(crate) fn flow_cookie_name(&self, state: &CsrfState) -> String {
+        format!("{}{}", self.flow_cookie_prefix, state.as_str())
+    }
+
+    /// The `Set-Cookie` header that stores `flow` for `state`.
+    pub(crate) fn flow_set_cookie(
+        &self,
+        state: &CsrfState,
+        flow: &Flow,
+        now: u64,
+    ) -> Option<HeaderValue> {
+        let name = self.flow_cookie_name(state);
+        let value = self
+            .codec
+            .seal_envelope(&name, flow, now, FLOW_LIFETIME)
+            .ok()?;
+        self.flow_options.set_cookie(&name, &value).ok()
+    }
+
+    /// Opens the flow cookie of `state` from the request, if present, sealed by us and fresh.
+    pub(crate) fn open_flow<'a>(
+        &self,
+        state: &CsrfState,
+        cookies: impl IntoIterator<Item = (&'a str, &'a str)>,
+        now: u64,
+    ) -> Option<Flow> {
+        let name = self.flow_cookie_name(state);
+        let mut values = cookies.into_iter().filter(|(n, _)| *n == name);
+        let (_, value) = values.next()?;
+        if values.next().is_some() {
+            return None; // two cookies of one name: someone planted one
+        }
+        let envelope: Envelope<Flow> = self.codec.open_envelope(&name, value, now, None).ok()?;
+        Some(envelope.data)
+    }
+
+    /// The `Set-Cookie` header that deletes the flow cookie of `state`.
+    pub(crate) fn flow_removal(&self, state: &CsrfState) -> Option<HeaderValue> {
+        self.flow_options
+            .removal(&self.flow_cookie_name(state))
+            .ok()
+    }
+}
+
+impl Flow {
+    pub(crate) fn new(return_to: ReturnTo, acr: Option<String>) -> (CsrfState, Self) {
+        let flow = Self {
+            nonce: Nonce::random(),
+            verifier: PkceVerifier::random(),
+            return_to: return_to.as_str().to_owned(),
+            acr,
+        };
+        (CsrfState::random(), flow)
+    }
+}

@@ -1,0 +1,94 @@
+//! [`LoginResponse`]: what the login flow answers, as plain data any framework can render.
+
+use bytes::Bytes;
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
+use http::{HeaderMap, HeaderValue, Response, StatusCode};
+
+use crate::body::{self, ResponseBody};
+
+/// A response of the login flow: status, headers (`Location`, `Set-Cookie`, ...) and body.
+///
+/// The tower layer turns it into an `http::Response`; the actix bridge copies it field by field.
+/// Every login response carries `Cache-Control: no-store`.
+#[derive(Debug, Clone)]
+pub struct LoginResponse {
+    /// The status code.
+    pub status: StatusCode,
+    /// Headers, including one `Set-Cookie` per cookie to write or delete.
+    pub headers: HeaderMap,
+    /// The body (empty for redirects).
+    pub body: Bytes,
+}
+
+impl LoginResponse {
+    /// A redirect (`302 Found` for GET flows, `303 See Other` after a POST).
+    pub(crate) fn redirect(status: StatusCode, location: &str) -> Self {
+        let mut headers = HeaderMap::new();
+        match HeaderValue::try_from(location) {
+            Ok(value) => {
+                headers.insert(LOCATION, value);
+            }
+            // Every location is built from checked parts; if one were not header-safe, send the
+            // user home rather than fail.
+            Err(_) => {
+                headers.insert(LOCATION, HeaderValue::from_static("/"));
+            }
+        }
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        Self {
+            status,
+            headers,
+            body: Bytes::new(),
+        }
+    }
+
+    /// A small HTML page.
+    pub(crate) fn page(status: StatusCode, html: String) -> Self {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        Self {
+            status,
+            headers,
+            body: Bytes::from(html),
+        }
+    }
+
+    /// `405 Method Not Allowed` with `Allow`.
+    pub(crate) fn method_not_allowed(allow: &'static str) -> Self {
+        let mut response = Self::page(StatusCode::METHOD_NOT_ALLOWED, String::new());
+        response
+            .headers
+            .insert(http::header::ALLOW, HeaderValue::from_static(allow));
+        response
+    }
+
+    /// `500`, for states that should not happen.
+    pub(crate) fn internal_error() -> Self {
+        Self::page(StatusCode::INTERNAL_SERVER_ERROR, String::new())
+    }
+
+    /// Adds `Set-Cookie` headers.
+    pub(crate) fn with_cookies(mut self, cookies: impl IntoIterator<Item = HeaderValue>) -> Self {
+        for cookie in cookies {
+            self.headers.append(SET_COOKIE, cookie);
+        }
+        self
+    }
+
+    /// The `Location` header, if this is a redirect.
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get(LOCATION).and_then(|v| v.to_str().ok())
+    }
+
+    /// Renders as an `http::Response` with feide-tower's body type.
+    pub fn into_response<B>(self) -> Response<ResponseBody<B>> {
+        let mut response = Response::new(body::full(self.body));
+        *response.status_mut() = self.status;
+        *response.headers_mut() = self.headers;
+        response
+    }
+}

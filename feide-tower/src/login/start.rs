@@ -1,0 +1,91 @@
+//! `/login`: a fresh state, nonce and PKCE verifier, a flow cookie, a redirect to the provider.
+
+use http::StatusCode;
+
+use super::FeideLogin;
+use super::flow::Flow;
+use super::pages::error_page;
+use super::query::Query;
+use super::response::LoginResponse;
+use super::return_to::ReturnTo;
+use crate::token::now;
+
+/// A `login_hint` from the query is passed on only if it looks like one (`feide|realm|uio.no`,
+/// `alice@uio.no`).
+fn is_safe_hint(hint: &str) -> bool {
+    (1..=256).contains(&hint.len())
+        && hint
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"|.@_:-".contains(&b))
+}
+
+impl FeideLogin {
+    /// Starts a login (the `/login` route): `query` may carry `return_to` (a same-origin path;
+    /// anything else falls back to `/`) and `login_hint`.
+    pub fn start_login(&self, query: Option<&str>) -> LoginResponse {
+        let cfg = &*self.config;
+        let query = Query::parse(query);
+        let return_to = match query.single("return_to") {
+            Ok(Some(raw)) => ReturnTo::parse_or_root(raw),
+            _ => ReturnTo::root(),
+        };
+        let hint = match query.single("login_hint") {
+            Ok(Some(h)) if cfg.login_hint_param && is_safe_hint(h) => Some(h),
+            _ => cfg.login_hint.as_deref(),
+        };
+        let (state, flow) = Flow::new(return_to, cfg.acr_values.clone());
+        let endpoint = cfg
+            .provider
+            .metadata()
+            .authorization_endpoint
+            .as_deref()
+            .unwrap_or_default();
+        let (Ok(mut url), Some(cookie)) = (
+            url::Url::parse(endpoint),
+            cfg.flow_set_cookie(&state, &flow, now() as u64),
+        ) else {
+            // Both were checked at build time; fail closed if not.
+            tracing::error!("cannot build the authorization request");
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Sign-in unavailable",
+                "Please try again later.",
+                &cfg.login_path,
+            );
+        };
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("response_type", "code")
+                .append_pair("client_id", &cfg.client_id)
+                .append_pair("redirect_uri", &cfg.redirect_uri)
+                .append_pair("scope", &cfg.scopes)
+                .append_pair("state", state.as_str())
+                .append_pair("nonce", flow.nonce.as_str())
+                .append_pair("code_challenge", &flow.verifier.challenge())
+                .append_pair("code_challenge_method", "S256");
+            if let Some(hint) = hint {
+                q.append_pair("login_hint", hint);
+            }
+            if let Some(acr) = &flow.acr {
+                q.append_pair("acr_values", acr);
+            }
+        }
+        tracing::debug!("login started");
+        LoginResponse::redirect(StatusCode::FOUND, url.as_str()).with_cookies([cookie])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_safe_hint;
+
+    #[test]
+    fn hints() {
+        assert!(is_safe_hint("feide|realm|uio.no"));
+        assert!(is_safe_hint("alice@test.feide.no"));
+        assert!(!is_safe_hint("a b"));
+        assert!(!is_safe_hint("a\r\nb"));
+        assert!(!is_safe_hint(""));
+        assert!(!is_safe_hint(&"a".repeat(257)));
+    }
+}

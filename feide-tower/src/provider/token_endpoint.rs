@@ -1,0 +1,306 @@
+//! POSTs to the provider's token endpoint with client authentication, shared by the login
+//! callback, token exchange and client credentials. RFC 6749 §5 answers become typed errors.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::Deserialize;
+
+use super::{ClientCredentials, Provider, ProviderError, Secret};
+
+/// How the client authenticates at the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClientAuthMethod {
+    /// HTTP Basic with the form-urlencoded id and secret (RFC 6749 §2.3.1). The default.
+    #[default]
+    ClientSecretBasic,
+    /// `client_id` and `client_secret` in the form body.
+    ClientSecretPost,
+}
+
+/// A successful token response. The tokens are [`Secret`]s: they never print.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct TokenResponse {
+    /// The access token (opaque at Feide for logins; a JWT from a login-client exchange).
+    pub access_token: Secret,
+    /// Normally `Bearer`.
+    #[serde(default)]
+    pub token_type: String,
+    /// Lifetime in seconds.
+    pub expires_in: Option<u64>,
+    /// The ID token (authorization-code grant with `openid`).
+    pub id_token: Option<Secret>,
+    /// Granted scopes, space-separated.
+    pub scope: Option<String>,
+    /// RFC 8693: the type of the issued token.
+    pub issued_token_type: Option<String>,
+    /// A refresh token, for providers that issue them (Feide does not).
+    pub refresh_token: Option<Secret>,
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Secret::new)
+    }
+}
+
+/// An RFC 6749 §5.2 / RFC 8693 error code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OAuthErrorCode {
+    /// `invalid_request`
+    InvalidRequest,
+    /// `invalid_client`
+    InvalidClient,
+    /// `invalid_grant`: the code, token or subject token is invalid, expired or used.
+    InvalidGrant,
+    /// `unauthorized_client`
+    UnauthorizedClient,
+    /// `unsupported_grant_type`
+    UnsupportedGrantType,
+    /// `invalid_scope`
+    InvalidScope,
+    /// `invalid_target` (RFC 8693): the audience is unknown or not allowed.
+    InvalidTarget,
+    /// Any other code (only `[a-z_]` characters kept, at most 64).
+    Other(String),
+}
+
+impl OAuthErrorCode {
+    fn parse(code: &str) -> Self {
+        match code {
+            "invalid_request" => Self::InvalidRequest,
+            "invalid_client" => Self::InvalidClient,
+            "invalid_grant" => Self::InvalidGrant,
+            "unauthorized_client" => Self::UnauthorizedClient,
+            "unsupported_grant_type" => Self::UnsupportedGrantType,
+            "invalid_scope" => Self::InvalidScope,
+            "invalid_target" => Self::InvalidTarget,
+            other => Self::Other(
+                other
+                    .chars()
+                    .filter(|c| c.is_ascii_lowercase() || *c == '_')
+                    .take(64)
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The code as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidGrant => "invalid_grant",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::InvalidTarget => "invalid_target",
+            Self::Other(code) => code,
+        }
+    }
+}
+
+impl fmt::Display for OAuthErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The token endpoint refused or could not be reached.
+///
+/// The provider's `error_description` is deliberately dropped: it may echo what we sent.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenEndpointError {
+    /// The provider answered with an RFC 6749 error.
+    #[error("the token endpoint refused the request: {code} (HTTP {status})")]
+    OAuth {
+        /// The error code.
+        code: OAuthErrorCode,
+        /// The HTTP status.
+        status: u16,
+    },
+    /// Transport, timeout, unexpected status or a body that is not a token response.
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    /// No token endpoint or no client credentials are configured.
+    #[error("token endpoint not configured: {0}")]
+    NotConfigured(&'static str),
+}
+
+/// Largest token response read (Feide's are ~2 KB).
+const MAX_RESPONSE: usize = 256 * 1024;
+
+impl Provider {
+    /// POSTs `form` to the token endpoint as this provider's configured client.
+    pub async fn token_request(
+        &self,
+        method: ClientAuthMethod,
+        form: &[(&str, &str)],
+    ) -> Result<TokenResponse, TokenEndpointError> {
+        let client = self
+            .client()
+            .ok_or(TokenEndpointError::NotConfigured("no client credentials"))?;
+        self.token_request_as(client, method, form).await
+    }
+
+    /// POSTs `form` to the token endpoint authenticated as `client`.
+    pub async fn token_request_as(
+        &self,
+        client: &ClientCredentials,
+        method: ClientAuthMethod,
+        form: &[(&str, &str)],
+    ) -> Result<TokenResponse, TokenEndpointError> {
+        let url = self
+            .metadata()
+            .token_endpoint
+            .as_deref()
+            .ok_or(TokenEndpointError::NotConfigured("no token endpoint"))?;
+        let mut request = self
+            .http()
+            .post(url)
+            .header(
+                http::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .header(http::header::ACCEPT, "application/json");
+        if method == ClientAuthMethod::ClientSecretBasic {
+            let mut value = http::HeaderValue::try_from(basic_auth(client)).map_err(|_| {
+                TokenEndpointError::NotConfigured("client credentials are not header-safe")
+            })?;
+            value.set_sensitive(true);
+            request = request.header(http::header::AUTHORIZATION, value);
+        }
+        // Built in a block: the serializer is not `Send` and must not live across an await.
+        let body = {
+            let mut body = form_urlencoded::Serializer::new(String::new());
+            body.extend_pairs(form);
+            if method == ClientAuthMethod::ClientSecretPost {
+                body.append_pair("client_id", &client.id);
+                body.append_pair("client_secret", client.secret.expose());
+            }
+            body.finish()
+        };
+        let what = "token endpoint";
+        let send = async {
+            let response =
+                request
+                    .body(body)
+                    .send()
+                    .await
+                    .map_err(|e| ProviderError::Unreachable {
+                        what,
+                        url: url.to_owned(),
+                        reason: std::error::Error::source(&e)
+                            .map_or_else(|| e.to_string(), ToString::to_string),
+                    })?;
+            let status = response.status();
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|e| ProviderError::Unreachable {
+                    what,
+                    url: url.to_owned(),
+                    reason: e.to_string(),
+                })?;
+            Ok::<_, ProviderError>((status, bytes))
+        };
+        let timeout = self.timeout();
+        let (status, bytes) =
+            tokio::time::timeout(timeout, send)
+                .await
+                .map_err(|_| ProviderError::Timeout {
+                    what,
+                    url: url.to_owned(),
+                    timeout,
+                })??;
+        if bytes.len() > MAX_RESPONSE {
+            return Err(invalid(url, "response too large").into());
+        }
+        if status.is_success() {
+            return serde_json::from_slice::<TokenResponse>(&bytes)
+                .map_err(|_| invalid(url, "not a token response").into());
+        }
+        #[derive(Deserialize)]
+        struct ErrorBody {
+            error: String,
+        }
+        match serde_json::from_slice::<ErrorBody>(&bytes) {
+            Ok(e) if status.is_client_error() => Err(TokenEndpointError::OAuth {
+                code: OAuthErrorCode::parse(&e.error),
+                status: status.as_u16(),
+            }),
+            _ => Err(ProviderError::Status {
+                what,
+                url: url.to_owned(),
+                status: status.as_u16(),
+            }
+            .into()),
+        }
+    }
+}
+
+fn invalid(url: &str, reason: &str) -> ProviderError {
+    ProviderError::InvalidDocument {
+        what: "token endpoint",
+        url: url.to_owned(),
+        reason: reason.to_owned(),
+    }
+}
+
+/// `Basic base64(urlencode(id) ":" urlencode(secret))`, RFC 6749 §2.3.1.
+fn basic_auth(client: &ClientCredentials) -> String {
+    let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    format!(
+        "Basic {}",
+        STANDARD.encode(format!(
+            "{}:{}",
+            enc(&client.id),
+            enc(client.secret.expose())
+        ))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_auth_form_encodes_before_base64() {
+        let client = ClientCredentials {
+            id: "a b".into(),
+            secret: Secret::new("s:+/&"),
+        };
+        let header = basic_auth(&client);
+        let decoded = STANDARD
+            .decode(header.trim_start_matches("Basic "))
+            .unwrap();
+        assert_eq!(decoded, b"a+b:s%3A%2B%2F%26");
+    }
+
+    #[test]
+    fn unknown_error_codes_are_sanitised() {
+        let code = OAuthErrorCode::parse("<script>alert(1)</script>");
+        assert_eq!(code.as_str(), "scriptalertscript");
+        assert_eq!(
+            OAuthErrorCode::parse("invalid_grant"),
+            OAuthErrorCode::InvalidGrant
+        );
+    }
+
+    #[test]
+    fn token_response_never_prints_tokens() {
+        let r: TokenResponse = serde_json::from_str(
+            r#"{"access_token":"AT-123","token_type":"Bearer","id_token":"ID-456"}"#,
+        )
+        .unwrap();
+        let text = format!("{r:?}");
+        assert!(
+            !text.contains("AT-123") && !text.contains("ID-456"),
+            "{text}"
+        );
+    }
+}

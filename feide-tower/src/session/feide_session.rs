@@ -1,0 +1,138 @@
+//! [`FeideSession`]: the signed-in user, as handlers see it.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::provider::Secret;
+
+/// The signed-in user: ID-token claims, userinfo and the tokens of the login.
+///
+/// The login layer puts one in the request extensions when the request carries a valid session
+/// cookie; read it with `request.extensions().get::<FeideSession>()`, or with the axum extractor
+/// (feature `axum`). Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct FeideSession {
+    inner: Arc<SessionData>,
+    expires_at: u64,
+}
+
+/// What the session cookie holds (sealed with AES-256-GCM; never readable by the browser).
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct SessionData {
+    /// The issuer that authenticated the user.
+    pub(crate) iss: String,
+    pub(crate) sub: String,
+    /// All ID-token claims.
+    pub(crate) claims: Map<String, Value>,
+    /// The userinfo response, if fetched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) userinfo: Option<Map<String, Value>>,
+    /// The opaque access token of the login (Feide: never decode it).
+    #[serde(with = "secret_string")]
+    pub(crate) access_token: Secret,
+    /// When the access token expires (Unix seconds), if the provider said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) access_token_expires_at: Option<u64>,
+    /// The raw ID token, for `id_token_hint` at logout.
+    #[serde(with = "secret_string")]
+    pub(crate) id_token: Secret,
+    /// When the user authenticated (Unix seconds).
+    pub(crate) auth_time: u64,
+}
+
+mod secret_string {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::provider::Secret;
+
+    pub(super) fn serialize<S: Serializer>(secret: &Secret, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(secret.expose())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {
+        String::deserialize(d).map(Secret::new)
+    }
+}
+
+impl FeideSession {
+    pub(crate) fn new(data: Arc<SessionData>, expires_at: u64) -> Self {
+        Self {
+            inner: data,
+            expires_at,
+        }
+    }
+
+    pub(crate) fn data(&self) -> &Arc<SessionData> {
+        &self.inner
+    }
+
+    /// The user's subject identifier (stable per user and client at Feide).
+    pub fn sub(&self) -> &str {
+        &self.inner.sub
+    }
+
+    /// The issuer that authenticated the user.
+    pub fn issuer(&self) -> &str {
+        &self.inner.iss
+    }
+
+    /// The user's display name, from userinfo or the ID token (needs the `profile` scope).
+    pub fn name(&self) -> Option<&str> {
+        self.claim("name").and_then(Value::as_str)
+    }
+
+    /// The user's Feide id (`https://n.feide.no/claims/eduPersonPrincipalName`, scope
+    /// `userid-feide`), e.g. `alice@uio.no`.
+    pub fn feide_id(&self) -> Option<&str> {
+        self.claim("https://n.feide.no/claims/eduPersonPrincipalName")
+            .and_then(Value::as_str)
+    }
+
+    /// A claim from userinfo, else from the ID token.
+    pub fn claim(&self, name: &str) -> Option<&Value> {
+        self.inner
+            .userinfo
+            .as_ref()
+            .and_then(|u| u.get(name))
+            .or_else(|| self.inner.claims.get(name))
+    }
+
+    /// All ID-token claims.
+    pub fn id_token_claims(&self) -> &Map<String, Value> {
+        &self.inner.claims
+    }
+
+    /// The userinfo response, if it was fetched.
+    pub fn userinfo(&self) -> Option<&Map<String, Value>> {
+        self.inner.userinfo.as_ref()
+    }
+
+    /// The authentication context class (`acr`), e.g. after MFA.
+    pub fn acr(&self) -> Option<&str> {
+        self.inner.claims.get("acr").and_then(Value::as_str)
+    }
+
+    /// The opaque access token of the login, to call Feide APIs or to exchange (RFC 8693).
+    /// Never log it.
+    pub fn access_token(&self) -> &Secret {
+        &self.inner.access_token
+    }
+
+    /// When the access token expires (Unix seconds), if known. Feide has no refresh tokens:
+    /// after this the user must log in again.
+    pub fn access_token_expires_at(&self) -> Option<u64> {
+        self.inner.access_token_expires_at
+    }
+
+    /// When the user authenticated (Unix seconds).
+    pub fn auth_time(&self) -> u64 {
+        self.inner.auth_time
+    }
+
+    /// When the session ends regardless of activity (Unix seconds).
+    pub fn expires_at(&self) -> u64 {
+        self.expires_at
+    }
+}

@@ -1,0 +1,77 @@
+//! Tests of the session cookie codec, one file per module, plus property tests and a full
+//! browser round trip.
+
+mod chunks;
+mod codec;
+mod envelope;
+mod flow;
+mod key_ring;
+mod props;
+mod request;
+mod set_cookie;
+
+use http::{HeaderMap, HeaderValue};
+
+use super::{CookieCodec, KeyRing};
+
+/// Test secrets: long enough and varied enough.
+const NEW: &str = "new-secret-0123456789abcdefghijklmnopqrstuvwxyz";
+const OLD: &str = "old-secret-ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210";
+
+fn codec(secrets: &[&str]) -> CookieCodec {
+    CookieCodec::new(KeyRing::from_secrets(secrets).expect("test secrets are valid"))
+}
+
+/// Deterministic pseudo-random bytes (xorshift), so failures reproduce.
+fn bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x.to_le_bytes()[0]
+        })
+        .collect()
+}
+
+/// A minimal browser cookie jar for one host and path: applies `Set-Cookie` headers and sends
+/// the `Cookie` header back.
+#[derive(Default)]
+struct Jar(Vec<(String, String)>);
+
+impl Jar {
+    fn apply(&mut self, set_cookies: &[HeaderValue]) {
+        for header in set_cookies {
+            let text = header.to_str().expect("Set-Cookie is ASCII");
+            let cookie = cookie::Cookie::parse(text).expect("Set-Cookie parses");
+            self.0.retain(|(name, _)| name != cookie.name());
+            let removed = cookie.max_age() == Some(cookie::time::Duration::ZERO);
+            if !removed {
+                self.0
+                    .push((cookie.name().to_owned(), cookie.value().to_owned()));
+            }
+        }
+    }
+
+    fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.0.iter().map(|(n, _)| n.as_str()).collect();
+        names.sort_unstable();
+        names
+    }
+
+    fn request_headers(&self) -> HeaderMap {
+        let line = self
+            .0
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            http::header::COOKIE,
+            line.parse().expect("cookie line is ASCII"),
+        );
+        headers
+    }
+}

@@ -1,0 +1,230 @@
+//! The app under test (axum or plain hyper, behind FeideLoginLayer) and a cookie-keeping browser
+//! that follows redirects one hop at a time so each step can be checked.
+
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use axum::Router;
+use axum::routing::get;
+use bytes::Bytes;
+use feide_tower::Provider;
+use feide_tower::login::{FeideLogin, FeideLoginBuilder};
+use feide_tower::session::FeideSession;
+use feide_tower::testkit::{FakeClient, FakeFeide};
+use http::{Request, Response, StatusCode};
+use http_body_util::Full;
+use integration_tests::{bind, serve_axum, serve_hyper};
+use reqwest::header::{ACCEPT, LOCATION, SET_COOKIE};
+use serde_json::json;
+use tower::ServiceBuilder;
+
+pub const KEY: &str = "test-session-key-0123456789-abcdefghijklmnopqrstuvwxyz";
+pub const CLIENT_ID: &str = "login-app";
+pub const CLIENT_SECRET: &str = "login-app-secret";
+
+#[derive(Clone, Copy, Debug)]
+pub enum Stack {
+    Axum,
+    Hyper,
+}
+
+pub struct TestApp {
+    pub fake: FakeFeide,
+    pub base: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+/// Starts FakeFeide and the app on `stack`, with the login configured by `configure`.
+pub async fn start(
+    stack: Stack,
+    configure: impl FnOnce(FeideLoginBuilder) -> FeideLoginBuilder,
+) -> TestApp {
+    capture_logs();
+    let fake = FakeFeide::start().await.unwrap();
+    let (listener, base) = bind().await;
+    fake.register_client(
+        FakeClient::new(CLIENT_ID, CLIENT_SECRET)
+            .redirect_uri(format!("{base}/callback"))
+            .post_logout_redirect_uri(format!("{base}/post-logout")),
+    );
+    let provider = Provider::builder(fake.issuer())
+        .client(CLIENT_ID, CLIENT_SECRET)
+        .build()
+        .await
+        .unwrap();
+    let builder = FeideLogin::builder(&provider)
+        .redirect_uri(format!("{base}/callback"))
+        .secret_keys(KEY)
+        .post_logout_redirect_uri(format!("{base}/post-logout"))
+        .scopes("openid profile email userid-feide");
+    let login = configure(builder).build().unwrap();
+    match stack {
+        Stack::Axum => serve_axum(listener, router(&login)),
+        Stack::Hyper => serve_hyper(
+            listener,
+            ServiceBuilder::new()
+                .layer(login.layer())
+                .layer(login.require_login())
+                .service_fn(hyper_app),
+        ),
+    }
+    TestApp { fake, base }
+}
+
+fn describe(session: &FeideSession) -> serde_json::Value {
+    json!({"sub": session.sub(), "name": session.name(), "feide_id": session.feide_id(), "acr": session.acr()})
+}
+
+fn router(login: &FeideLogin) -> Router {
+    Router::new()
+        .route(
+            "/me",
+            get(|s: FeideSession| async move { axum::Json(describe(&s)) }).route_layer(login.require_login()),
+        )
+        .route(
+            "/",
+            get(|s: Option<FeideSession>| async move {
+                s.map_or_else(|| "anonymous".to_owned(), |s| format!("hello {}", s.sub()))
+            }),
+        )
+        .route("/post-logout", get(|| async { "signed out" }))
+        .route("/{*rest}", get(|s: Option<FeideSession>| async move { format!("page; signed in: {}", s.is_some()) }))
+        .layer(login.layer())
+}
+
+/// The plain-hyper app: everything behind RequireLogin; answers with the session as JSON.
+async fn hyper_app(
+    request: Request<hyper::body::Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let body = match request.extensions().get::<FeideSession>() {
+        Some(session) => describe(session).to_string(),
+        None => "no session".to_owned(), // unreachable behind RequireLogin
+    };
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = StatusCode::OK;
+    Ok(response)
+}
+
+/// A browser: keeps cookies, sends `Accept: text/html`, follows redirects by hand.
+pub struct Browser {
+    pub client: reqwest::Client,
+}
+
+impl Browser {
+    pub fn new() -> Self {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .unwrap();
+        Self { client }
+    }
+
+    pub async fn get(&self, url: &str) -> reqwest::Response {
+        self.client
+            .get(url)
+            .header(ACCEPT, "text/html")
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post(&self, url: &str) -> reqwest::Response {
+        self.client
+            .post(url)
+            .header(ACCEPT, "text/html")
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Follows redirects from `response` until a non-redirect; returns the visited URLs and it.
+    pub async fn follow(
+        &self,
+        mut response: reqwest::Response,
+    ) -> (Vec<String>, reqwest::Response) {
+        let mut visited = Vec::new();
+        for _ in 0..10 {
+            if !response.status().is_redirection() {
+                return (visited, response);
+            }
+            let next = location(&response);
+            visited.push(next.clone());
+            response = self.get(&next).await;
+        }
+        panic!("redirect loop: {visited:?}");
+    }
+
+    /// GET `url` and follow every redirect.
+    pub async fn visit(&self, url: &str) -> (Vec<String>, reqwest::Response) {
+        let first = self.get(url).await;
+        self.follow(first).await
+    }
+
+    /// A full login starting at `/login?{query}`; returns the final response.
+    pub async fn log_in(&self, app: &TestApp, query: &str) -> (Vec<String>, reqwest::Response) {
+        self.visit(&app.url(&format!("/login?{query}"))).await
+    }
+}
+
+/// The absolute `Location` of a redirect.
+pub fn location(response: &reqwest::Response) -> String {
+    let raw = response
+        .headers()
+        .get(LOCATION)
+        .expect("redirect has Location")
+        .to_str()
+        .unwrap();
+    response.url().join(raw).unwrap().to_string()
+}
+
+/// The response's `Set-Cookie` headers.
+pub fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Everything logged by every test in this binary (tracing at TRACE level).
+pub fn logs() -> String {
+    String::from_utf8_lossy(&LOGS.get().expect("capture_logs ran").lock().unwrap()).into_owned()
+}
+
+static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+
+fn capture_logs() {
+    LOGS.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let writer = Arc::clone(&buffer);
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || BufferWriter(Arc::clone(&writer)))
+            .finish();
+        let _ = tracing::subscriber::set_global_default(subscriber);
+        buffer
+    });
+}
+
+struct BufferWriter(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for BufferWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,7 @@
+//! FeideLoginLayer over real HTTP against FakeFeide, on axum and on plain hyper.
+
+mod callback;
+mod cookies;
+mod flow;
+mod harness;
+mod return_to;
