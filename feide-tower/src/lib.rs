@@ -20,6 +20,7 @@
 #![forbid(unsafe_code)]
 
 pub mod apis;
+pub mod bearer;
 pub mod body;
 pub mod login;
 pub mod provider;

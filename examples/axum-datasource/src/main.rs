@@ -1,3 +1,33 @@
-fn main() {
-    println!("axum-datasource: not yet implemented");
+//! `cargo run -p axum-datasource`: a Feide data source. Configured only through environment
+//! variables (FEIDE_ISSUER, DATASOURCE_AUDIENCE, DATASOURCE_REQUIRED_SCOPE, BIND_ADDR). With none of
+//! the first three set it starts the built-in fake Feide and prints a `curl` line with a valid token.
+
+use std::net::SocketAddr;
+
+#[tokio::main]
+async fn main() -> Result<(), axum_datasource::Error> {
+    // Logs go to stderr: stdout carries only the curl line, ready to paste.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,feide_tower=info".into()),
+        )
+        .init();
+    let bind: SocketAddr = std::env::var("BIND_ADDR")
+        .unwrap_or_else(|_| "127.0.0.1:8001".into())
+        .parse()?;
+    let listener = tokio::net::TcpListener::bind(bind).await?;
+    let addr = listener.local_addr()?;
+    let started = axum_datasource::configure(|name| std::env::var(name).ok(), addr).await?;
+    if let Some(curl) = &started.curl {
+        println!("{curl}");
+    }
+    tracing::info!(%addr, "axum-datasource listening: GET /me");
+    axum::serve(listener, started.app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
 }

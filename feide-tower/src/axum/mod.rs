@@ -1,5 +1,7 @@
 //! axum extractors (feature `axum`).
 
+mod bearer;
 mod session;
 
+pub use bearer::BearerRejection;
 pub use session::LoginRequired;

@@ -1,0 +1,182 @@
+//! The data-source API of Feide's reference examples (`feide_data_source_api`), in Rust.
+//!
+//! `GET /me` is protected by a Feide JWT access token for this data source's audience and
+//! required scope, and answers `{"subject": ..., "claims": {...}}` with the validated claims.
+//!
+//! Environment (the names the reference examples use):
+//! - `DATASOURCE_AUDIENCE`: the data source's audience, `https://n.feide.no/datasources/<uuid>`;
+//! - `DATASOURCE_REQUIRED_SCOPE`: the scope(s) a token must carry (space-separated: all of them);
+//! - `FEIDE_ISSUER`: default `https://auth.dataporten.no`;
+//! - `BIND_ADDR` (read by `main`): default `127.0.0.1:8001`.
+//!
+//! With none of the first three set, the app runs against an in-process fake Feide and
+//! [`Started::curl`] is a ready-to-paste `curl` line with a freshly minted valid token.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::Router;
+use axum::routing::get;
+use feide_tower::Provider;
+use feide_tower::bearer::{BearerJwtLayer, Principal};
+use feide_tower::provider::ProviderBuilder;
+use feide_tower::testkit::{DEFAULT_DATASOURCE_AUDIENCE, FakeFeide};
+use serde_json::{Value, json};
+
+/// Any error at start-up.
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// The scope the demo mode requires and puts in its token.
+pub const DEMO_SCOPE: &str = "readUser";
+/// The user the demo token speaks for.
+pub const DEMO_USER: &str = "alice";
+
+/// What to run, from the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settings {
+    /// A real provider (Feide unless `FEIDE_ISSUER` says otherwise).
+    Provider {
+        /// The data source's audience.
+        audience: String,
+        /// Scopes a token must carry (all of them).
+        scopes: Vec<String>,
+    },
+    /// Nothing configured: an in-process fake Feide.
+    Demo,
+}
+
+impl Settings {
+    /// Reads `DATASOURCE_AUDIENCE`, `DATASOURCE_REQUIRED_SCOPE` and `FEIDE_ISSUER` (the issuer
+    /// itself is read by [`ProviderBuilder::from_env_with`]).
+    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, Error> {
+        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let (issuer, audience, scope) = (
+            var("FEIDE_ISSUER"),
+            var("DATASOURCE_AUDIENCE"),
+            var("DATASOURCE_REQUIRED_SCOPE"),
+        );
+        match (audience, scope) {
+            (Some(audience), Some(scope)) => Ok(Settings::Provider {
+                audience: audience.trim().to_owned(),
+                scopes: scope.split_whitespace().map(str::to_owned).collect(),
+            }),
+            (None, None) if issuer.is_none() => Ok(Settings::Demo),
+            (None, _) => Err(
+                "DATASOURCE_AUDIENCE is required (https://n.feide.no/datasources/<uuid>)".into(),
+            ),
+            (Some(_), None) => Err(
+                "DATASOURCE_REQUIRED_SCOPE is required (the scope your data source defines)".into(),
+            ),
+        }
+    }
+}
+
+/// The app, ready to serve.
+pub struct Started {
+    /// The router: `GET /me` behind the bearer layer.
+    pub app: Router,
+    /// The fake Feide in demo mode; keep it alive while serving.
+    pub fake: Option<FakeFeide>,
+    /// In demo mode: `curl -H 'Authorization: Bearer <token>' http://<addr>/me`.
+    pub curl: Option<String>,
+}
+
+/// Builds the app from the environment (`lookup`), for a server listening on `addr`.
+pub async fn configure(
+    lookup: impl Fn(&str) -> Option<String>,
+    addr: SocketAddr,
+) -> Result<Started, Error> {
+    match Settings::from_env_with(&lookup)? {
+        Settings::Provider { audience, scopes } => {
+            let provider = ProviderBuilder::from_env_with(&lookup)?.build().await?;
+            let app = app(&provider, &audience, &scopes)?;
+            Ok(Started {
+                app,
+                fake: None,
+                curl: None,
+            })
+        }
+        Settings::Demo => {
+            let fake = FakeFeide::start().await?;
+            let provider = Provider::builder(fake.issuer()).build().await?;
+            let app = app(
+                &provider,
+                DEFAULT_DATASOURCE_AUDIENCE,
+                &[DEMO_SCOPE.to_owned()],
+            )?;
+            let token = fake.access_token_for(DEMO_USER, DEFAULT_DATASOURCE_AUDIENCE, DEMO_SCOPE);
+            Ok(Started {
+                app,
+                fake: Some(fake),
+                curl: Some(format!(
+                    "curl -H 'Authorization: Bearer {token}' http://{addr}/me"
+                )),
+            })
+        }
+    }
+}
+
+/// `GET /me` for tokens with `audience` and all of `scopes`.
+pub fn app(provider: &Provider, audience: &str, scopes: &[String]) -> Result<Router, Error> {
+    let bearer = scopes
+        .iter()
+        .fold(
+            BearerJwtLayer::builder(provider).audience(audience),
+            |builder, scope| builder.require_scope(scope),
+        )
+        .build()?;
+    Ok(Router::new().route("/me", get(me)).layer(bearer))
+}
+
+/// The caller and the validated claims of their token.
+async fn me(principal: Principal) -> Json<Value> {
+    Json(json!({
+        "subject": principal.subject(),
+        "claims": **principal.claims(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, Error> {
+        Settings::from_env_with(|name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        })
+    }
+
+    #[test]
+    fn nothing_configured_is_the_demo() {
+        assert_eq!(settings(&[]).unwrap(), Settings::Demo);
+        assert_eq!(
+            settings(&[("BIND_ADDR", "0.0.0.0:1")]).unwrap(),
+            Settings::Demo
+        );
+    }
+
+    #[test]
+    fn audience_and_scope_configure_a_real_provider() {
+        let s = settings(&[
+            ("DATASOURCE_AUDIENCE", "https://n.feide.no/datasources/x"),
+            ("DATASOURCE_REQUIRED_SCOPE", "readUser writeUser"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s,
+            Settings::Provider {
+                audience: "https://n.feide.no/datasources/x".into(),
+                scopes: vec!["readUser".into(), "writeUser".into()],
+            }
+        );
+    }
+
+    #[test]
+    fn half_a_configuration_is_an_error_not_the_demo() {
+        assert!(settings(&[("FEIDE_ISSUER", "https://auth.dataporten.no")]).is_err());
+        assert!(settings(&[("DATASOURCE_REQUIRED_SCOPE", "readUser")]).is_err());
+        assert!(settings(&[("DATASOURCE_AUDIENCE", "https://n.feide.no/datasources/x")]).is_err());
+    }
+}

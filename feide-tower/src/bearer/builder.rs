@@ -1,0 +1,271 @@
+//! Configuring the bearer check once, at start-up.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::authorizer::{BearerAuthorizer, Config};
+use super::cache::TokenCache;
+use super::layer::BearerJwtLayer;
+use crate::Provider;
+use crate::token::{
+    Algorithm, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, ScopeRule, Validator, ValidatorBuilder,
+    ValidatorConfigError,
+};
+
+/// The realm named in `WWW-Authenticate` unless [`BearerBuilder::realm`] sets another.
+pub const DEFAULT_REALM: &str = "api";
+/// Default capacity of the verified-token cache (entries).
+pub const DEFAULT_CACHE_CAPACITY: u64 = 10_000;
+/// Default upper bound on how long a verified token is trusted without checking its signature
+/// again (also bounded by the token's own `exp`).
+pub const DEFAULT_CACHE_MAX_LIFETIME: Duration = Duration::from_secs(300);
+/// Longest accepted cache lifetime: a day is far beyond any access token's life.
+const MAX_CACHE_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// The bearer check could not be configured. The message names the setting.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BearerConfigError {
+    /// The underlying validator refused the configuration (no audience, no algorithm, ...).
+    #[error(transparent)]
+    Validator(#[from] ValidatorConfigError),
+    /// A required scope is empty or has characters a scope cannot have (RFC 6749 §3.3).
+    #[error("{0:?} is not a valid scope")]
+    InvalidScope(String),
+    /// A scope requirement lists no scope.
+    #[error("a scope requirement needs at least one scope")]
+    NoScope,
+    /// The realm has characters other than visible ASCII and spaces.
+    #[error("the realm must be visible ASCII")]
+    InvalidRealm,
+}
+
+/// Builds a [`BearerJwtLayer`] (or the framework-agnostic [`BearerAuthorizer`]).
+///
+/// Required: at least one [`audience`](Self::audience). Everything else has a safe default:
+/// RS256 only, 60 s leeway, tokens without a user refused, the verified-token cache on.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use feide_tower::{Provider, bearer::BearerJwtLayer};
+///
+/// let feide = Provider::from_env().await?;
+/// let layer = BearerJwtLayer::builder(&feide)
+///     .audience("https://n.feide.no/datasources/00000000-0000-4000-8000-000000000001")
+///     .require_scope("readUser")
+///     .realm("my-api")
+///     .build()?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct BearerBuilder {
+    validator: ValidatorBuilder,
+    required: Vec<String>,
+    rule: ScopeRule,
+    allow_clients: bool,
+    realm: String,
+    leeway: Duration,
+    max_token_len: usize,
+    cache: bool,
+    cache_capacity: u64,
+    cache_max_lifetime: Duration,
+}
+
+impl BearerBuilder {
+    /// Starts from a [`ValidatorBuilder`] that already names the issuer and the key source, for
+    /// keys configured out of band ([`Jwks::fixed`](crate::provider::Jwks::fixed)) or a provider
+    /// set up by hand. Leeway and the token size limit are set here, not there.
+    ///
+    /// [`BearerJwtLayer::builder`] is the usual start.
+    pub fn new(validator: ValidatorBuilder) -> Self {
+        Self {
+            validator,
+            required: Vec::new(),
+            rule: ScopeRule::AllOf,
+            allow_clients: false,
+            realm: DEFAULT_REALM.to_owned(),
+            leeway: DEFAULT_LEEWAY,
+            max_token_len: DEFAULT_MAX_TOKEN_LEN,
+            cache: true,
+            cache_capacity: DEFAULT_CACHE_CAPACITY,
+            cache_max_lifetime: DEFAULT_CACHE_MAX_LIFETIME,
+        }
+    }
+
+    /// Starts with the provider's issuer and shared key cache.
+    pub fn for_provider(provider: &Provider) -> Self {
+        Self::new(Validator::for_provider(provider))
+    }
+
+    /// An accepted audience, e.g. `https://n.feide.no/datasources/<uuid>`. Required; may be
+    /// called more than once (the token's `aud` must contain at least one).
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.validator = self.validator.audience(audience);
+        self
+    }
+
+    /// A scope every request must carry (all listed scopes by default; see
+    /// [`any_scope`](Self::any_scope)). For scopes that differ per route, use
+    /// [`BearerJwtLayer::require_scope`] on the route instead.
+    pub fn require_scope(mut self, scope: impl Into<String>) -> Self {
+        self.required.push(scope.into());
+        self
+    }
+
+    /// One of the required scopes is enough (default: all of them).
+    pub fn any_scope(self) -> Self {
+        self.scope_rule(ScopeRule::AnyOf)
+    }
+
+    /// Whether the required scopes are all needed or any one is enough.
+    pub fn scope_rule(mut self, rule: ScopeRule) -> Self {
+        self.rule = rule;
+        self
+    }
+
+    /// The algorithm allow-list (default `[RS256]`, Feide's only algorithm).
+    pub fn algorithms(mut self, algorithms: &[Algorithm]) -> Self {
+        self.validator = self.validator.algorithms(algorithms);
+        self
+    }
+
+    /// Clock-skew allowance for `exp`, `nbf` and `iat` (default 60 s).
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Tokens longer than this are refused without being parsed or hashed (default 16 KiB).
+    pub fn max_token_len(mut self, bytes: usize) -> Self {
+        self.max_token_len = bytes;
+        self
+    }
+
+    /// Whether tokens without a user are let through as [`Principal::Client`](super::Principal::Client)
+    /// (default `false`: they get 403).
+    ///
+    /// Feide gives such tokens to clients that authenticate as themselves (client credentials):
+    /// `sub` equals `client_id` and there are no user claims. Turn this on only for routes that
+    /// make sense without a user, and check [`Principal`](super::Principal) in the handler.
+    pub fn allow_clients(mut self, allow: bool) -> Self {
+        self.allow_clients = allow;
+        self
+    }
+
+    /// The protection space named in `WWW-Authenticate: Bearer realm="..."` (default `"api"`).
+    pub fn realm(mut self, realm: impl Into<String>) -> Self {
+        self.realm = realm.into();
+        self
+    }
+
+    /// Whether to remember verified tokens (default `true`).
+    ///
+    /// A hit skips the signature check (≈ 20 µs for RS256) but still checks expiry, so an expired
+    /// token is refused even while cached. The trade-off: a key withdrawn from the provider's JWKS
+    /// does not evict tokens it signed that were already verified; they stay accepted until their
+    /// entry ends, at most [`cache_max_lifetime`](Self::cache_max_lifetime) (default 5 min) and
+    /// never past the token's `exp`. Turn the cache off if that window is too long for you.
+    pub fn cache(mut self, on: bool) -> Self {
+        self.cache = on;
+        self
+    }
+
+    /// How many verified tokens to remember (default 10 000; least useful evicted first).
+    pub fn cache_capacity(mut self, entries: u64) -> Self {
+        self.cache_capacity = entries;
+        self
+    }
+
+    /// The longest a verified token is trusted before its signature is checked again (default
+    /// 5 min, at most 24 h). Shorter bounds how long a withdrawn key keeps working.
+    pub fn cache_max_lifetime(mut self, lifetime: Duration) -> Self {
+        self.cache_max_lifetime = lifetime;
+        self
+    }
+
+    /// Builds the tower layer.
+    pub fn build(self) -> Result<BearerJwtLayer, BearerConfigError> {
+        self.build_authorizer().map(BearerJwtLayer::new)
+    }
+
+    /// Builds the framework-agnostic authorizer, for bridges to other frameworks.
+    pub fn build_authorizer(self) -> Result<BearerAuthorizer, BearerConfigError> {
+        check_scopes(&self.required, false)?;
+        check_realm(&self.realm)?;
+        let validator = self
+            .validator
+            .leeway(self.leeway)
+            .max_token_len(self.max_token_len)
+            .build()?;
+        let leeway = i64::try_from(self.leeway.as_secs()).unwrap_or(i64::MAX);
+        let cache = (self.cache && self.cache_capacity > 0).then(|| {
+            TokenCache::new(
+                self.cache_capacity,
+                self.cache_max_lifetime.min(MAX_CACHE_LIFETIME),
+                leeway,
+            )
+        });
+        Ok(BearerAuthorizer::from_config(Arc::new(Config {
+            validator,
+            required: self.required.into(),
+            rule: self.rule,
+            allow_clients: self.allow_clients,
+            realm: self.realm.into(),
+            max_token_len: self.max_token_len,
+            cache,
+        })))
+    }
+}
+
+/// Scopes are non-empty `%x21 / %x23-5B / %x5D-7E` (RFC 6749 §3.3): no spaces, quotes or
+/// backslashes, so they can be named in a challenge as they are.
+pub(crate) fn check_scopes(scopes: &[String], need_one: bool) -> Result<(), BearerConfigError> {
+    if need_one && scopes.is_empty() {
+        return Err(BearerConfigError::NoScope);
+    }
+    for scope in scopes {
+        let valid = !scope.is_empty()
+            && scope
+                .bytes()
+                .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E));
+        if !valid {
+            return Err(BearerConfigError::InvalidScope(scope.clone()));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn check_realm(realm: &str) -> Result<(), BearerConfigError> {
+    if realm.bytes().all(|b| matches!(b, b' '..=b'~')) {
+        Ok(())
+    } else {
+        Err(BearerConfigError::InvalidRealm)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_syntax() {
+        let ok = |s: &str| check_scopes(&[s.to_owned()], true).is_ok();
+        assert!(ok("readUser"));
+        assert!(ok("gk_foo:bar"));
+        for bad in ["", "a b", "a\"b", "a\\b", "æ", "a\n"] {
+            assert!(!ok(bad), "{bad:?}");
+        }
+        assert_eq!(check_scopes(&[], true), Err(BearerConfigError::NoScope));
+    }
+
+    #[test]
+    fn realm_syntax() {
+        assert!(check_realm("my api").is_ok());
+        assert!(
+            check_realm("a\"quoted\"").is_ok(),
+            "quotes are escaped, not refused"
+        );
+        assert_eq!(check_realm("a\r\nb"), Err(BearerConfigError::InvalidRealm));
+    }
+}

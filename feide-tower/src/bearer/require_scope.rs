@@ -1,0 +1,171 @@
+//! [`RequireScopeLayer`]: per-route scopes on top of one shared [`BearerJwtLayer`](super::BearerJwtLayer).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::{Request, Response};
+use pin_project_lite::pin_project;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use super::builder::{BearerConfigError, check_realm, check_scopes};
+use super::challenge::Challenge;
+use super::error::BearerError;
+use super::principal::Principal;
+use crate::body::{self, ResponseBody};
+use crate::token::{ScopeRule, Scopes};
+
+/// Requires scopes of the [`Principal`] that a [`BearerJwtLayer`](super::BearerJwtLayer) in front
+/// put in the request: 403 `insufficient_scope` naming them when the token lacks them.
+///
+/// Without a principal (the bearer layer is missing in front: a wiring mistake) the answer is 401,
+/// never a pass. Usually made with [`BearerJwtLayer::require_scope`](super::BearerJwtLayer::require_scope):
+///
+/// ```no_run
+/// # async fn run(feide: feide_tower::Provider) -> Result<(), Box<dyn std::error::Error>> {
+/// use feide_tower::bearer::BearerJwtLayer;
+///
+/// let bearer = BearerJwtLayer::builder(&feide)
+///     .audience("https://n.feide.no/datasources/00000000-0000-4000-8000-000000000001")
+///     .build()?;
+/// let can_write = bearer.require_scope("writeUser")?;
+/// // axum: Router::new().route("/write", post(write).route_layer(can_write)).layer(bearer)
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct RequireScopeLayer {
+    inner: Arc<Requirement>,
+}
+
+#[derive(Debug)]
+struct Requirement {
+    scopes: Box<[String]>,
+    rule: ScopeRule,
+    insufficient: Challenge,
+    missing: Challenge,
+}
+
+impl RequireScopeLayer {
+    /// Requires `scopes` (all, or any one, per `rule`), answering in `realm`.
+    pub fn new(
+        realm: &str,
+        scopes: impl IntoIterator<Item = impl Into<String>>,
+        rule: ScopeRule,
+    ) -> Result<Self, BearerConfigError> {
+        let scopes: Vec<String> = scopes.into_iter().map(Into::into).collect();
+        check_scopes(&scopes, true)?;
+        check_realm(realm)?;
+        let required: Scopes = scopes.iter().collect();
+        Ok(Self {
+            inner: Arc::new(Requirement {
+                insufficient: Challenge::insufficient_scope(realm, &required, rule),
+                missing: Challenge::for_error(&BearerError::MissingToken, realm),
+                scopes: scopes.into(),
+                rule,
+            }),
+        })
+    }
+
+    /// The answer for this request, or `None` to let it through.
+    fn refusal(&self, principal: Option<&Principal>) -> Option<&Challenge> {
+        let req = &*self.inner;
+        match principal {
+            None => {
+                tracing::error!(
+                    "RequireScope found no Principal: put BearerJwtLayer in front of it; refusing"
+                );
+                Some(&req.missing)
+            }
+            Some(p) => match req.rule.check(p.scopes(), &req.scopes) {
+                Ok(()) => None,
+                Err(_) => {
+                    tracing::debug!(outcome = "insufficient_scope", "route scope missing");
+                    Some(&req.insufficient)
+                }
+            },
+        }
+    }
+}
+
+impl<S> Layer<S> for RequireScopeLayer {
+    type Service = RequireScope<S>;
+
+    fn layer(&self, inner: S) -> RequireScope<S> {
+        RequireScope {
+            inner,
+            layer: self.clone(),
+        }
+    }
+}
+
+/// The service of [`RequireScopeLayer`].
+#[derive(Debug, Clone)]
+pub struct RequireScope<S> {
+    inner: S,
+    layer: RequireScopeLayer,
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for RequireScope<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+{
+    type Response = Response<ResponseBody<ResBody>>;
+    type Error = S::Error;
+    type Future = RequireScopeFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        let state = match self.layer.refusal(request.extensions().get::<Principal>()) {
+            Some(challenge) => Decision::Refused {
+                challenge: Some(challenge.clone()),
+            },
+            None => Decision::Inner {
+                future: self.inner.call(request),
+            },
+        };
+        RequireScopeFuture { state }
+    }
+}
+
+pin_project! {
+    /// The response future of [`RequireScope`].
+    pub struct RequireScopeFuture<F> {
+        #[pin]
+        state: Decision<F>,
+    }
+}
+
+pin_project! {
+    #[project = DecisionProj]
+    enum Decision<F> {
+        Inner { #[pin] future: F },
+        Refused { challenge: Option<Challenge> },
+    }
+}
+
+impl<F, ResBody, E> Future for RequireScopeFuture<F>
+where
+    F: Future<Output = Result<Response<ResBody>, E>>,
+{
+    type Output = Result<Response<ResponseBody<ResBody>>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            DecisionProj::Inner { future } => {
+                future.poll(cx).map_ok(|response| response.map(body::inner))
+            }
+            DecisionProj::Refused { challenge } => {
+                // Taken once: a future is not polled again after it returned Ready.
+                let challenge = challenge
+                    .take()
+                    .expect("RequireScopeFuture polled after completion");
+                Poll::Ready(Ok(challenge.into_layer_response()))
+            }
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! BearerJwtLayer against FakeFeide over real HTTP, on axum and on plain hyper.
+
+mod answers;
+mod cache;
+mod common;
+mod extractors;
+mod keys;
+mod logs;
+mod scopes;
+mod tower_contract;
