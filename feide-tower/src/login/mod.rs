@@ -79,7 +79,7 @@ impl FeideLogin {
 
     /// A layer for routes that need a signed-in user.
     pub fn require_login(&self) -> RequireLoginLayer {
-        RequireLoginLayer::new(&self.config.login_path)
+        RequireLoginLayer::new(self.clone())
     }
 
     /// Which part of the flow `path` is.

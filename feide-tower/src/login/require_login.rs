@@ -1,15 +1,16 @@
 //! [`RequireLoginLayer`]: routes that need a signed-in user.
 
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_util::FutureExt as _;
 use futures_util::future::{Either, Ready, ready};
-use http::header::{ACCEPT, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, LOCATION};
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
+use super::FeideLogin;
+use super::response::LoginResponse;
 use crate::body::{self, ResponseBody};
 use crate::session::FeideSession;
 
@@ -21,14 +22,12 @@ use crate::session::FeideSession;
 /// Make it with [`FeideLogin::require_login`](super::FeideLogin::require_login).
 #[derive(Clone, Debug)]
 pub struct RequireLoginLayer {
-    login_path: Arc<str>,
+    login: FeideLogin,
 }
 
 impl RequireLoginLayer {
-    pub(crate) fn new(login_path: &str) -> Self {
-        Self {
-            login_path: login_path.into(),
-        }
+    pub(crate) fn new(login: FeideLogin) -> Self {
+        Self { login }
     }
 }
 
@@ -38,7 +37,7 @@ impl<S> Layer<S> for RequireLoginLayer {
     fn layer(&self, inner: S) -> Self::Service {
         RequireLogin {
             inner,
-            login_path: Arc::clone(&self.login_path),
+            login: self.login.clone(),
         }
     }
 }
@@ -47,7 +46,7 @@ impl<S> Layer<S> for RequireLoginLayer {
 #[derive(Clone, Debug)]
 pub struct RequireLogin<S> {
     inner: S,
-    login_path: Arc<str>,
+    login: FeideLogin,
 }
 
 type MapBody<F, B, E> = futures_util::future::Map<
@@ -76,16 +75,14 @@ where
         if request.extensions().get::<FeideSession>().is_some() {
             return Either::Left(self.inner.call(request).map(wrap as fn(_) -> _));
         }
-        Either::Right(ready(Ok(login_required(
-            &self.login_path,
-            request.uri(),
-            request.headers(),
-        ))))
+        let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
+        let answer = self.login.login_required(target, request.headers());
+        Either::Right(ready(Ok(answer.into_response())))
     }
 }
 
 /// Whether the caller is a browser navigating (gets a redirect) rather than an API client.
-pub(crate) fn is_browser(headers: &HeaderMap) -> bool {
+fn is_browser(headers: &HeaderMap) -> bool {
     !headers.contains_key(AUTHORIZATION)
         && headers
             .get_all(ACCEPT)
@@ -93,31 +90,25 @@ pub(crate) fn is_browser(headers: &HeaderMap) -> bool {
             .any(|v| v.to_str().is_ok_and(|s| s.contains("text/html")))
 }
 
-fn login_required<B>(
-    login_path: &str,
-    uri: &http::Uri,
-    headers: &HeaderMap,
-) -> Response<ResponseBody<B>> {
-    let mut response = if is_browser(headers) {
-        let target = uri.path_and_query().map_or("/", |pq| pq.as_str());
-        let return_to: String = form_urlencoded::byte_serialize(target.as_bytes()).collect();
-        let mut r = Response::new(body::full(""));
-        *r.status_mut() = StatusCode::FOUND;
-        if let Ok(location) = HeaderValue::try_from(format!("{login_path}?return_to={return_to}")) {
-            r.headers_mut().insert(LOCATION, location);
+impl FeideLogin {
+    /// The answer to a request that needs a user and has none: browsers are redirected to the
+    /// login path with `return_to=<target>` (the request's path and query); API callers get `401`
+    /// with `{"error":"login_required"}`.
+    pub fn login_required(&self, target: &str, headers: &HeaderMap) -> LoginResponse {
+        if is_browser(headers) {
+            let return_to: String = form_urlencoded::byte_serialize(target.as_bytes()).collect();
+            return LoginResponse::redirect(
+                StatusCode::FOUND,
+                &format!("{}?return_to={return_to}", self.config.login_path),
+            );
         }
-        r
-    } else {
-        let mut r = Response::new(body::full(
-            r#"{"error":"login_required","error_description":"Sign in first"}"#,
-        ));
-        *r.status_mut() = StatusCode::UNAUTHORIZED;
-        r.headers_mut()
+        let mut response = LoginResponse::page(
+            StatusCode::UNAUTHORIZED,
+            r#"{"error":"login_required","error_description":"Sign in first"}"#.to_owned(),
+        );
+        response
+            .headers
             .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        r
-    };
-    response
-        .headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+        response
+    }
 }

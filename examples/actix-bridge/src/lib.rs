@@ -1,0 +1,281 @@
+//! Feide login and bearer protection in actix-web, through feide-tower's framework-agnostic core.
+//!
+//! The only actix-specific code is [`bridge`] (http 0.2 ↔ http 1) and the two middlewares here;
+//! every decision is made by the same `FeideLogin` and `BearerAuthorizer` functions the tower
+//! layers wrap, so the session cookie format is shared with the axum examples.
+
+pub mod bridge;
+
+use std::net::SocketAddr;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
+use base64::Engine as _;
+use feide_tower::Provider;
+use feide_tower::bearer::{BearerAuthorizer, Principal};
+use feide_tower::login::FeideLogin;
+use feide_tower::provider::ProviderBuilder;
+use feide_tower::session::FeideSession;
+use feide_tower::testkit::{DEFAULT_DATASOURCE_AUDIENCE, FakeClient, FakeFeide};
+
+/// Boxed error for start-up.
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// What the app needs, built once.
+#[derive(Clone)]
+pub struct State {
+    /// Feide login.
+    pub login: FeideLogin,
+    /// Bearer protection for `/api`.
+    pub bearer: BearerAuthorizer,
+}
+
+/// A configured app and, without configuration, the fake Feide it runs against.
+pub struct Configured {
+    /// The shared state.
+    pub state: State,
+    /// The in-process fake, when no real provider was configured (keep it alive).
+    pub fake: Option<FakeFeide>,
+    /// Lines to print at start-up.
+    pub notes: Vec<String>,
+}
+
+/// Configures from `env` (the reference names: FEIDE_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET,
+/// OIDC_REDIRECT_URI, APP_SECRET_KEY, POST_LOGOUT_REDIRECT_URI, OIDC_SCOPES, DATASOURCE_AUDIENCE,
+/// DATASOURCE_REQUIRED_SCOPE). Without OIDC_CLIENT_ID it starts FakeFeide and uses it.
+pub async fn configure(
+    env: impl Fn(&str) -> Option<String>,
+    addr: SocketAddr,
+) -> Result<Configured, Error> {
+    let host = if addr.ip().is_loopback() {
+        "localhost".to_owned()
+    } else {
+        addr.ip().to_string()
+    };
+    let public = format!("http://{host}:{}", addr.port());
+    let mut notes = Vec::new();
+    let (fake, overlay) = if env("OIDC_CLIENT_ID").is_none() {
+        let secret = random_secret();
+        let fake = FakeFeide::builder()
+            .interactive(true)
+            .client(
+                FakeClient::new("actix-bridge", secret.clone())
+                    .redirect_uri(format!("{public}/callback"))
+                    .post_logout_redirect_uri(format!("{public}/")),
+            )
+            .start()
+            .await?;
+        notes.push(format!(
+            "No OIDC_CLIENT_ID set: using the built-in fake Feide at {}.",
+            fake.issuer()
+        ));
+        let token = fake.access_token_for("alice", DEFAULT_DATASOURCE_AUDIENCE, "readUser");
+        notes.push(format!(
+            "curl -H 'Authorization: Bearer {token}' {public}/api/me"
+        ));
+        let overlay = vec![
+            ("FEIDE_ISSUER", fake.issuer()),
+            ("OIDC_CLIENT_ID", "actix-bridge".to_owned()),
+            ("OIDC_CLIENT_SECRET", secret),
+            ("OIDC_REDIRECT_URI", format!("{public}/callback")),
+            ("POST_LOGOUT_REDIRECT_URI", format!("{public}/")),
+            ("APP_SECRET_KEY", random_secret()),
+            ("OIDC_SCOPES", "openid profile".to_owned()),
+            (
+                "DATASOURCE_AUDIENCE",
+                DEFAULT_DATASOURCE_AUDIENCE.to_owned(),
+            ),
+            ("DATASOURCE_REQUIRED_SCOPE", "readUser".to_owned()),
+        ];
+        (Some(fake), overlay)
+    } else {
+        (None, Vec::new())
+    };
+    let lookup = |name: &str| {
+        overlay
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+            .or_else(|| env(name))
+    };
+    let provider: Provider = ProviderBuilder::from_env_with(lookup)?.build().await?;
+    let login = FeideLogin::builder(&provider)
+        .env_with(lookup)
+        .allow_get_logout(true)
+        .build()?;
+    let audience = lookup("DATASOURCE_AUDIENCE").ok_or("DATASOURCE_AUDIENCE is required")?;
+    let mut bearer = BearerAuthorizer::builder(&provider).audience(audience);
+    if let Some(scope) = lookup("DATASOURCE_REQUIRED_SCOPE") {
+        bearer = bearer.require_scope(scope);
+    }
+    let bearer = bearer.build_authorizer()?;
+    Ok(Configured {
+        state: State { login, bearer },
+        fake,
+        notes,
+    })
+}
+
+fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    // Start-up only; without randomness there is nothing safe to run.
+    aws_lc_rs::rand::fill(&mut bytes).expect("system random number generator");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Registers the routes on an actix `App` (use inside `HttpServer::new`).
+pub fn routes(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.app_data(web::Data::new(state))
+            .service(
+                web::scope("/api")
+                    .wrap(from_fn(bearer_middleware))
+                    .route("/me", web::get().to(api_me)),
+            )
+            .service(
+                web::scope("")
+                    .wrap(from_fn(session_middleware))
+                    .route("/login", web::get().to(login))
+                    .route("/callback", web::get().to(callback))
+                    .route("/logout", web::route().to(logout))
+                    .route("/me", web::get().to(me))
+                    .route("/", web::get().to(home)),
+            );
+    }
+}
+
+fn state(req: &HttpRequest) -> web::Data<State> {
+    // Registered by `routes` for every route that reaches a handler or middleware here.
+    req.app_data::<web::Data<State>>()
+        .cloned()
+        .expect("State is registered by routes()")
+}
+
+/// Bearer protection: the same decision and the same RFC 6750 answers as `BearerJwtLayer`.
+async fn bearer_middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let state = state(req.request());
+    let headers = bridge::request_headers(req.headers());
+    match state.bearer.authorize(&headers).await {
+        Ok(principal) => {
+            req.extensions_mut().insert(principal);
+            Ok(next.call(req).await?.map_into_boxed_body())
+        }
+        Err(error) => {
+            let response = bridge::challenge(&state.bearer.challenge(&error));
+            Ok(req.into_response(response))
+        }
+    }
+}
+
+/// The session: opened from the cookies, handed to handlers, refreshed or cleared on the way out.
+async fn session_middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let state = state(req.request());
+    let lookup = state.login.session(&bridge::request_headers(req.headers()));
+    if let Some(session) = lookup.session {
+        req.extensions_mut().insert(session);
+    }
+    let mut response = next.call(req).await?.map_into_boxed_body();
+    let cookies: http::HeaderMap = lookup
+        .set_cookies
+        .into_iter()
+        .map(|v| (http::header::SET_COOKIE, v))
+        .collect();
+    bridge::append_headers(response.headers_mut(), &cookies);
+    Ok(response)
+}
+
+async fn login(req: HttpRequest) -> HttpResponse {
+    bridge::login_response(state(&req).login.start_login(Some(req.query_string())))
+}
+
+async fn callback(req: HttpRequest) -> HttpResponse {
+    let headers = bridge::request_headers(req.headers());
+    bridge::login_response(
+        state(&req)
+            .login
+            .complete_login(Some(req.query_string()), &headers)
+            .await,
+    )
+}
+
+async fn logout(req: HttpRequest) -> HttpResponse {
+    let method =
+        http::Method::from_bytes(req.method().as_str().as_bytes()).unwrap_or(http::Method::GET);
+    bridge::login_response(
+        state(&req)
+            .login
+            .logout(&method, &bridge::request_headers(req.headers())),
+    )
+}
+
+/// The signed-in user, or the login layer's answer for a request without one (browser: redirect
+/// to login; API: 401).
+pub struct SignedIn(pub FeideSession);
+
+impl FromRequest for SignedIn {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let result = match req.extensions().get::<FeideSession>() {
+            Some(session) => Ok(SignedIn(session.clone())),
+            None => {
+                let target = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
+                let answer = state(req)
+                    .login
+                    .login_required(target, &bridge::request_headers(req.headers()));
+                Err(actix_web::error::InternalError::from_response(
+                    "login required",
+                    bridge::login_response(answer),
+                )
+                .into())
+            }
+        };
+        std::future::ready(result)
+    }
+}
+
+async fn me(SignedIn(session): SignedIn) -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({
+        "sub": session.sub(),
+        "name": session.name(),
+        "id_token_claims": session.id_token_claims(),
+    }))
+}
+
+async fn home(req: HttpRequest) -> HttpResponse {
+    let body = match req.extensions().get::<FeideSession>() {
+        Some(s) => format!(
+            "<!doctype html><title>actix-bridge</title><h1>Signed in as {}</h1><form method=post action=/logout><button>Sign out</button></form>",
+            escape(s.name().unwrap_or(s.sub()))
+        ),
+        None => "<!doctype html><title>actix-bridge</title><h1>actix-bridge</h1><a href=/login>Sign in with Feide</a>".to_owned(),
+    };
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}
+
+async fn api_me(req: HttpRequest) -> HttpResponse {
+    match req.extensions().get::<Principal>() {
+        Some(p) => HttpResponse::Ok()
+            .json(serde_json::json!({"subject": p.subject(), "claims": **p.claims()})),
+        // Unreachable behind bearer_middleware; never an allow.
+        None => HttpResponse::Unauthorized().finish(),
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
