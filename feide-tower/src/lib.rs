@@ -22,6 +22,7 @@
 pub mod apis;
 pub mod bearer;
 pub mod body;
+pub mod exchange;
 pub mod login;
 pub mod provider;
 pub mod session;

@@ -1,12 +1,17 @@
 //! The data-source API of Feide's reference examples (`feide_data_source_api`), in Rust.
 //!
 //! `GET /me` is protected by a Feide JWT access token for this data source's audience and
-//! required scope, and answers `{"subject": ..., "claims": {...}}` with the validated claims.
+//! required scope. It exchanges that token (RFC 8693, the data-source pattern) for a token for
+//! Feide's APIs and answers `{"subject": ..., "extended_userinfo": {...}, "groupinfo": [...]}`.
 //!
 //! Environment (the names the reference examples use):
 //! - `DATASOURCE_AUDIENCE`: the data source's audience, `https://n.feide.no/datasources/<uuid>`;
 //! - `DATASOURCE_REQUIRED_SCOPE`: the scope(s) a token must carry (space-separated: all of them);
-//! - `FEIDE_ISSUER`: default `https://auth.dataporten.no`;
+//! - `DATASOURCE_CLIENT_ID`, `DATASOURCE_CLIENT_SECRET`: the data source's own client, for the
+//!   exchange; `DATASOURCE_TOKEN_EXCHANGE_AUDIENCE` (default: the issuer) and
+//!   `DATASOURCE_TOKEN_EXCHANGE_SCOPE` (Feide attribute groups, may be empty);
+//! - `FEIDE_ISSUER` (default `https://auth.dataporten.no`), `FEIDE_EXTENDED_USERINFO_URL`,
+//!   `FEIDE_GROUPINFO_URL` (default: Feide's);
 //! - `BIND_ADDR` (read by `main`): default `127.0.0.1:8001`.
 //!
 //! With none of the first three set, the app runs against an in-process fake Feide and
@@ -16,11 +21,18 @@ use std::net::SocketAddr;
 
 use axum::Json;
 use axum::Router;
+use axum::extract::State;
 use axum::routing::get;
 use feide_tower::Provider;
 use feide_tower::bearer::{BearerJwtLayer, Principal};
+use feide_tower::exchange::{
+    ExchangeError, ExchangePattern, SubjectToken, TokenExchange, TokenExchangeBuilder,
+};
 use feide_tower::provider::ProviderBuilder;
-use feide_tower::testkit::{DEFAULT_DATASOURCE_AUDIENCE, FakeFeide};
+use feide_tower::testkit::{
+    DEFAULT_DATASOURCE_AUDIENCE, DEFAULT_DATASOURCE_CLIENT_ID, DEFAULT_DATASOURCE_CLIENT_SECRET,
+    FakeFeide,
+};
 use serde_json::{Value, json};
 
 /// Any error at start-up.
@@ -89,35 +101,61 @@ pub async fn configure(
     match Settings::from_env_with(&lookup)? {
         Settings::Provider { audience, scopes } => {
             let provider = ProviderBuilder::from_env_with(&lookup)?.build().await?;
-            let app = app(&provider, &audience, &scopes)?;
+            let exchange = TokenExchangeBuilder::from_env_with(
+                &provider,
+                ExchangePattern::DataSource,
+                &lookup,
+            )?
+            .build()?;
+            let app = app(&provider, &audience, &scopes, exchange)?;
             Ok(Started {
                 app,
                 fake: None,
                 curl: None,
             })
         }
-        Settings::Demo => {
-            let fake = FakeFeide::start().await?;
-            let provider = Provider::builder(fake.issuer()).build().await?;
-            let app = app(
-                &provider,
-                DEFAULT_DATASOURCE_AUDIENCE,
-                &[DEMO_SCOPE.to_owned()],
-            )?;
-            let token = fake.access_token_for(DEMO_USER, DEFAULT_DATASOURCE_AUDIENCE, DEMO_SCOPE);
-            Ok(Started {
-                app,
-                fake: Some(fake),
-                curl: Some(format!(
-                    "curl -H 'Authorization: Bearer {token}' http://{addr}/me"
-                )),
-            })
-        }
+        Settings::Demo => demo_with(FakeFeide::start().await?, addr).await,
     }
 }
 
-/// `GET /me` for tokens with `audience` and all of `scopes`.
-pub fn app(provider: &Provider, audience: &str, scopes: &[String]) -> Result<Router, Error> {
+/// Demo mode against `fake`: FakeFeide's default data source (audience, client, scope
+/// `readUser`), and a curl line with a fresh token. The login example uses this to run the data
+/// source in-process against its own fake.
+pub async fn demo_with(fake: FakeFeide, addr: SocketAddr) -> Result<Started, Error> {
+    let provider = Provider::builder(fake.issuer())
+        .extended_userinfo_url(fake.extended_userinfo_url())
+        .groups_url(fake.groups_url())
+        .build()
+        .await?;
+    let exchange = TokenExchange::data_source(&provider)
+        .client(
+            DEFAULT_DATASOURCE_CLIENT_ID,
+            DEFAULT_DATASOURCE_CLIENT_SECRET,
+        )
+        .build()?;
+    let app = app(
+        &provider,
+        DEFAULT_DATASOURCE_AUDIENCE,
+        &[DEMO_SCOPE.to_owned()],
+        exchange,
+    )?;
+    let token = fake.access_token_for(DEMO_USER, DEFAULT_DATASOURCE_AUDIENCE, DEMO_SCOPE);
+    Ok(Started {
+        app,
+        fake: Some(fake),
+        curl: Some(format!(
+            "curl -H 'Authorization: Bearer {token}' http://{addr}/me"
+        )),
+    })
+}
+
+/// `GET /me` for tokens with `audience` and all of `scopes`; `exchange` gets Feide API tokens.
+pub fn app(
+    provider: &Provider,
+    audience: &str,
+    scopes: &[String],
+    exchange: TokenExchange,
+) -> Result<Router, Error> {
     let bearer = scopes
         .iter()
         .fold(
@@ -125,15 +163,30 @@ pub fn app(provider: &Provider, audience: &str, scopes: &[String]) -> Result<Rou
             |builder, scope| builder.require_scope(scope),
         )
         .build()?;
-    Ok(Router::new().route("/me", get(me)).layer(bearer))
+    Ok(Router::new()
+        .route("/me", get(me))
+        .with_state(exchange)
+        .layer(bearer))
 }
 
-/// The caller and the validated claims of their token.
-async fn me(principal: Principal) -> Json<Value> {
-    Json(json!({
+/// The caller, and what Feide's APIs say about them, fetched with an exchanged token.
+///
+/// `SubjectToken` is the incoming JWT, available only because the bearer layer validated it.
+/// An exchange or API failure answers 502 (401/403/404 where the API said so), never with a token.
+async fn me(
+    State(exchange): State<TokenExchange>,
+    principal: Principal,
+    subject: SubjectToken,
+) -> Result<Json<Value>, ExchangeError> {
+    let (extended, groups) = tokio::join!(
+        exchange.extended_userinfo(subject.secret()),
+        exchange.groups(subject.secret())
+    );
+    Ok(Json(json!({
         "subject": principal.subject(),
-        "claims": **principal.claims(),
-    }))
+        "extended_userinfo": extended?,
+        "groupinfo": groups?,
+    })))
 }
 
 #[cfg(test)]

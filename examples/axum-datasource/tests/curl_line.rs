@@ -65,17 +65,15 @@ async fn the_printed_curl_line_works_as_printed() {
     let body: Value = reply.json().await.unwrap();
     let alice = FakeUser::new("alice", "Alice");
     assert_eq!(body["subject"], alice.sub.as_str());
-    assert_eq!(body["claims"]["sub"], alice.sub.as_str());
+    // The data source exchanged the token and asked Feide's APIs (here: the fake's) about alice.
     assert_eq!(
-        body["claims"]["aud"],
-        feide_tower::testkit::DEFAULT_DATASOURCE_AUDIENCE
+        body["extended_userinfo"]["eduPersonPrincipalName"][0],
+        alice.eppn.as_str()
     );
+    let groups = body["groupinfo"].as_array().expect("groupinfo is an array");
     assert!(
-        body["claims"]["scope"]
-            .as_str()
-            .unwrap()
-            .split(' ')
-            .any(|s| s == "readUser")
+        groups.iter().any(|g| g["id"] == "fc:org:test.feide.no"),
+        "{groups:?}"
     );
 
     // Literally as printed, when curl is installed.

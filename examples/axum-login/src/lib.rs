@@ -15,10 +15,12 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine as _;
 use feide_tower::Provider;
+use feide_tower::exchange::{ExchangeError, ExchangePattern, TokenExchange, TokenExchangeBuilder};
 use feide_tower::login::FeideLogin;
 use feide_tower::provider::ProviderBuilder;
 use feide_tower::session::FeideSession;
-use feide_tower::testkit::{FakeClient, FakeFeide};
+use feide_tower::testkit::{DEFAULT_DATASOURCE_AUDIENCE, FakeClient, FakeFeide};
+use serde_json::{Value, json};
 
 /// Boxed error for start-up.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -39,6 +41,10 @@ pub struct Started {
 struct App {
     login: FeideLogin,
     provider: Provider,
+    /// Exchanges the session's access token for the data source (`FEIDE_TOKEN_EXCHANGE_*`).
+    exchange: Option<TokenExchange>,
+    /// `DATASOURCE_API_URL`.
+    datasource: Option<String>,
 }
 
 /// Configures the app from `env` (a variable lookup). `addr` is where it listens.
@@ -74,14 +80,30 @@ pub async fn configure(
         .scopes(scopes)
         .allow_get_logout(true)
         .build()?;
+    let exchange = match lookup("FEIDE_TOKEN_EXCHANGE_AUDIENCE") {
+        Some(_) => Some(
+            TokenExchangeBuilder::from_env_with(&provider, ExchangePattern::LoginClient, lookup)?
+                .build()?,
+        ),
+        None => None,
+    };
+    let datasource = lookup("DATASOURCE_API_URL").map(|u| u.trim_end_matches('/').to_owned());
     let note = fake.as_ref().map(|f| {
         format!(
-            "No OIDC_CLIENT_ID set: using the built-in fake Feide at {} (test users: alice, bob, carol).",
-            f.issuer()
+            "No OIDC_CLIENT_ID set: using the built-in fake Feide at {} (test users: alice, bob, carol) \
+             and the data-source example at {}.",
+            f.issuer(),
+            datasource.as_deref().unwrap_or("?")
         )
     });
+    let app = router(App {
+        login,
+        provider,
+        exchange,
+        datasource,
+    });
     Ok(Started {
-        app: router(App { login, provider }),
+        app,
         fake,
         note,
         public_url,
@@ -115,8 +137,26 @@ async fn start_fake(public_url: &str) -> Result<(FakeFeide, Vec<(&'static str, S
             "openid profile email userid-feide".to_owned(),
         ),
         ("FEIDE_EXTENDED_USERINFO_URL", fake.extended_userinfo_url()),
+        (
+            "FEIDE_TOKEN_EXCHANGE_AUDIENCE",
+            DEFAULT_DATASOURCE_AUDIENCE.to_owned(),
+        ),
+        (
+            "FEIDE_TOKEN_EXCHANGE_SCOPE",
+            axum_datasource::DEMO_SCOPE.to_owned(),
+        ),
+        ("DATASOURCE_API_URL", start_datasource(fake.clone()).await?),
     ];
     Ok((fake, overlay))
+}
+
+/// Runs the data-source example in-process on 127.0.0.1:0 against the same fake; returns its URL.
+async fn start_datasource(fake: FakeFeide) -> Result<String, Error> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let started = axum_datasource::demo_with(fake, addr).await?;
+    tokio::spawn(async move { axum::serve(listener, started.app).await });
+    Ok(format!("http://{addr}"))
 }
 
 fn random_secret() -> String {
@@ -132,8 +172,14 @@ fn router(app: App) -> Router {
         .route("/", get(home))
         .route("/me", get(me).route_layer(login.require_login()))
         .route("/post-logout", get(|| async { Html(pages::signed_out()) }))
-        .route("/exchange", get(not_yet))
-        .route("/datasource", get(not_yet))
+        .route(
+            "/exchange",
+            get(exchange).route_layer(login.require_login()),
+        )
+        .route(
+            "/datasource",
+            get(datasource).route_layer(login.require_login()),
+        )
         .with_state(app)
         .layer(login.layer())
 }
@@ -171,10 +217,54 @@ async fn me(session: FeideSession, headers: HeaderMap) -> Response {
     .into_response()
 }
 
-async fn not_yet() -> Response {
-    (
-        StatusCode::NOT_IMPLEMENTED,
-        axum::Json(serde_json::json!({"error": "not_implemented", "error_description": "token exchange is not wired up yet"})),
-    )
-        .into_response()
+fn not_configured(what: &str) -> Response {
+    let body = json!({"error": "not_configured", "error_description": format!("set {what}")});
+    (StatusCode::NOT_IMPLEMENTED, axum::Json(body)).into_response()
+}
+
+/// Exchanges the session's access token for the data source and shows the new token's metadata
+/// and claims (decoded for display only; the data source validates it). Never the token itself.
+async fn exchange(
+    State(app): State<App>,
+    session: FeideSession,
+) -> Result<Response, ExchangeError> {
+    let Some(exchange) = &app.exchange else {
+        return Ok(not_configured("FEIDE_TOKEN_EXCHANGE_AUDIENCE"));
+    };
+    let issued = exchange.exchange(session.access_token()).await?;
+    let claims = issued
+        .expose()
+        .split('.')
+        .nth(1)
+        .and_then(|p| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p)
+                .ok()
+        })
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok());
+    Ok(axum::Json(json!({
+        "audience": exchange.audience(),
+        "scope": issued.scope(),
+        "issued_token_type": issued.issued_token_type(),
+        "expires_in": issued.expires_at().map(|at| at.saturating_duration_since(std::time::Instant::now()).as_secs()),
+        "claims": claims,
+    }))
+    .into_response())
+}
+
+/// Calls `DATASOURCE_API_URL/me` with the exchanged token; a failure answers 502 (or the API's
+/// 401/403/404), never with a token in the body.
+async fn datasource(
+    State(app): State<App>,
+    session: FeideSession,
+) -> Result<Response, ExchangeError> {
+    let (Some(exchange), Some(url)) = (&app.exchange, &app.datasource) else {
+        return Ok(not_configured(
+            "FEIDE_TOKEN_EXCHANGE_AUDIENCE and DATASOURCE_API_URL",
+        ));
+    };
+    let answer: Value = exchange
+        .get_json(&format!("{url}/me"), session.access_token())
+        .await?;
+    Ok(axum::Json(answer).into_response())
 }

@@ -1,6 +1,7 @@
 //! axum extractors (feature `axum`).
 
 mod bearer;
+mod exchange;
 mod session;
 
 pub use bearer::BearerRejection;

@@ -1,0 +1,295 @@
+//! [`ClientCredentialsSource`]: a token for the client itself (`grant_type=client_credentials`),
+//! cached and renewed before it expires.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwapOption;
+
+use super::builder::DEFAULT_MARGIN;
+use super::client_credentials_layer::ClientCredentialsLayer;
+use super::clock::{self, Clock};
+use super::error::ExchangeError;
+use super::issued::IssuedToken;
+use crate::provider::{ClientAuthMethod, ClientCredentials, Provider, Secret, TokenEndpointError};
+
+/// After a failed early renewal, how long the still-valid token is served before trying again.
+const RENEWAL_BACKOFF: Duration = Duration::from_secs(5);
+
+/// The client's own access token (`grant_type=client_credentials`, no user), for
+/// system-to-system calls.
+///
+/// - Cached: one token for everybody, read lock-free.
+/// - Renewed early: when less than the margin (default 60 s) is left, the next caller renews it
+///   while the others keep using the current token; if renewal fails the current one is used
+///   until it expires (retried at most every 5 s).
+/// - Single-flight: without a usable token, concurrent callers wait for one request.
+///
+/// Cheap to clone (clones share the token).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use feide_tower::{Provider, exchange::ClientCredentialsSource};
+///
+/// let feide = Provider::from_env().await?;
+/// let tokens = ClientCredentialsSource::builder(&feide).scope("system-all-users").build()?;
+/// let token = tokens.bearer().await?; // a Secret; or tokens.layer() on an HTTP client
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct ClientCredentialsSource {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    provider: Provider,
+    client: ClientCredentials,
+    auth_method: ClientAuthMethod,
+    scope: Option<String>,
+    margin: Duration,
+    clock: Clock,
+    current: ArcSwapOption<IssuedToken>,
+    renewal: tokio::sync::Mutex<Renewal>,
+}
+
+#[derive(Default)]
+struct Renewal {
+    /// After a failed early renewal: keep the current token until then.
+    backoff_until: Option<Instant>,
+}
+
+impl ClientCredentialsSource {
+    /// A source for `client` with `scope` (space-separated; `None` or blank: not sent) and the
+    /// default settings. (Without a token endpoint, [`token`](Self::token) fails with
+    /// [`ExchangeError::TokenEndpoint`]; [`builder`](Self::builder) checks that up front.)
+    pub fn new(provider: &Provider, client: ClientCredentials, scope: Option<&str>) -> Self {
+        let mut builder = Self::builder(provider);
+        builder.scope = scope.map(str::to_owned);
+        builder.into_source(client)
+    }
+
+    /// Starts configuring a source; by default for the provider's client, without a scope.
+    pub fn builder(provider: &Provider) -> ClientCredentialsBuilder {
+        ClientCredentialsBuilder {
+            provider: provider.clone(),
+            client: None,
+            auth_method: ClientAuthMethod::default(),
+            scope: None,
+            margin: DEFAULT_MARGIN,
+            clock: clock::system(),
+        }
+    }
+
+    /// A token with more than the margin left: the cached one, or a new one.
+    pub async fn token(&self) -> Result<Arc<IssuedToken>, ExchangeError> {
+        let inner = &*self.inner;
+        let start = (inner.clock)();
+        let current = inner.current.load_full();
+        match current {
+            Some(token) if token.is_fresh(start) => return Ok(token),
+            Some(token) if token.is_usable(start) => {
+                // Early renewal: whoever gets the lock renews; everyone else keeps going with
+                // the current token instead of queueing behind the request.
+                return match inner.renewal.try_lock() {
+                    Ok(mut renewal) => self.renew(&mut renewal, start).await,
+                    Err(_) => Ok(token),
+                };
+            }
+            _ => {}
+        }
+        let mut renewal = inner.renewal.lock().await;
+        self.renew(&mut renewal, start).await
+    }
+
+    /// The token as a [`Secret`], for building a request by hand.
+    pub async fn bearer(&self) -> Result<Secret, ExchangeError> {
+        Ok(self.token().await?.access_token())
+    }
+
+    /// Drops `used` if it is still the current token (after a 401 from an API), so the next call
+    /// gets a new one.
+    pub fn invalidate(&self, used: &Arc<IssuedToken>) {
+        let current = self.inner.current.load();
+        if current.as_ref().is_some_and(|c| Arc::ptr_eq(c, used)) {
+            self.inner.current.compare_and_swap(&*current, None);
+        }
+    }
+
+    /// The outgoing layer: sets `Authorization: Bearer <client token>` on every request.
+    pub fn layer(&self) -> ClientCredentialsLayer {
+        ClientCredentialsLayer::new(self.clone())
+    }
+
+    /// The scope asked for.
+    pub fn scope(&self) -> Option<&str> {
+        self.inner.scope.as_deref()
+    }
+
+    /// Under the renewal lock: use what another caller fetched meanwhile, or fetch.
+    async fn renew(
+        &self,
+        renewal: &mut Renewal,
+        start: Instant,
+    ) -> Result<Arc<IssuedToken>, ExchangeError> {
+        let inner = &*self.inner;
+        let now = (inner.clock)();
+        let current = inner.current.load_full();
+        if let Some(token) = &current {
+            // Renewed while we waited (or fetched after we started, even if short-lived).
+            if token.is_fresh(now) || token.fetched_at() >= start {
+                return Ok(Arc::clone(token));
+            }
+            let backing_off = renewal.backoff_until.is_some_and(|until| now < until);
+            if backing_off && token.is_usable(now) {
+                return Ok(Arc::clone(token));
+            }
+        }
+        match self.fetch().await {
+            Ok(token) => {
+                let token = Arc::new(token);
+                inner.current.store(Some(Arc::clone(&token)));
+                renewal.backoff_until = None;
+                Ok(token)
+            }
+            Err(error) => match current {
+                Some(token) if token.is_usable(now) => {
+                    tracing::warn!(
+                        client_id = %inner.client.id,
+                        %error,
+                        "client credentials: early renewal failed; using the current token"
+                    );
+                    renewal.backoff_until = Some(now + RENEWAL_BACKOFF);
+                    Ok(token)
+                }
+                _ => Err(error.into()),
+            },
+        }
+    }
+
+    async fn fetch(&self) -> Result<IssuedToken, TokenEndpointError> {
+        let inner = &*self.inner;
+        let mut form = vec![("grant_type", "client_credentials")];
+        if let Some(scope) = &inner.scope {
+            form.push(("scope", scope));
+        }
+        let sent_at = (inner.clock)();
+        let response = inner
+            .provider
+            .token_request_as(&inner.client, inner.auth_method, &form)
+            .await?;
+        let token = IssuedToken::from_response(
+            response,
+            sent_at,
+            inner.margin,
+            inner
+                .provider
+                .metadata()
+                .token_endpoint
+                .as_deref()
+                .unwrap_or_default(),
+        )?;
+        tracing::debug!(
+            client_id = %inner.client.id,
+            scope = token.scope().unwrap_or_default(),
+            "client credentials: issued"
+        );
+        Ok(token)
+    }
+}
+
+impl fmt::Debug for ClientCredentialsSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCredentialsSource")
+            .field("client_id", &self.inner.client.id)
+            .field("scope", &self.inner.scope)
+            .field("margin", &self.inner.margin)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`ClientCredentialsSource`]; from [`ClientCredentialsSource::builder`].
+#[must_use]
+pub struct ClientCredentialsBuilder {
+    provider: Provider,
+    client: Option<ClientCredentials>,
+    auth_method: ClientAuthMethod,
+    scope: Option<String>,
+    margin: Duration,
+    clock: Clock,
+}
+
+impl ClientCredentialsBuilder {
+    /// Authenticates as this client instead of the provider's.
+    pub fn client(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.client = Some(ClientCredentials {
+            id: id.into(),
+            secret: Secret::new(secret),
+        });
+        self
+    }
+
+    /// The scope to ask for (space-separated; Feide's system scopes start with `gk_`). Blank:
+    /// not sent.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// `client_secret_basic` (default) or `client_secret_post`.
+    pub fn auth_method(mut self, method: ClientAuthMethod) -> Self {
+        self.auth_method = method;
+        self
+    }
+
+    /// Renew when less than this is left (default 60 s). A token that lives no longer than the
+    /// margin (or without a stated `expires_in`) is fetched anew for every call.
+    pub fn margin(mut self, margin: Duration) -> Self {
+        self.margin = margin;
+        self
+    }
+
+    /// Replaces the clock (tests). Not part of the stable API.
+    #[doc(hidden)]
+    pub fn clock(mut self, now: impl Fn() -> Instant + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(now);
+        self
+    }
+
+    /// Builds the source. Fails without client credentials (here or on the provider) or
+    /// without a token endpoint.
+    pub fn build(self) -> Result<ClientCredentialsSource, ExchangeError> {
+        let client = match &self.client {
+            Some(client) => client.clone(),
+            None => self.provider.client().cloned().ok_or_else(|| {
+                ExchangeError::NotConfigured(
+                    "no client credentials (OIDC_CLIENT_ID / OIDC_CLIENT_SECRET)".into(),
+                )
+            })?,
+        };
+        if self.provider.metadata().token_endpoint.is_none() {
+            return Err(ExchangeError::NotConfigured(
+                "the provider has no token endpoint".into(),
+            ));
+        }
+        Ok(self.into_source(client))
+    }
+
+    fn into_source(self, client: ClientCredentials) -> ClientCredentialsSource {
+        ClientCredentialsSource {
+            inner: Arc::new(Inner {
+                provider: self.provider,
+                client,
+                auth_method: self.auth_method,
+                scope: self
+                    .scope
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty()),
+                margin: self.margin,
+                clock: self.clock,
+                current: ArcSwapOption::empty(),
+                renewal: tokio::sync::Mutex::new(Renewal::default()),
+            }),
+        }
+    }
+}
