@@ -1,8 +1,10 @@
 //! The data-source API of Feide's reference examples (`feide_data_source_api`), in Rust.
 //!
 //! `GET /me` is protected by a Feide JWT access token for this data source's audience and
-//! required scope. It exchanges that token (RFC 8693, the data-source pattern) for a token for
-//! Feide's APIs and answers `{"subject": ..., "extended_userinfo": {...}, "groupinfo": [...]}`.
+//! required scope, and answers `{"subject": ..., "claims": {...}}`. When the data source has its
+//! own client (`DATASOURCE_CLIENT_ID`; always in demo mode) it also exchanges the token (RFC 8693,
+//! the data-source pattern) for a token for Feide's APIs and adds `"extended_userinfo": {...}` and
+//! `"groupinfo": [...]`, as the reference example does.
 //!
 //! Environment (the names the reference examples use):
 //! - `DATASOURCE_AUDIENCE`: the data source's audience, `https://n.feide.no/datasources/<uuid>`;
@@ -22,6 +24,7 @@ use std::net::SocketAddr;
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
+use axum::http::request::Parts;
 use axum::routing::get;
 use feide_tower::Provider;
 use feide_tower::bearer::{BearerJwtLayer, Principal};
@@ -101,12 +104,19 @@ pub async fn configure(
     match Settings::from_env_with(&lookup)? {
         Settings::Provider { audience, scopes } => {
             let provider = ProviderBuilder::from_env_with(&lookup)?.build().await?;
-            let exchange = TokenExchangeBuilder::from_env_with(
-                &provider,
-                ExchangePattern::DataSource,
-                &lookup,
-            )?
-            .build()?;
+            // Without its own client the data source only validates (any OIDC provider); with one
+            // it also asks Feide's APIs about the user.
+            let exchange = match lookup("DATASOURCE_CLIENT_ID") {
+                Some(_) => Some(
+                    TokenExchangeBuilder::from_env_with(
+                        &provider,
+                        ExchangePattern::DataSource,
+                        &lookup,
+                    )?
+                    .build()?,
+                ),
+                None => None,
+            };
             let app = app(&provider, &audience, &scopes, exchange)?;
             Ok(Started {
                 app,
@@ -137,7 +147,7 @@ pub async fn demo_with(fake: FakeFeide, addr: SocketAddr) -> Result<Started, Err
         &provider,
         DEFAULT_DATASOURCE_AUDIENCE,
         &[DEMO_SCOPE.to_owned()],
-        exchange,
+        Some(exchange),
     )?;
     let token = fake.access_token_for(DEMO_USER, DEFAULT_DATASOURCE_AUDIENCE, DEMO_SCOPE);
     Ok(Started {
@@ -149,12 +159,13 @@ pub async fn demo_with(fake: FakeFeide, addr: SocketAddr) -> Result<Started, Err
     })
 }
 
-/// `GET /me` for tokens with `audience` and all of `scopes`; `exchange` gets Feide API tokens.
+/// `GET /me` for tokens with `audience` and all of `scopes`; `exchange`, when given, gets tokens
+/// for Feide's APIs.
 pub fn app(
     provider: &Provider,
     audience: &str,
     scopes: &[String],
-    exchange: TokenExchange,
+    exchange: Option<TokenExchange>,
 ) -> Result<Router, Error> {
     let bearer = scopes
         .iter()
@@ -169,24 +180,31 @@ pub fn app(
         .layer(bearer))
 }
 
-/// The caller, and what Feide's APIs say about them, fetched with an exchanged token.
+/// The caller, their token's claims, and (with an exchange client) what Feide's APIs say about
+/// them, fetched with an exchanged token.
 ///
-/// `SubjectToken` is the incoming JWT, available only because the bearer layer validated it.
+/// The subject token is the incoming JWT, available only because the bearer layer validated it.
 /// An exchange or API failure answers 502 (401/403/404 where the API said so), never with a token.
 async fn me(
-    State(exchange): State<TokenExchange>,
+    State(exchange): State<Option<TokenExchange>>,
     principal: Principal,
-    subject: SubjectToken,
+    request: Parts,
 ) -> Result<Json<Value>, ExchangeError> {
-    let (extended, groups) = tokio::join!(
-        exchange.extended_userinfo(subject.secret()),
-        exchange.groups(subject.secret())
-    );
-    Ok(Json(json!({
+    let mut body = json!({
         "subject": principal.subject(),
-        "extended_userinfo": extended?,
-        "groupinfo": groups?,
-    })))
+        "claims": **principal.claims(),
+    });
+    if let Some(exchange) = exchange {
+        let subject = SubjectToken::from_bearer_header(&request.headers)
+            .ok_or(ExchangeError::MissingSubject)?;
+        let (extended, groups) = tokio::join!(
+            exchange.extended_userinfo(subject.secret()),
+            exchange.groups(subject.secret())
+        );
+        body["extended_userinfo"] = json!(extended?);
+        body["groupinfo"] = json!(groups?);
+    }
+    Ok(Json(body))
 }
 
 #[cfg(test)]
