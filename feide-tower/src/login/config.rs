@@ -155,8 +155,15 @@ impl FeideLoginBuilder {
     }
 
     /// Space-separated scopes to request (default `openid`), e.g. `openid profile email userid-feide`.
+    ///
+    /// Whitespace is normalised to single spaces (RFC 6749 §3.3): `"openid  profile"` from an
+    /// environment variable would otherwise be refused by strict providers.
     pub fn scopes(mut self, scopes: impl Into<String>) -> Self {
-        self.scopes = scopes.into();
+        self.scopes = scopes
+            .into()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         self
     }
 

@@ -7,7 +7,7 @@ use http::StatusCode;
 
 use super::html;
 use super::mint::now_unix;
-use super::params::Params;
+use super::params::{Params, is_valid_scope};
 use super::response::{self, Resp, with_query};
 use super::server::Req;
 use super::state::{AuthRequest, Inner, PENDING_LIFETIME, State, random_token};
@@ -137,6 +137,9 @@ fn validate(state: &State, inner: &Inner, p: &Params) -> Result<AuthRequest, Box
                 "only response_type=code is supported",
             );
         }
+    }
+    if p.get("scope").is_some_and(|scope| !is_valid_scope(scope)) {
+        return fail("invalid_scope", "scope contains invalid characters");
     }
     let Some(challenge) = p.get("code_challenge") else {
         return fail(

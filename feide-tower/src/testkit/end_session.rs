@@ -11,11 +11,17 @@ use super::state::State;
 /// `GET|POST /openid/endsession`.
 ///
 /// A present `id_token_hint` must carry one of the fake's signatures (expiry
-/// is not checked). A `post_logout_redirect_uri` needs such a hint and must
-/// be registered for a client in its `aud`; then the answer redirects there
+/// is not checked). A present `client_id` must be a registered client and,
+/// with a hint, one of the hint's audiences (OpenID Connect RP-Initiated
+/// Logout 1.0 §2; a certified provider refuses the mismatch). Parameters must
+/// not be repeated. A `post_logout_redirect_uri` needs such a hint and must be
+/// registered for a client in its `aud`; then the answer redirects there
 /// (with `state`). Without one, a "signed out" page is shown.
 pub(crate) fn end_session(state: &State, req: &Req) -> Resp {
     let p = req.params();
+    if let Some(name) = p.repeated() {
+        return bad_request(&format!("The parameter {name} is repeated."));
+    }
     let hint = match p.get("id_token_hint") {
         None => None,
         Some(token) => match jwt::verify(token) {
@@ -23,6 +29,16 @@ pub(crate) fn end_session(state: &State, req: &Req) -> Resp {
             None => return bad_request("The id_token_hint is not valid."),
         },
     };
+    if let Some(client_id) = p.get("client_id") {
+        if state.lock().client(client_id).is_none() {
+            return bad_request("The client_id is not a registered client.");
+        }
+        if let Some(claims) = &hint
+            && !jwt::audiences(claims).iter().any(|aud| aud == client_id)
+        {
+            return bad_request("The client_id does not match the id_token_hint.");
+        }
+    }
     let Some(target) = p.get("post_logout_redirect_uri") else {
         return response::html(StatusCode::OK, html::signed_out_page());
     };
@@ -47,4 +63,134 @@ pub(crate) fn end_session(state: &State, req: &Req) -> Resp {
 
 fn bad_request(message: &str) -> Resp {
     response::html(StatusCode::BAD_REQUEST, html::error_page(message))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use bytes::Bytes;
+    use http::{HeaderMap, Method};
+    use serde_json::json;
+
+    use super::super::client::FakeClient;
+    use super::super::keys;
+    use super::super::mint::TokenMinter;
+    use super::super::state::{Inner, State};
+    use super::super::user::FakeUser;
+    use super::*;
+
+    const LOGGED_OUT: &str = "http://app.test/logged-out";
+
+    fn state() -> State {
+        let clients = vec![
+            FakeClient::new("app", "secret").post_logout_redirect_uri(LOGGED_OUT),
+            FakeClient::new("other", "secret").post_logout_redirect_uri("http://other.test/out"),
+        ];
+        let inner = Inner::new(
+            FakeUser::defaults(),
+            clients,
+            false,
+            None,
+            Duration::from_secs(3600),
+        );
+        State::new(
+            "http://127.0.0.1:1".into(),
+            false,
+            Duration::from_secs(3600),
+            inner,
+        )
+    }
+
+    fn id_token(aud: &str) -> String {
+        keys::install_crypto_provider();
+        TokenMinter::new("http://127.0.0.1:1", None, keys::all()[0].kid)
+            .claims(
+                json!({"iss": "http://127.0.0.1:1", "aud": aud, "sub": "x", "iat": 1, "exp": 2}),
+            )
+            .sign()
+    }
+
+    fn get(state: &State, params: &[(&str, &str)]) -> Resp {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params)
+            .finish();
+        let req = Req {
+            method: Method::GET,
+            path: "/openid/endsession".into(),
+            query,
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+        };
+        end_session(state, &req)
+    }
+
+    fn location(resp: &Resp) -> Option<&str> {
+        resp.headers()
+            .get(http::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    #[test]
+    fn a_matching_client_id_is_accepted() {
+        let state = state();
+        let hint = id_token("app");
+        let resp = get(
+            &state,
+            &[
+                ("id_token_hint", &hint),
+                ("client_id", "app"),
+                ("post_logout_redirect_uri", LOGGED_OUT),
+                ("state", "bye"),
+            ],
+        );
+        assert_eq!(resp.status(), StatusCode::FOUND);
+        assert_eq!(
+            location(&resp),
+            Some("http://app.test/logged-out?state=bye")
+        );
+    }
+
+    #[test]
+    fn a_client_id_that_is_not_the_hints_audience_is_refused() {
+        // oidc-provider answers this with 400 invalid_request; FakeFeide used to redirect.
+        let state = state();
+        let hint = id_token("app");
+        for client_id in ["other", "nobody"] {
+            let resp = get(
+                &state,
+                &[
+                    ("id_token_hint", &hint),
+                    ("client_id", client_id),
+                    ("post_logout_redirect_uri", LOGGED_OUT),
+                ],
+            );
+            assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{client_id}");
+            assert!(location(&resp).is_none());
+        }
+    }
+
+    #[test]
+    fn an_unknown_client_id_alone_is_refused() {
+        let resp = get(&state(), &[("client_id", "nobody")]);
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn repeated_parameters_are_refused() {
+        // oidc-provider refuses any repeated parameter at end-session; so does FakeFeide now.
+        let state = state();
+        let hint = id_token("app");
+        let resp = get(
+            &state,
+            &[
+                ("id_token_hint", &hint),
+                ("post_logout_redirect_uri", LOGGED_OUT),
+                ("state", "one"),
+                ("state", "two"),
+            ],
+        );
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+        assert!(location(&resp).is_none());
+    }
 }

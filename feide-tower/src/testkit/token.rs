@@ -17,7 +17,7 @@ use super::jwt;
 use super::keys;
 use super::mint::{self, has_scope};
 use super::oauth_error::OAuthError;
-use super::params::Params;
+use super::params::{Params, is_valid_scope};
 use super::response::{self, Resp};
 use super::server::Req;
 use super::state::{Inner, State};
@@ -67,6 +67,12 @@ fn grant(state: &State, req: &Req) -> Result<Value, OAuthError> {
     let grant_type = p
         .get("grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
+    // The authorization-code grant takes no scope (a certified provider ignores one).
+    if grant_type != "authorization_code" && p.get("scope").is_some_and(|s| !is_valid_scope(s)) {
+        return Err(OAuthError::invalid_scope(
+            "scope contains invalid characters",
+        ));
+    }
     tracing::debug!(client = %client.client_id, grant_type, "fakefeide: token request");
     match grant_type {
         "authorization_code" => authorization_code(state, &mut inner, &client, &p),

@@ -279,3 +279,18 @@ async fn login_hint_is_passed_on_only_when_safe() {
     let bad = browser.get(&app.url("/login?login_hint=a%0d%0ab")).await;
     assert!(!location(&bad).contains("login_hint"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scopes_from_the_environment_are_normalised() {
+    // Found by the certified OP: "openid  profile" (two spaces) is invalid_scope there.
+    let app = start(Stack::Axum, |b| b.scopes(" openid  profile\temail ")).await;
+    let login = Browser::new().get(&app.url("/login")).await;
+    let authorize = url::Url::parse(&location(&login)).unwrap();
+    let scope = authorize
+        .query_pairs()
+        .find(|(k, _)| k == "scope")
+        .unwrap()
+        .1
+        .into_owned();
+    assert_eq!(scope, "openid profile email");
+}

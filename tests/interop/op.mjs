@@ -1,0 +1,425 @@
+// An independently written, OpenID-certified provider for feide-tower's interoperability tests:
+// panva's oidc-provider (https://github.com/panva/node-oidc-provider), configured close to Feide.
+//
+//   node op.mjs '<json settings>'
+//
+// Settings (all optional): {"port": 0, "clients": [...], "datasources": [...], "ttl": {...}}
+//   clients:     oidc-provider client metadata; Feide-like defaults are filled in (code flow,
+//                client_secret_basic, RS256 ID tokens, authorization_code + token exchange).
+//   datasources: [{"audience": "https://n.feide.no/datasources/<uuid>", "scopes": ["readUser"],
+//                  "owner": "<client_id of the data source's own client>"}]
+//
+// Listens on 127.0.0.1 only (port 0 = a free one) and prints ONE JSON line on stdout when ready:
+//   {"issuer": "http://127.0.0.1:PORT", "signing_kid": "..."}
+// Stops on SIGTERM/SIGINT, and when stdin closes (the test that started it is gone).
+//
+// What is configured like Feide: PKCE required (S256, the only method oidc-provider 9 has),
+// RS256 ID tokens only, confidential clients with client_secret_basic, RP-initiated logout with
+// id_token_hint and registered post_logout_redirect_uris, opaque access tokens for userinfo, no
+// refresh tokens, and RFC 8693 token exchange in Feide's two patterns, registered through
+// oidc-provider's extension-grant API (provider.registerGrantType):
+//   (a) login client: subject_token = its opaque access token, audience = a data source
+//       -> an RS256 JWT access token {iss, aud, sub, client_id, scope: "a b", iat, nbf, exp, act}
+//   (b) data source:  subject_token = such a JWT (token type jwt), requested_token_type =
+//       access_token, audience = the issuer -> an opaque access token usable at userinfo.
+// Logins use oidc-provider's own development interactions (its login form and consent page).
+//
+// Test-only control endpoints (not OIDC; loopback only like everything else):
+//   POST /__control/rotate  a new RSA key signs from now on; the previous keys stay published
+//   POST /__control/retire  only the current signing key stays published
+// Both answer {"signing_kid", "published_kids"}. Rotation swaps in a new Provider instance built
+// with the new key set; all instances share one store (SharedAdapter) and the cookie keys, so
+// sessions, grants and tokens survive it.
+
+import crypto from 'node:crypto';
+import http from 'node:http';
+
+import { createLocalJWKSet, importJWK, jwtVerify, SignJWT } from 'jose';
+import Provider, { errors } from 'oidc-provider';
+
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+const JWT_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
+const EPPN = 'https://n.feide.no/claims/eduPersonPrincipalName';
+
+const settings = JSON.parse(process.argv[2] || '{}');
+const ttl = {
+  AccessToken: 3600,
+  AuthorizationCode: 60,
+  ClientCredentials: 600,
+  IdToken: 3600,
+  Interaction: 600,
+  Session: 3600,
+  Grant: 3600,
+  ...(settings.ttl || {}),
+};
+// The lifetime of the JWT access tokens the exchange issues.
+const exchangedTtl = settings.exchanged_ttl || 900;
+
+// Test users: the login form takes the short name as the login (any password).
+const USERS = {
+  alice: { name: 'Alice Andersen', given_name: 'Alice', family_name: 'Andersen', email: 'alice@example.org', [EPPN]: 'alice@test.feide.no' },
+  bob: { name: 'Bob Berg', given_name: 'Bob', family_name: 'Berg', email: 'bob@example.org', [EPPN]: 'bob@test.feide.no' },
+  carol: { name: 'Carol Christensen', given_name: 'Carol', family_name: 'Christensen', email: 'carol@example.org', [EPPN]: 'carol@test.feide.no' },
+};
+
+function log(message, fields = {}) {
+  process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), message, ...fields })}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys: RSA-2048 JWKs generated at start; the first one signs.
+
+let keyCounter = 0;
+function newRsaKey() {
+  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  keyCounter += 1;
+  return {
+    ...privateKey.export({ format: 'jwk' }),
+    kid: `op-rsa-${keyCounter}-${crypto.randomBytes(4).toString('hex')}`,
+    use: 'sig',
+    alg: 'RS256',
+  };
+}
+
+function publicJwk({ kty, n, e, kid, use, alg }) {
+  return { kty, n, e, kid, use, alg };
+}
+
+let keys = [newRsaKey()];
+
+// ---------------------------------------------------------------------------------------------
+// Clients and data sources.
+
+const clients = (settings.clients || []).map((client) => ({
+  grant_types: ['authorization_code', TOKEN_EXCHANGE],
+  response_types: ['code'],
+  token_endpoint_auth_method: 'client_secret_basic',
+  id_token_signed_response_alg: 'RS256',
+  ...client,
+}));
+const datasources = settings.datasources || [];
+
+// ---------------------------------------------------------------------------------------------
+// RFC 8693 token exchange through oidc-provider's extension-grant API.
+
+const exchangeParameters = [
+  'subject_token', 'subject_token_type', 'requested_token_type', 'audience', 'scope',
+  'actor_token', 'actor_token_type', 'resource',
+];
+
+function requireParam(params, name) {
+  if (!params[name]) {
+    throw new errors.InvalidRequest(`missing required parameter '${name}'`);
+  }
+  return params[name];
+}
+
+async function tokenExchange(ctx) {
+  const { params, client, provider } = ctx.oidc;
+  const subjectToken = requireParam(params, 'subject_token');
+  const subjectType = requireParam(params, 'subject_token_type');
+  if (params.actor_token || params.actor_token_type) {
+    throw new errors.InvalidRequest('actor tokens are not supported');
+  }
+  if (params.resource) {
+    throw new errors.InvalidRequest('use audience, not resource');
+  }
+  if (subjectType === ACCESS_TOKEN_TYPE) {
+    if (params.requested_token_type && params.requested_token_type !== JWT_TYPE) {
+      throw new errors.InvalidRequest('only a JWT can be issued for an access token');
+    }
+    return toDatasource(ctx, provider, client, params, subjectToken);
+  }
+  if (subjectType === JWT_TYPE) {
+    if (params.requested_token_type !== ACCESS_TOKEN_TYPE) {
+      throw new errors.InvalidRequest(`requested_token_type must be ${ACCESS_TOKEN_TYPE}`);
+    }
+    return toProviderApis(ctx, provider, client, params, subjectToken);
+  }
+  throw new errors.InvalidRequest('unsupported subject_token_type');
+}
+
+// Pattern (a): the login client's opaque access token -> a JWT for a data source.
+async function toDatasource(ctx, provider, client, params, subjectToken) {
+  const audience = requireParam(params, 'audience');
+  const subject = await provider.AccessToken.find(subjectToken);
+  if (!subject || subject.isExpired) {
+    throw new errors.InvalidGrant('subject_token is invalid, expired or revoked');
+  }
+  if (subject.clientId !== client.clientId) {
+    throw new errors.InvalidGrant('subject_token was issued to another client');
+  }
+  if (!subject.accountId || !USERS[subject.accountId]) {
+    throw new errors.InvalidGrant('subject_token has no user');
+  }
+  const datasource = datasources.find((d) => d.audience === audience);
+  if (!datasource) {
+    throw new errors.InvalidTarget('unknown audience');
+  }
+  let scope = datasource.scopes;
+  if (params.scope !== undefined && params.scope.trim() !== '') {
+    scope = params.scope.split(' ').filter(Boolean);
+    const unknown = scope.find((s) => !datasource.scopes.includes(s));
+    if (unknown !== undefined) {
+      throw new errors.InvalidScope('a requested scope is not defined by the data source', unknown);
+    }
+  }
+  const [signing] = keys;
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    client_id: client.clientId,
+    scope: scope.join(' '),
+    act: { sub: client.clientId },
+  };
+  if (subject.scopes.has('userid-feide')) {
+    claims[EPPN] = USERS[subject.accountId][EPPN];
+  }
+  const jwt = await new SignJWT(claims)
+    .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: signing.kid })
+    .setIssuer(provider.issuer)
+    .setAudience(audience)
+    .setSubject(subject.accountId)
+    .setIssuedAt(now)
+    .setNotBefore(now)
+    .setExpirationTime(now + exchangedTtl)
+    .setJti(crypto.randomUUID())
+    .sign(await importJWK(signing, 'RS256'));
+  log('token exchange: data-source JWT issued', { client: client.clientId, audience, kid: signing.kid });
+  ctx.body = {
+    access_token: jwt,
+    issued_token_type: JWT_TYPE,
+    token_type: 'Bearer',
+    expires_in: exchangedTtl,
+    scope: scope.join(' '),
+  };
+}
+
+// Pattern (b): a data source's incoming JWT -> an opaque access token for the provider's APIs.
+async function toProviderApis(ctx, provider, client, params, subjectToken) {
+  const audience = requireParam(params, 'audience');
+  if (audience !== provider.issuer) {
+    throw new errors.InvalidTarget('audience must be the issuer');
+  }
+  let payload;
+  try {
+    ({ payload } = await jwtVerify(
+      subjectToken,
+      createLocalJWKSet({ keys: keys.map(publicJwk) }),
+      { issuer: provider.issuer, algorithms: ['RS256'] },
+    ));
+  } catch {
+    throw new errors.InvalidGrant('subject_token is not a valid token from this issuer');
+  }
+  const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+  const owned = datasources.some((d) => d.owner === client.clientId && audiences.includes(d.audience));
+  if (!owned) {
+    throw new errors.InvalidGrant('subject_token was not issued for a data source of this client');
+  }
+  if (!USERS[payload.sub]) {
+    throw new errors.InvalidGrant('subject_token has no known user');
+  }
+  const allowed = ['profile', 'email', 'userid-feide'];
+  const requested = (params.scope || '').split(' ').filter(Boolean);
+  const unknown = requested.find((s) => !allowed.includes(s));
+  if (unknown !== undefined) {
+    throw new errors.InvalidScope('scope not allowed for the provider APIs', unknown);
+  }
+  const scope = ['openid', ...requested].join(' ');
+  const grant = new provider.Grant({ accountId: payload.sub, clientId: client.clientId });
+  grant.addOIDCScope(scope);
+  const grantId = await grant.save();
+  const token = new provider.AccessToken({
+    accountId: payload.sub, client, grantId, gty: TOKEN_EXCHANGE, scope,
+  });
+  const value = await token.save();
+  log('token exchange: provider-API token issued', { client: client.clientId });
+  ctx.body = {
+    access_token: value,
+    issued_token_type: ACCESS_TOKEN_TYPE,
+    token_type: 'Bearer',
+    expires_in: token.expiration,
+    scope,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Storage shared by every Provider instance of this process (oidc-provider's built-in memory
+// adapter keeps a store per instance), so sessions, grants and tokens survive a key rotation.
+// The adapter interface is oidc-provider's documented one.
+
+const store = new Map(); // "Model:id" -> { payload, expiresAt }
+const index = new Map(); // "grant:<id>" | "uid:<uid>" | "userCode:<code>" -> Set of keys / key
+
+class SharedAdapter {
+  constructor(model) {
+    this.model = model;
+  }
+
+  key(id) {
+    return `${this.model}:${id}`;
+  }
+
+  async upsert(id, payload, expiresIn) {
+    const key = this.key(id);
+    const expiresAt = typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : Infinity;
+    store.set(key, { payload, expiresAt });
+    if (payload.grantId) {
+      const members = index.get(`grant:${payload.grantId}`) || new Set();
+      members.add(key);
+      index.set(`grant:${payload.grantId}`, members);
+    }
+    if (this.model === 'Session' && payload.uid) {
+      index.set(`uid:${payload.uid}`, key);
+    }
+    if (payload.userCode) {
+      index.set(`userCode:${payload.userCode}`, key);
+    }
+  }
+
+  static read(key) {
+    const entry = key && store.get(key);
+    if (!entry) {
+      return undefined;
+    }
+    if (entry.expiresAt <= Date.now()) {
+      store.delete(key);
+      return undefined;
+    }
+    return entry.payload;
+  }
+
+  async find(id) {
+    return SharedAdapter.read(this.key(id));
+  }
+
+  async findByUid(uid) {
+    return SharedAdapter.read(index.get(`uid:${uid}`));
+  }
+
+  async findByUserCode(userCode) {
+    return SharedAdapter.read(index.get(`userCode:${userCode}`));
+  }
+
+  async consume(id) {
+    const payload = SharedAdapter.read(this.key(id));
+    if (payload) {
+      payload.consumed = Math.floor(Date.now() / 1000);
+    }
+  }
+
+  async destroy(id) {
+    store.delete(this.key(id));
+  }
+
+  async revokeByGrantId(grantId) {
+    for (const key of index.get(`grant:${grantId}`) || []) {
+      store.delete(key);
+    }
+    index.delete(`grant:${grantId}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The provider.
+
+// The same cookie keys for every instance, so interactions and sessions survive a key rotation.
+const cookieKeys = [crypto.randomBytes(32).toString('base64url')];
+
+function makeProvider(issuer) {
+  const provider = new Provider(issuer, {
+    adapter: SharedAdapter,
+    clients,
+    jwks: { keys },
+    async findAccount(ctx, id) {
+      const user = USERS[id];
+      if (!user) {
+        return undefined;
+      }
+      return { accountId: id, async claims() { return { sub: id, ...user }; } };
+    },
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'given_name', 'family_name'],
+      email: ['email'],
+      'userid-feide': [EPPN],
+    },
+    scopes: ['openid'],
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    enabledJWA: { idTokenSigningAlgValues: ['RS256'] },
+    cookies: { keys: cookieKeys },
+    features: {
+      devInteractions: { enabled: true },
+      rpInitiatedLogout: { enabled: true },
+      resourceIndicators: { enabled: false },
+      clientCredentials: { enabled: true },
+      userinfo: { enabled: true },
+    },
+    ttl,
+  });
+  provider.registerGrantType(TOKEN_EXCHANGE, tokenExchange, exchangeParameters);
+  for (const event of ['server_error', 'grant.error', 'authorization.error', 'end_session.error', 'userinfo.error']) {
+    provider.on(event, (ctx, error) => log(event, { error: error?.name, description: error?.error_description || error?.message }));
+  }
+  return provider;
+}
+
+let provider;
+let handler;
+
+function install(issuer) {
+  provider = makeProvider(issuer);
+  handler = provider.callback();
+}
+
+function keyState() {
+  return { signing_kid: keys[0].kid, published_kids: keys.map((k) => k.kid) };
+}
+
+function control(req, res) {
+  const reply = (status, body) => {
+    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(JSON.stringify(body));
+  };
+  if (req.method !== 'POST') {
+    return reply(405, { error: 'method_not_allowed' });
+  }
+  if (req.url === '/__control/rotate') {
+    keys = [newRsaKey(), ...keys];
+  } else if (req.url === '/__control/retire') {
+    keys = [keys[0]];
+  } else {
+    return reply(404, { error: 'not_found' });
+  }
+  install(provider.issuer);
+  log('keys changed', keyState());
+  return reply(200, keyState());
+}
+
+const server = http.createServer((req, res) => {
+  if (req.url.startsWith('/__control/')) {
+    control(req, res);
+  } else {
+    handler(req, res);
+  }
+});
+
+function stop(reason) {
+  log('stopping', { reason });
+  server.close();
+  server.closeAllConnections?.();
+  process.exit(0);
+}
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => stop('SIGINT'));
+process.stdin.on('end', () => stop('stdin closed'));
+process.stdin.on('error', () => stop('stdin error'));
+process.stdin.resume();
+
+server.listen(settings.port || 0, '127.0.0.1', () => {
+  const { port } = server.address();
+  install(`http://127.0.0.1:${port}`);
+  log('ready', { issuer: provider.issuer, clients: clients.map((c) => c.client_id) });
+  process.stdout.write(`${JSON.stringify({ issuer: provider.issuer, ...keyState() })}\n`);
+});

@@ -1,0 +1,31 @@
+//! Interoperability with an independently written, OpenID-certified provider, and real-browser
+//! end-to-end tests (issue #7).
+//!
+//! FakeFeide is ours: passing against it only proves we agree with ourselves. Here the provider
+//! is panva's `oidc-provider` (OpenID-certified; pinned in `tests/interop/package-lock.json`,
+//! configured close to Feide in `tests/interop/op.mjs`), and the browser is Debian's headless
+//! Chromium driven by `tests/interop/browser.mjs` (playwright-core, `/usr/bin/chromium`).
+//!
+//! - `login`: the axum-login example signs a user in at the certified provider (PKCE S256,
+//!   `client_secret_basic` with a secret that needs form-encoding, RS256 ID token, RFC 9207
+//!   `iss`, userinfo), keeps the session, and signs out with `id_token_hint`.
+//! - `exchange`: RFC 8693 at the provider in both Feide patterns, and the axum-datasource
+//!   example's `BearerJwtLayer` validating the JWT the provider issued.
+//! - `rotation`: a new signing key at the provider is picked up with exactly one JWKS refresh.
+//! - `parity`: what the certified provider refuses, FakeFeide refuses too.
+//! - `browser`: Chromium clicks through sign-in and sign-out at FakeFeide's and the certified
+//!   provider's pages, with a screenshot per step in `target/interop-artifacts/`.
+//!
+//! Setup on first use: `npm ci` in `tests/interop`, and `apt-get install chromium
+//! chromium-driver` when `/usr/bin/chromium` is missing (as root). Everything listens on
+//! `127.0.0.1` with ports chosen at run time, and every child process is stopped by a guard.
+
+mod apps;
+mod browser;
+mod exchange;
+mod login;
+mod op;
+mod parity;
+mod rotation;
+mod setup;
+mod web;
