@@ -180,11 +180,17 @@ impl FeideLogin {
     ) -> Result<LoginResponse, CallbackError> {
         let cfg = &*self.config;
         let provider = &cfg.provider;
-        // RFC 9207: when the provider names itself, it must be the provider we sent the user to.
-        if let Some(iss) = params.single("iss")?
-            && iss != provider.issuer()
-        {
-            return Err(CallbackError::IssuerMismatch);
+        // RFC 9207: when the provider names itself, it must be the provider we sent the user to;
+        // a provider that promises to always name itself must have done so.
+        match params.single("iss")? {
+            Some(iss) if iss != provider.issuer() => return Err(CallbackError::IssuerMismatch),
+            None if provider
+                .metadata()
+                .authorization_response_iss_parameter_supported =>
+            {
+                return Err(CallbackError::IssuerMismatch);
+            }
+            _ => {}
         }
         if let Some(error) = params.single("error")? {
             return Err(CallbackError::Denied(sanitise_code(error)));

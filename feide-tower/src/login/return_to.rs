@@ -155,3 +155,137 @@ mod tests {
         assert!(ReturnTo::parse(&format!("/{}", "a".repeat(MAX_LEN))).is_none());
     }
 }
+
+/// Property tests (issue #9): whatever `parse` accepts stays on this site, as given and after
+/// any number of percent-decodings up to the three it checks; ordinary paths are never refused.
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Whether `location`, followed by a browser on an `https://app.example` page, stays there.
+    fn same_origin(location: &str) -> bool {
+        let base = url::Url::parse("https://app.example/some/page?x=1").unwrap();
+        base.join(location)
+            .is_ok_and(|target| target.origin() == base.origin())
+    }
+
+    fn check_accepted(raw: &str) -> Result<(), TestCaseError> {
+        let Some(accepted) = ReturnTo::parse(raw) else {
+            prop_assert_eq!(ReturnTo::parse_or_root(raw), ReturnTo::root());
+            return Ok(());
+        };
+        prop_assert_eq!(accepted.as_str(), raw);
+        let bytes = raw.as_bytes();
+        prop_assert!(bytes[0] == b'/' && bytes.get(1) != Some(&b'/'), "{:?}", raw);
+        prop_assert!(
+            bytes
+                .iter()
+                .all(|&b| (0x21..=0x7e).contains(&b) && b != b'\\'),
+            "{:?}",
+            raw
+        );
+        let mut current = bytes.to_vec();
+        for _ in 0..=3 {
+            prop_assert!(
+                !current.starts_with(b"//") && !current.starts_with(b"/\\"),
+                "{:?}",
+                raw
+            );
+            prop_assert!(
+                !current.iter().any(|&b| b < 0x20 || b == 0x7f || b == b'\\'),
+                "{:?}",
+                raw
+            );
+            let text = String::from_utf8_lossy(&current).into_owned();
+            prop_assert!(
+                same_origin(&text),
+                "{:?} leaves the site as {:?}",
+                raw,
+                text
+            );
+            let decoded = percent_decode(&current);
+            if decoded == current {
+                break;
+            }
+            current = decoded;
+        }
+        Ok(())
+    }
+
+    /// Pieces open-redirect payloads are made of.
+    fn piece() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "/",
+            "//",
+            "\\",
+            "%2F",
+            "%2f",
+            "%5C",
+            "%5c",
+            "%252F",
+            "%255C",
+            "%25252F",
+            "%2525252F",
+            "%09",
+            "%0A",
+            "%0D",
+            "%00",
+            "%20",
+            "%7F",
+            "\t",
+            "\n",
+            " ",
+            "http:",
+            "https:",
+            "javascript:",
+            "evil.example",
+            "@",
+            ".",
+            "..",
+            "%2E",
+            "?",
+            "#",
+            "%3F",
+            "%23",
+            "%",
+            "%%",
+            "%E2%80%8B",
+            "%EF%BC%8F",
+            "\u{ff0f}",
+            "a",
+            "courses",
+            "=",
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn parse_never_panics_and_what_it_accepts_is_same_origin(raw in any::<String>()) {
+            check_accepted(&raw)?;
+        }
+
+        #[test]
+        fn payloads_built_from_attack_pieces_never_leave_the_site(pieces in proptest::collection::vec(piece(), 1..8)) {
+            check_accepted(&pieces.concat())?;
+        }
+
+        #[test]
+        fn ordinary_paths_are_kept(
+            segments in proptest::collection::vec("[A-Za-z0-9_.~-]{1,12}", 0..5),
+            query in proptest::option::of("[a-z]{1,5}=[A-Za-z0-9%]{0,10}"),
+        ) {
+            prop_assume!(segments.first().is_none_or(|s| !s.is_empty()));
+            let mut path = format!("/{}", segments.join("/"));
+            if let Some(q) = query {
+                path = format!("{path}?{q}");
+            }
+            let decoded_twice = percent_decode(&percent_decode(path.as_bytes()));
+            prop_assume!(!decoded_twice.starts_with(b"//") && decoded_twice.iter().all(|&b| b >= 0x20 && b != 0x7f && b != b'\\'));
+            prop_assert_eq!(ReturnTo::parse(&path).map(|r| r.0), Some(path));
+        }
+    }
+}

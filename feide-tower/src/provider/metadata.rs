@@ -38,6 +38,10 @@ pub struct ProviderMetadata {
     /// Supported grant types.
     #[serde(default)]
     pub grant_types_supported: Vec<String>,
+    /// RFC 9207: the provider puts `iss` on every authorization response; the login callback then
+    /// refuses responses without it (mix-up defence).
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: bool,
 }
 
 impl ProviderMetadata {
@@ -56,6 +60,7 @@ impl ProviderMetadata {
             id_token_signing_alg_values_supported: Vec::new(),
             scopes_supported: Vec::new(),
             grant_types_supported: Vec::new(),
+            authorization_response_iss_parameter_supported: false,
         }
     }
 }

@@ -71,6 +71,10 @@ pub enum JwkError {
     /// Missing or malformed key material.
     #[error("malformed key material")]
     Malformed,
+    /// An RSA modulus shorter than 2048 bits: it could never verify a token, and accepting it
+    /// would let a broken JWKS replace the good keys.
+    #[error("RSA key shorter than 2048 bits")]
+    WeakKey,
 }
 
 #[derive(Deserialize)]
@@ -115,6 +119,9 @@ impl VerifyingKey {
             KeyFamily::Rsa => {
                 let n = b64(raw.n.as_deref())?;
                 let e = b64(raw.e.as_deref())?;
+                if strip_leading_zeros(&n).len() < MIN_RSA_MODULUS_BYTES {
+                    return Err(JwkError::WeakKey);
+                }
                 // The components must be minimal big-endian; strip a sign byte some encoders add.
                 let components = RsaPublicKeyComponents {
                     n: strip_leading_zeros(&n),
@@ -168,6 +175,9 @@ impl VerifyingKey {
         })
     }
 }
+
+/// 2048 bits: the smallest modulus the RS*/PS* verifiers accept.
+const MIN_RSA_MODULUS_BYTES: usize = 256;
 
 fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
     let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());

@@ -12,6 +12,9 @@ mod jws;
 mod scope;
 mod validator;
 
+#[cfg(test)]
+mod props;
+
 pub use algorithm::Algorithm;
 pub use claims::{Actor, Claims};
 pub use error::TokenError;

@@ -7,6 +7,7 @@ mod envelope;
 mod flow;
 mod key_ring;
 mod props;
+mod props_chunks;
 mod request;
 mod set_cookie;
 

@@ -1,0 +1,184 @@
+//! The apps the faults are injected under: a login app and the axum-datasource example, each
+//! with its own FakeFeide and a Provider whose timeout and JWKS cooldown are short, so timeouts
+//! and recovery are observable in a test's time.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use feide_tower::Provider;
+use feide_tower::bearer::{BearerJwtLayer, Principal};
+use feide_tower::login::FeideLogin;
+use feide_tower::session::FeideSession;
+use feide_tower::testkit::{DEFAULT_DATASOURCE_AUDIENCE, FakeClient, FakeFeide};
+use integration_tests::{bind, serve_axum};
+use reqwest::header::{ACCEPT, LOCATION, SET_COOKIE};
+
+pub const CLIENT_ID: &str = "faults-login";
+pub const CLIENT_SECRET: &str = "faults-login-secret-0123456789";
+pub const KEY: &str = "faults-session-key-0123456789-abcdefghijklmnopqrstuvwxyz";
+/// Every call to the provider gives up after this long.
+pub const TIMEOUT: Duration = Duration::from_millis(800);
+
+/// A provider for `fake` with the short timeout and no JWKS cooldown.
+pub async fn provider(fake: &FakeFeide) -> Result<Provider, feide_tower::provider::ProviderError> {
+    Provider::builder(fake.issuer())
+        .client(CLIENT_ID, CLIENT_SECRET)
+        .timeout(TIMEOUT)
+        .jwks_cooldown(Duration::ZERO)
+        .build()
+        .await
+}
+
+pub struct LoginApp {
+    pub fake: FakeFeide,
+    pub base: String,
+}
+
+impl LoginApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+/// FakeFeide (auto-approve) and a login app in front of it: `/` says who is signed in, `/me`
+/// needs a user.
+pub async fn login_app() -> LoginApp {
+    let fake = FakeFeide::start().await.expect("FakeFeide starts");
+    let (listener, base) = bind().await;
+    fake.register_client(
+        FakeClient::new(CLIENT_ID, CLIENT_SECRET).redirect_uri(format!("{base}/callback")),
+    );
+    let provider = provider(&fake).await.expect("discovery");
+    let login = FeideLogin::builder(&provider)
+        .redirect_uri(format!("{base}/callback"))
+        .secret_keys(KEY)
+        .scopes("openid profile email userid-feide")
+        .build()
+        .expect("login configuration");
+    let router = Router::new()
+        .route(
+            "/me",
+            get(|s: FeideSession| async move { s.sub().to_owned() })
+                .route_layer(login.require_login()),
+        )
+        .route(
+            "/",
+            get(|s: Option<FeideSession>| async move {
+                s.map_or_else(|| "anonymous".to_owned(), |s| format!("hello {}", s.sub()))
+            }),
+        )
+        .layer(login.layer());
+    serve_axum(listener, router);
+    LoginApp { fake, base }
+}
+
+/// FakeFeide and the data source's bearer protection behind a provider for it.
+pub async fn datasource_app() -> (FakeFeide, Provider, String) {
+    let fake = FakeFeide::start().await.expect("FakeFeide starts");
+    let provider = provider(&fake).await.expect("discovery");
+    let base = serve_datasource(&provider).await;
+    (fake, provider, base)
+}
+
+/// Serves the data source's bearer protection for `provider` on 127.0.0.1:0: the same
+/// `BearerJwtLayer` configuration as axum-datasource (its audience, scope `readUser`), in front
+/// of a handler that answers with the principal's subject, without the example's token exchange,
+/// so every status is the bearer layer's.
+pub async fn serve_datasource(provider: &Provider) -> String {
+    let (listener, base) = bind().await;
+    serve_axum(listener, bearer_router(provider));
+    base
+}
+
+pub fn bearer_router(provider: &Provider) -> Router {
+    let bearer = BearerJwtLayer::builder(provider)
+        .audience(DEFAULT_DATASOURCE_AUDIENCE)
+        .require_scope("readUser")
+        .build()
+        .expect("bearer layer");
+    Router::new()
+        .route(
+            "/me",
+            get(|p: Principal| async move { axum::Json(serde_json::json!({"subject": p.subject()})) }),
+        )
+        .layer(bearer)
+}
+
+/// A browser: keeps cookies, follows nothing by itself.
+#[derive(Clone)]
+pub struct Browser {
+    pub client: reqwest::Client,
+}
+
+impl Browser {
+    pub fn new() -> Browser {
+        let client = reqwest::Client::builder()
+            .cookie_provider(Arc::new(reqwest::cookie::Jar::default()))
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(20))
+            .build()
+            .expect("client");
+        Browser { client }
+    }
+
+    pub async fn get(&self, url: &str) -> reqwest::Response {
+        self.client
+            .get(url)
+            .header(ACCEPT, "text/html")
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    /// `/login` and the provider's approval: the callback URL, not yet visited.
+    pub async fn approved_callback(&self, app: &LoginApp) -> String {
+        let login = self.get(&app.url("/login")).await;
+        assert_eq!(login.status(), 302);
+        let approved = self.get(&location(&login)).await;
+        assert_eq!(approved.status(), 302);
+        location(&approved)
+    }
+
+    /// A whole login; returns the callback's answer.
+    pub async fn log_in(&self, app: &LoginApp) -> reqwest::Response {
+        let callback = self.approved_callback(app).await;
+        self.get(&callback).await
+    }
+
+    /// `/me` as an API client: 200 and the subject, or 401.
+    pub async fn me(&self, app: &LoginApp) -> (u16, String) {
+        let r = self
+            .client
+            .get(app.url("/me"))
+            .header(ACCEPT, "application/json")
+            .send()
+            .await
+            .expect("the server answers");
+        (r.status().as_u16(), r.text().await.unwrap_or_default())
+    }
+}
+
+pub fn location(response: &reqwest::Response) -> String {
+    let raw = response
+        .headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .expect("a redirect has Location");
+    response
+        .url()
+        .join(raw)
+        .expect("Location resolves")
+        .to_string()
+}
+
+/// Whether the answer sets a (non-empty) session cookie.
+pub fn sets_session(response: &reqwest::Response) -> bool {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|c| c.starts_with("feide_session") && !c.contains("Max-Age=0") && !c.contains("=;"))
+}
