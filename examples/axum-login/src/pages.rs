@@ -45,7 +45,7 @@ pub(crate) fn signed_in_home(session: &FeideSession, extended: &Result<Value, St
     };
     let body = format!(
         "<h1>Signed in as <span id=\"name\">{}</span></h1>\
-<nav><a href=\"/me\">/me</a><form method=\"post\" action=\"/logout\"><button id=\"logout\" type=\"submit\">Sign out</button></form></nav>\
+<nav><a href=\"/me\">/me</a><a href=\"/exchange\">/exchange</a><a href=\"/datasource\">/datasource</a><form method=\"post\" action=\"/logout\"><button id=\"logout\" type=\"submit\">Sign out</button></form></nav>\
 <h2>ID token claims</h2>{}<h2>Userinfo</h2>{}<h2>Extended userinfo</h2>{}",
         escape(name),
         json_block(&Value::Object(session.id_token_claims().clone())),
