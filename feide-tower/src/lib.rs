@@ -19,10 +19,12 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod apis;
 pub mod bearer;
 pub mod body;
 pub mod exchange;
+pub mod introspection;
 pub mod login;
 pub mod provider;
 pub mod session;

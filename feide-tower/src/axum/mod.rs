@@ -2,6 +2,7 @@
 
 mod bearer;
 mod exchange;
+mod identity;
 mod session;
 
 pub use bearer::BearerRejection;

@@ -42,6 +42,9 @@ pub(crate) fn configuration(state: &State) -> Resp {
         ],
         "ui_locales_supported": ["nb", "nn", "en"],
     });
+    if state.lock().introspection.enabled {
+        doc["introspection_endpoint"] = json!(format!("{base}{}", super::introspection::PATH));
+    }
     if state.callback_iss {
         doc["authorization_response_iss_parameter_supported"] = json!(true);
     }

@@ -19,6 +19,8 @@ pub enum Endpoint {
     ExtendedUserinfo,
     /// `GET /groups/me/groups`.
     Groups,
+    /// `POST /oauth/introspect` (RFC 7662; only when enabled).
+    Introspection,
     /// `GET /openid/endsession`.
     EndSession,
 }

@@ -17,6 +17,7 @@ mod discovery;
 mod end_session;
 mod failure;
 mod html;
+mod introspection;
 mod jwt;
 mod keys;
 mod mint;
@@ -317,6 +318,38 @@ impl FakeFeide {
             ""
         };
         inner.issue_token(client_id, user_id.as_deref(), scope)
+    }
+
+    /// Like [`issue_opaque_token`](Self::issue_opaque_token) with `scope` (space-separated).
+    ///
+    /// # Panics
+    ///
+    /// If `user` names no user.
+    pub fn issue_opaque_token_with_scope(
+        &self,
+        user: Option<&str>,
+        client_id: &str,
+        scope: &str,
+    ) -> String {
+        let mut inner = self.state().lock();
+        let user_id = user.map(|u| match inner.find_user(u) {
+            Some(found) => found.id.clone(),
+            None => panic!("FakeFeide has no user {u:?}"),
+        });
+        inner.issue_token(client_id, user_id.as_deref(), scope)
+    }
+
+    /// Turns RFC 7662 introspection (`POST /oauth/introspect`) on or off. Off by default, as at
+    /// Feide: discovery does not list `introspection_endpoint` and the endpoint answers 404.
+    /// Turn it on before building the [`Provider`](crate::Provider) (discovery is read once).
+    pub fn enable_introspection(&self, on: bool) {
+        self.state().lock().introspection.enabled = on;
+    }
+
+    /// The `aud` of active introspection answers; `None` (the default) answers the token's
+    /// client id.
+    pub fn set_introspection_audience(&self, audience: Option<String>) {
+        self.state().lock().introspection.audience = audience;
     }
 
     /// Stops the server now: no new connections, and open ones (including

@@ -17,7 +17,7 @@ use tokio::sync::watch;
 use super::failure::{Endpoint, Failure};
 use super::response::{self, Resp};
 use super::state::State;
-use super::{apis, authorize, discovery, end_session, token};
+use super::{apis, authorize, discovery, end_session, introspection, token};
 
 /// Largest request body accepted.
 const BODY_LIMIT: usize = 64 * 1024;
@@ -103,6 +103,7 @@ fn endpoint_for(path: &str) -> Option<Endpoint> {
         "/userinfo/v1/userinfo" => Endpoint::ExtendedUserinfo,
         "/groups/me/groups" => Endpoint::Groups,
         "/openid/endsession" => Endpoint::EndSession,
+        introspection::PATH => Endpoint::Introspection,
         _ => return None,
     })
 }
@@ -180,6 +181,7 @@ fn route(state: &State, endpoint: Endpoint, req: &Req) -> Resp {
         Endpoint::ExtendedUserinfo if get => apis::extended_userinfo(state, req),
         Endpoint::Groups if get => apis::groups(state, req),
         Endpoint::EndSession if get || post => end_session::end_session(state, req),
+        Endpoint::Introspection => introspection::introspect(state, req),
         Endpoint::Token => method_not_allowed("POST"),
         Endpoint::Authorize | Endpoint::Userinfo | Endpoint::EndSession => {
             method_not_allowed("GET, POST")

@@ -81,6 +81,8 @@ pub(crate) struct Inner {
     pub(crate) counts: HashMap<Endpoint, usize>,
     pub(crate) token_requests: Vec<TokenRequest>,
     pub(crate) access_token_lifetime: Duration,
+    /// RFC 7662 introspection (off by default).
+    pub(crate) introspection: super::introspection::IntrospectionSettings,
 }
 
 impl State {
@@ -133,6 +135,7 @@ impl Inner {
             counts: HashMap::new(),
             token_requests: Vec::new(),
             access_token_lifetime,
+            introspection: Default::default(),
         }
     }
 

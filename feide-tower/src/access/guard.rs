@@ -1,0 +1,177 @@
+//! [`AccessGuard`]: the bearer-or-session decision as a plain async function on plain types.
+
+use std::fmt;
+use std::sync::Arc;
+
+use http::header::AUTHORIZATION;
+use http::{HeaderMap, HeaderValue};
+
+use super::identity::Identity;
+use super::judge::BearerJudge;
+use super::render::{Denial, ErrorRenderer};
+use crate::login::FeideLogin;
+use crate::session::FeideSession;
+
+/// Decides whether a request to a route serving both browsers and API clients gets in, and as
+/// which [`Identity`] (flask-pyoidc's `access_control`).
+///
+/// - A request with **any** `Authorization` header (whatever the scheme) is judged by the bearer
+///   rules only: an invalid, expired or under-scoped token gets the RFC 6750 answer and is never
+///   downgraded to the session cookie. (`Basic ...` gets the bearer answer for a missing token.)
+/// - Without one, the session decides: a valid session lets the request in; otherwise browsers
+///   are redirected to the login page and API callers get `401 login_required`. A session cookie
+///   that fails to open is deleted with the answer.
+/// - In [optional](AccessGuardBuilder::optional) mode a request with neither credential passes
+///   as anonymous (no identity). A present-but-invalid bearer token is still refused; a broken
+///   session cookie passes as anonymous, and the cookie is deleted with the response.
+///
+/// Cheap to clone. [`AccessLayer`](super::AccessLayer) is the tower wrapper.
+#[derive(Clone)]
+pub struct AccessGuard {
+    inner: Arc<Config>,
+}
+
+struct Config {
+    bearer: BearerJudge,
+    login: FeideLogin,
+    optional: bool,
+    renderer: Option<Arc<dyn ErrorRenderer>>,
+}
+
+/// A request let in by [`AccessGuard::decide`].
+#[derive(Debug, Clone, Default)]
+pub struct Access {
+    /// Who the request speaks for; `None` for an anonymous request in optional mode.
+    pub identity: Option<Identity>,
+    /// `Set-Cookie` headers for the response (a refreshed or deleted session cookie).
+    pub set_cookies: Vec<HeaderValue>,
+}
+
+impl fmt::Debug for AccessGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessGuard")
+            .field("bearer", &self.inner.bearer)
+            .field("login", &self.inner.login)
+            .field("optional", &self.inner.optional)
+            .field("renderer", &self.inner.renderer.is_some())
+            .finish()
+    }
+}
+
+/// Configures an [`AccessGuard`]; start with [`AccessGuard::builder`].
+pub struct AccessGuardBuilder {
+    config: Config,
+}
+
+impl fmt::Debug for AccessGuardBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessGuardBuilder")
+            .field("optional", &self.config.optional)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AccessGuardBuilder {
+    /// Optional authentication: a request with neither an `Authorization` header nor a valid
+    /// session passes as anonymous instead of being refused. Default off.
+    pub fn optional(mut self, on: bool) -> Self {
+        self.config.optional = on;
+        self
+    }
+
+    /// Renders the body of refusals (see [`ErrorRenderer`]). Status, `WWW-Authenticate`,
+    /// `Location`, `Set-Cookie` and `Retry-After` stay the guard's.
+    pub fn render_body(mut self, renderer: impl ErrorRenderer) -> Self {
+        self.config.renderer = Some(Arc::new(renderer));
+        self
+    }
+
+    /// The guard.
+    pub fn build(self) -> AccessGuard {
+        AccessGuard {
+            inner: Arc::new(self.config),
+        }
+    }
+
+    /// The guard as a tower layer.
+    pub fn layer(self) -> super::AccessLayer {
+        super::AccessLayer::new(self.build())
+    }
+}
+
+impl AccessGuard {
+    /// Starts configuring a guard that judges bearer tokens with `bearer` (a
+    /// [`BearerAuthorizer`](crate::bearer::BearerAuthorizer) for JWTs, or an
+    /// [`Introspector`](crate::introspection::Introspector) for opaque tokens) and sessions
+    /// with `login`.
+    pub fn builder(bearer: impl Into<BearerJudge>, login: FeideLogin) -> AccessGuardBuilder {
+        AccessGuardBuilder {
+            config: Config {
+                bearer: bearer.into(),
+                login,
+                optional: false,
+                renderer: None,
+            },
+        }
+    }
+
+    /// Whether anonymous requests pass.
+    pub fn is_optional(&self) -> bool {
+        self.inner.optional
+    }
+
+    /// The renderer of refusal bodies, if one was configured.
+    pub fn renderer(&self) -> Option<&dyn ErrorRenderer> {
+        self.inner.renderer.as_deref()
+    }
+
+    /// Decides for a request to `target` (its path and query, for the login redirect's
+    /// `return_to`) with `headers`, opening the session cookie if needed.
+    pub async fn decide(&self, target: &str, headers: &HeaderMap) -> Result<Access, Denial> {
+        self.decide_with_session(target, headers, None).await
+    }
+
+    /// Like [`decide`](Self::decide), with the session already opened by an outer
+    /// [`FeideLoginLayer`](crate::login::FeideLoginLayer) (then the cookie is not opened again).
+    pub async fn decide_with_session(
+        &self,
+        target: &str,
+        headers: &HeaderMap,
+        session: Option<FeideSession>,
+    ) -> Result<Access, Denial> {
+        let cfg = &*self.inner;
+        if headers.contains_key(AUTHORIZATION) {
+            return match cfg.bearer.authorize(headers).await {
+                Ok(principal) => Ok(Access {
+                    identity: Some(Identity::Bearer(principal)),
+                    set_cookies: Vec::new(),
+                }),
+                Err(error) => Err(Denial::Bearer(cfg.bearer.challenge(&error))),
+            };
+        }
+        let (session, set_cookies) = match session {
+            Some(session) => (Some(session), Vec::new()),
+            None => {
+                let lookup = cfg.login.session(headers);
+                (lookup.session, lookup.set_cookies)
+            }
+        };
+        match session {
+            Some(session) => Ok(Access {
+                identity: Some(Identity::Session(session)),
+                set_cookies,
+            }),
+            None if cfg.optional => Ok(Access {
+                identity: None,
+                set_cookies,
+            }),
+            None => {
+                let mut answer = cfg.login.login_required(target, headers);
+                for cookie in set_cookies {
+                    answer.headers.append(http::header::SET_COOKIE, cookie);
+                }
+                Err(Denial::Login(answer))
+            }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! [`IntrospectorBuilder`]: issuer, audience, scopes, client and cache of an [`Introspector`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use moka::future::Cache;
+
+use super::introspector::{Config, Introspector};
+use crate::Provider;
+use crate::bearer::DEFAULT_REALM;
+use crate::provider::{ClientAuthMethod, ClientCredentials, Secret};
+use crate::token::{ScopeRule, Validator};
+
+/// Default number of active answers remembered.
+pub const DEFAULT_CACHE_CAPACITY: u64 = 10_000;
+
+/// Default longest time an active answer is reused (also the longest a revoked token keeps
+/// working).
+pub const DEFAULT_CACHE_MAX_LIFETIME: Duration = Duration::from_secs(60);
+
+/// Longest token accepted (bytes).
+const DEFAULT_MAX_TOKEN_LEN: usize = 8 * 1024;
+
+/// The configuration of an [`Introspector`] is unusable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IntrospectionConfigError {
+    /// The provider's metadata lists no `introspection_endpoint`.
+    #[error("the provider offers no introspection endpoint")]
+    NoEndpoint,
+    /// No client credentials, neither given nor on the provider.
+    #[error("introspection needs client credentials")]
+    NoClient,
+    /// No audience configured: every token would be accepted whoever it was issued for.
+    #[error("an audience is required")]
+    NoAudience,
+    /// A required scope is empty or contains a space.
+    #[error("invalid required scope")]
+    InvalidScope,
+    /// The claims validator refused the configuration.
+    #[error("invalid validator configuration")]
+    Validator,
+}
+
+/// Configures an [`Introspector`]; start with [`Introspector::builder`].
+#[derive(Debug)]
+pub struct IntrospectorBuilder {
+    provider: Provider,
+    client: Option<ClientCredentials>,
+    method: ClientAuthMethod,
+    audiences: Vec<String>,
+    required: Vec<String>,
+    rule: ScopeRule,
+    allow_clients: bool,
+    realm: String,
+    leeway: Option<Duration>,
+    cache_capacity: u64,
+    cache_max_lifetime: Duration,
+}
+
+impl IntrospectorBuilder {
+    pub(crate) fn new(provider: &Provider) -> Self {
+        Self {
+            provider: provider.clone(),
+            client: provider.client().cloned(),
+            method: ClientAuthMethod::default(),
+            audiences: Vec::new(),
+            required: Vec::new(),
+            rule: ScopeRule::AllOf,
+            allow_clients: false,
+            realm: DEFAULT_REALM.to_owned(),
+            leeway: None,
+            cache_capacity: DEFAULT_CACHE_CAPACITY,
+            cache_max_lifetime: DEFAULT_CACHE_MAX_LIFETIME,
+        }
+    }
+
+    /// The client that authenticates at the introspection endpoint (default: the provider's).
+    pub fn client(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.client = Some(ClientCredentials {
+            id: id.into(),
+            secret: Secret::new(secret.into()),
+        });
+        self
+    }
+
+    /// How the client authenticates (default `client_secret_basic`).
+    pub fn client_auth(mut self, method: ClientAuthMethod) -> Self {
+        self.method = method;
+        self
+    }
+
+    /// An accepted `aud` (at least one is required; several may be given).
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audiences.push(audience.into());
+        self
+    }
+
+    /// A scope the token must have (all of them, or any one with [`scope_rule`](Self::scope_rule)).
+    pub fn require_scope(mut self, scope: impl Into<String>) -> Self {
+        self.required.push(scope.into());
+        self
+    }
+
+    /// Whether all required scopes or any one is needed (default all).
+    pub fn scope_rule(mut self, rule: ScopeRule) -> Self {
+        self.rule = rule;
+        self
+    }
+
+    /// Let through tokens without a user (client credentials). Default off.
+    pub fn allow_clients(mut self, allow: bool) -> Self {
+        self.allow_clients = allow;
+        self
+    }
+
+    /// The realm named in `WWW-Authenticate` (default `api`).
+    pub fn realm(mut self, realm: impl Into<String>) -> Self {
+        self.realm = realm.into();
+        self
+    }
+
+    /// Clock leeway for `exp`/`nbf`/`iat` (the validator's default otherwise).
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = Some(leeway);
+        self
+    }
+
+    /// How many active answers are remembered (0 turns the cache off).
+    pub fn cache_capacity(mut self, entries: u64) -> Self {
+        self.cache_capacity = entries;
+        self
+    }
+
+    /// The longest an active answer is reused, whatever the token's `exp`.
+    pub fn cache_max_lifetime(mut self, lifetime: Duration) -> Self {
+        self.cache_max_lifetime = lifetime;
+        self
+    }
+
+    /// The introspector.
+    pub fn build(self) -> Result<Introspector, IntrospectionConfigError> {
+        let endpoint = self
+            .provider
+            .metadata()
+            .introspection_endpoint
+            .clone()
+            .ok_or(IntrospectionConfigError::NoEndpoint)?;
+        let client = self.client.ok_or(IntrospectionConfigError::NoClient)?;
+        if self.audiences.is_empty() {
+            return Err(IntrospectionConfigError::NoAudience);
+        }
+        if self
+            .required
+            .iter()
+            .any(|s| s.is_empty() || s.contains(char::is_whitespace))
+        {
+            return Err(IntrospectionConfigError::InvalidScope);
+        }
+        let mut validator = Validator::for_provider(&self.provider);
+        for audience in &self.audiences {
+            validator = validator.audience(audience.clone());
+        }
+        if let Some(leeway) = self.leeway {
+            validator = validator.leeway(leeway);
+        }
+        let validator = validator
+            .build()
+            .map_err(|_| IntrospectionConfigError::Validator)?;
+        let cache = (self.cache_capacity > 0).then(|| {
+            Cache::builder()
+                .max_capacity(self.cache_capacity)
+                .time_to_live(self.cache_max_lifetime)
+                .build()
+        });
+        Ok(Introspector::from_config(Arc::new(Config {
+            provider: self.provider,
+            endpoint,
+            client,
+            method: self.method,
+            validator,
+            required: self.required.into_boxed_slice(),
+            rule: self.rule,
+            allow_clients: self.allow_clients,
+            realm: self.realm.into_boxed_str(),
+            max_token_len: DEFAULT_MAX_TOKEN_LEN,
+            cache,
+        })))
+    }
+}

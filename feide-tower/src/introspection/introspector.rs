@@ -1,0 +1,261 @@
+//! [`Introspector`]: the bearer decision for opaque tokens, by asking the provider.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use aws_lc_rs::digest::{SHA256, digest};
+use http::HeaderMap;
+use http::header::AUTHORIZATION;
+use moka::future::Cache;
+
+use super::builder::IntrospectorBuilder;
+use super::request::{CallError, introspect};
+use crate::Provider;
+use crate::bearer::{BearerError, Challenge, Principal};
+use crate::provider::{ClientAuthMethod, ClientCredentials};
+use crate::token::{Claims, ScopeRule, TokenError, Validator, now};
+
+/// Decides whether a request's opaque bearer token lets it through, by RFC 7662 introspection.
+/// The same API and answers as [`BearerAuthorizer`](crate::bearer::BearerAuthorizer). Cheap to
+/// clone.
+///
+/// ```no_run
+/// # async fn run(provider: feide_tower::Provider, headers: http::HeaderMap) -> Result<(), Box<dyn std::error::Error>> {
+/// use feide_tower::introspection::Introspector;
+///
+/// let introspector = Introspector::builder(&provider)
+///     .audience("my-api")
+///     .require_scope("read")
+///     .build()?;
+/// match introspector.authorize(&headers).await {
+///     Ok(principal) => println!("subject {:?}", principal.subject()),
+///     Err(error) => println!("answer {}", introspector.challenge(&error).status),
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Introspector {
+    inner: Arc<Config>,
+}
+
+/// Everything the decision needs, fixed at build time.
+pub(crate) struct Config {
+    pub(crate) provider: Provider,
+    pub(crate) endpoint: String,
+    pub(crate) client: ClientCredentials,
+    pub(crate) method: ClientAuthMethod,
+    pub(crate) validator: Validator,
+    pub(crate) required: Box<[String]>,
+    pub(crate) rule: ScopeRule,
+    pub(crate) allow_clients: bool,
+    pub(crate) realm: Box<str>,
+    pub(crate) max_token_len: usize,
+    /// Active answers by SHA-256 of the token.
+    pub(crate) cache: Option<Cache<[u8; 32], Arc<Claims>>>,
+}
+
+impl fmt::Debug for Introspector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cfg = &*self.inner;
+        f.debug_struct("Introspector")
+            .field("endpoint", &cfg.endpoint)
+            .field("client_id", &cfg.client.id)
+            .field("audiences", &cfg.validator.audiences())
+            .field("required_scopes", &cfg.required)
+            .field("rule", &cfg.rule)
+            .field("allow_clients", &cfg.allow_clients)
+            .field("realm", &cfg.realm)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a token got no claims.
+#[derive(Debug, Clone)]
+enum Failure {
+    Inactive,
+    Invalid(TokenError),
+    Unavailable(CallError),
+}
+
+impl Introspector {
+    /// Starts configuring against `provider` (whose metadata must list an
+    /// `introspection_endpoint`), with the provider's client credentials unless others are given.
+    pub fn builder(provider: &Provider) -> IntrospectorBuilder {
+        IntrospectorBuilder::new(provider)
+    }
+
+    pub(crate) fn from_config(inner: Arc<Config>) -> Self {
+        Self { inner }
+    }
+
+    /// Checks the request's `Authorization: Bearer` token: header syntax, then introspection,
+    /// issuer, audience, times, user and scopes.
+    pub async fn authorize(&self, headers: &HeaderMap) -> Result<Principal, BearerError> {
+        let token = bearer_token(headers)?;
+        self.authorize_token(token).await
+    }
+
+    /// Like [`authorize`](Self::authorize) for a token obtained some other way.
+    pub async fn authorize_token(&self, token: &str) -> Result<Principal, BearerError> {
+        let cfg = &*self.inner;
+        if token.len() > cfg.max_token_len {
+            return Err(BearerError::InvalidToken(TokenError::TooLarge {
+                limit: cfg.max_token_len,
+            }));
+        }
+        let claims = match self.claims(token).await {
+            Ok(claims) => claims,
+            Err(Failure::Inactive) => {
+                tracing::debug!(target: "feide.introspection", "token inactive");
+                return Err(BearerError::InvalidToken(TokenError::InvalidClaim(
+                    "active",
+                )));
+            }
+            Err(Failure::Invalid(error)) => {
+                tracing::debug!(target: "feide.introspection", reason = %error, "token refused");
+                return Err(BearerError::from(error));
+            }
+            Err(Failure::Unavailable(CallError::Unavailable(reason))) => {
+                tracing::warn!(target: "feide.introspection", reason, "introspection failed");
+                return Err(BearerError::Unavailable);
+            }
+        };
+        let principal = Principal::from_claims(claims);
+        if !principal.is_user() && !cfg.allow_clients {
+            return Err(BearerError::UserRequired);
+        }
+        match cfg.rule.check(principal.scopes(), &cfg.required) {
+            Ok(()) => Ok(principal),
+            Err(_) => Err(BearerError::InsufficientScope {
+                required: cfg.required.iter().collect(),
+                rule: cfg.rule,
+            }),
+        }
+    }
+
+    /// The RFC 6750 answer to `error`, in this introspector's realm.
+    pub fn challenge(&self, error: &BearerError) -> Challenge {
+        Challenge::for_error(error, &self.inner.realm)
+    }
+
+    /// The realm named in challenges.
+    pub fn realm(&self) -> &str {
+        &self.inner.realm
+    }
+
+    /// Claims of an active, valid token: from the cache (expiry checked again) or the provider.
+    async fn claims(&self, token: &str) -> Result<Arc<Claims>, Failure> {
+        let cfg = &*self.inner;
+        let Some(cache) = &cfg.cache else {
+            return self.fetch(token).await;
+        };
+        let key: [u8; 32] = digest(&SHA256, token.as_bytes())
+            .as_ref()
+            .try_into()
+            .unwrap_or([0; 32]);
+        // Concurrent misses for one token share one call; only successes are kept.
+        let fresh = AtomicBool::new(false);
+        let claims = cache
+            .try_get_with(key, async {
+                fresh.store(true, Ordering::Relaxed);
+                self.fetch(token).await
+            })
+            .await
+            .map_err(|e| (*e).clone())?;
+        if fresh.load(Ordering::Relaxed) {
+            return Ok(claims);
+        }
+        let now = now();
+        // A cached answer is reused only until the token's `exp` (no leeway): after that, ask
+        // again (the provider will say inactive).
+        if claims.exp <= now {
+            cache.invalidate(&key).await;
+            return self.fetch(token).await;
+        }
+        // Decided at `now` on every hit, as a fresh answer would be.
+        if let Err(error) = cfg.validator.check_claims(&claims, now) {
+            cache.invalidate(&key).await;
+            return Err(Failure::Invalid(error));
+        }
+        Ok(claims)
+    }
+
+    /// One introspection call and the claim checks.
+    async fn fetch(&self, token: &str) -> Result<Arc<Claims>, Failure> {
+        let cfg = &*self.inner;
+        let answer = introspect(&cfg.provider, &cfg.endpoint, &cfg.client, cfg.method, token)
+            .await
+            .map_err(Failure::Unavailable)?
+            .ok_or(Failure::Inactive)?;
+        let payload =
+            serde_json::to_vec(&answer).map_err(|_| Failure::Invalid(TokenError::Malformed))?;
+        let claims = Claims::from_payload(&payload).map_err(Failure::Invalid)?;
+        cfg.validator
+            .check_claims(&claims, now())
+            .map_err(Failure::Invalid)?;
+        Ok(Arc::new(claims))
+    }
+}
+
+/// The token of the request's single `Authorization: Bearer <token68>` header.
+fn bearer_token(headers: &HeaderMap) -> Result<&str, BearerError> {
+    let mut values = headers.get_all(AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
+        return Err(BearerError::MissingToken);
+    };
+    if values.next().is_some() {
+        return Err(BearerError::InvalidRequest);
+    }
+    let bytes = value.as_bytes();
+    let Some(space) = bytes.iter().position(|&b| b == b' ') else {
+        return Err(if bytes.eq_ignore_ascii_case(b"bearer") {
+            BearerError::InvalidRequest
+        } else {
+            BearerError::MissingToken
+        });
+    };
+    let (scheme, rest) = bytes.split_at(space);
+    if !scheme.eq_ignore_ascii_case(b"bearer") {
+        return Err(BearerError::MissingToken);
+    }
+    let token = rest.trim_ascii();
+    let token68 = |b: &u8| b.is_ascii_alphanumeric() || b"-._~+/".contains(b);
+    let body_len = token.iter().rposition(|&b| b != b'=').map_or(0, |i| i + 1);
+    if token.is_empty() || !token[..body_len].iter().all(token68) {
+        return Err(BearerError::InvalidRequest);
+    }
+    std::str::from_utf8(token).map_err(|_| BearerError::InvalidRequest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(values: &[&str]) -> Result<String, BearerError> {
+        let mut headers = HeaderMap::new();
+        for v in values {
+            headers.append(AUTHORIZATION, v.parse().unwrap());
+        }
+        bearer_token(&headers).map(str::to_owned)
+    }
+
+    #[test]
+    fn header_rules_match_the_bearer_layer() {
+        assert_eq!(parse(&["Bearer abc-._~+/=="]).unwrap(), "abc-._~+/==");
+        assert_eq!(parse(&["bearer  tok "]).unwrap(), "tok");
+        assert_eq!(parse(&[]), Err(BearerError::MissingToken));
+        assert_eq!(
+            parse(&["Basic dXNlcjpwYXNz"]),
+            Err(BearerError::MissingToken)
+        );
+        assert_eq!(parse(&["Bearer"]), Err(BearerError::InvalidRequest));
+        assert_eq!(parse(&["Bearer "]), Err(BearerError::InvalidRequest));
+        assert_eq!(parse(&["Bearer a b"]), Err(BearerError::InvalidRequest));
+        assert_eq!(parse(&["Bearer a=b"]), Err(BearerError::InvalidRequest));
+        assert_eq!(
+            parse(&["Bearer a", "Bearer b"]),
+            Err(BearerError::InvalidRequest)
+        );
+    }
+}

@@ -1,0 +1,34 @@
+//! RFC 7662 token introspection: protecting APIs with **opaque** access tokens, for providers
+//! that offer an `introspection_endpoint` (Feide does not; its data-source tokens are JWTs, see
+//! [`bearer`](crate::bearer)).
+//!
+//! [`Introspector`] asks the provider about each new token (client-authenticated), maps an
+//! active answer to the same [`Claims`](crate::token::Claims) and [`Principal`](crate::bearer::Principal)
+//! a JWT would give, and applies the same issuer, audience, time, user and scope rules and the
+//! same RFC 6750 [`Challenge`](crate::bearer::Challenge)s:
+//!
+//! | answer | result |
+//! |---|---|
+//! | `active: true`, right `iss`/`aud`, not expired, scopes present | let through |
+//! | `active: false` (unknown, expired, revoked) | 401 `invalid_token` |
+//! | active, wrong `iss`/`aud`, or no `iss`/`aud`/`exp` | 401 `invalid_token` |
+//! | active, scopes missing | 403 `insufficient_scope` |
+//! | endpoint unreachable, slow, erroring, or refusing our client | 503 |
+//!
+//! Active answers are cached, keyed by the SHA-256 of the token (never the token itself), until
+//! the token's `exp` and at most [`IntrospectorBuilder::cache_max_lifetime`] (so a revoked token
+//! is let through for at most that long); the expiry is checked again on every hit. Concurrent
+//! requests with the same new token share one introspection call. Inactive answers are never
+//! cached.
+//!
+//! Use it as the bearer judge of [`AccessGuard`](crate::access::AccessGuard), or directly.
+
+mod builder;
+mod introspector;
+mod request;
+
+pub use builder::{
+    DEFAULT_CACHE_CAPACITY, DEFAULT_CACHE_MAX_LIFETIME, IntrospectionConfigError,
+    IntrospectorBuilder,
+};
+pub use introspector::Introspector;

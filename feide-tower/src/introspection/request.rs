@@ -1,0 +1,103 @@
+//! The POST to the introspection endpoint, with the same client authentication as the token
+//! endpoint, and its answer.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Map, Value};
+
+use crate::Provider;
+use crate::provider::{ClientAuthMethod, ClientCredentials};
+
+/// Largest introspection answer read.
+const MAX_RESPONSE: usize = 64 * 1024;
+
+/// Why an introspection call gave no answer. Never contains the token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CallError {
+    /// Transport error, timeout, non-200 status (including refusing our client) or a body that
+    /// is not a JSON object.
+    Unavailable(&'static str),
+}
+
+/// The provider's answer: `Some(object without "active")` for an active token, `None` for
+/// `active: false` (or `active` missing or not `true`, RFC 7662 §2.2).
+pub(crate) async fn introspect(
+    provider: &Provider,
+    endpoint: &str,
+    client: &ClientCredentials,
+    method: ClientAuthMethod,
+    token: &str,
+) -> Result<Option<Map<String, Value>>, CallError> {
+    let mut request = provider
+        .http()
+        .post(endpoint)
+        .header(
+            http::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .header(http::header::ACCEPT, "application/json");
+    // Built in a block: the serializer is not `Send` and must not live across an await.
+    let body = {
+        let mut body = form_urlencoded::Serializer::new(String::new());
+        body.append_pair("token", token);
+        body.append_pair("token_type_hint", "access_token");
+        if method == ClientAuthMethod::ClientSecretPost {
+            body.append_pair("client_id", &client.id);
+            body.append_pair("client_secret", client.secret.expose());
+        }
+        body.finish()
+    };
+    if method == ClientAuthMethod::ClientSecretBasic {
+        let mut value = http::HeaderValue::try_from(basic_auth(client))
+            .map_err(|_| CallError::Unavailable("client credentials are not header-safe"))?;
+        value.set_sensitive(true);
+        request = request.header(http::header::AUTHORIZATION, value);
+    }
+    let send = async {
+        let response = request
+            .body(body)
+            .send()
+            .await
+            .map_err(|_| CallError::Unavailable("unreachable"))?;
+        if response.status() != http::StatusCode::OK {
+            return Err(CallError::Unavailable("unexpected status"));
+        }
+        if response
+            .content_length()
+            .is_some_and(|n| n > MAX_RESPONSE as u64)
+        {
+            return Err(CallError::Unavailable("response too large"));
+        }
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|_| CallError::Unavailable("unreachable"))?;
+        if bytes.len() > MAX_RESPONSE {
+            return Err(CallError::Unavailable("response too large"));
+        }
+        Ok(bytes)
+    };
+    let bytes = tokio::time::timeout(provider.timeout(), send)
+        .await
+        .map_err(|_| CallError::Unavailable("timeout"))??;
+    let Ok(Value::Object(mut answer)) = serde_json::from_slice::<Value>(&bytes) else {
+        return Err(CallError::Unavailable("not a JSON object"));
+    };
+    match answer.remove("active") {
+        Some(Value::Bool(true)) => Ok(Some(answer)),
+        _ => Ok(None),
+    }
+}
+
+/// `Basic base64(urlencode(id) ":" urlencode(secret))` (RFC 6749 §2.3.1).
+fn basic_auth(client: &ClientCredentials) -> String {
+    let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    format!(
+        "Basic {}",
+        STANDARD.encode(format!(
+            "{}:{}",
+            enc(&client.id),
+            enc(client.secret.expose())
+        ))
+    )
+}

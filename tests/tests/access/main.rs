@@ -1,0 +1,9 @@
+//! AccessLayer (bearer-or-session, optional authentication, custom error bodies) over real HTTP
+//! against FakeFeide, on axum and on plain hyper.
+
+mod harness;
+mod introspection;
+mod logs;
+mod mixed;
+mod optional;
+mod render;
