@@ -10,10 +10,10 @@ use tracing::field::{Empty, display};
 use tracing::{Instrument as _, Span};
 
 use super::builder::BearerBuilder;
-use super::cache::{TokenCache, TokenHash};
+use super::cache::TokenCache;
 use super::challenge::Challenge;
 use super::error::BearerError;
-use super::header::bearer_token;
+use super::header::{bearer_credentials, token68};
 use super::principal::Principal;
 use crate::Provider;
 use crate::token::{Claims, ScopeRule, TokenError, Validator, now};
@@ -63,10 +63,7 @@ pub(crate) enum Step<'a> {
     /// Decided without waiting: header refused, too large, or a cache hit.
     Done(Result<Principal, BearerError>),
     /// The signature must be checked (possibly fetching keys): call [`BearerAuthorizer::verify`].
-    Verify {
-        token: &'a str,
-        key: Option<TokenHash>,
-    },
+    Verify { token: &'a [u8] },
 }
 
 impl fmt::Debug for BearerAuthorizer {
@@ -106,14 +103,14 @@ impl BearerAuthorizer {
     /// from a WebSocket sub-protocol). The caller is responsible for where the token came from.
     pub async fn authorize_token(&self, token: &str) -> Result<Principal, BearerError> {
         let span = self.span();
-        let step = self.start_token(token, now(), &span);
+        let step = self.start_token(token.as_bytes(), now(), &span);
         self.finish(step, span).await
     }
 
     async fn finish(&self, step: Step<'_>, span: Span) -> Result<Principal, BearerError> {
         let result = match step {
             Step::Done(result) => result,
-            Step::Verify { token, key } => self.verify(token, key).instrument(span.clone()).await,
+            Step::Verify { token } => self.verify(token).instrument(span.clone()).await,
         };
         self.observe(&span, &result);
         result
@@ -151,49 +148,84 @@ impl BearerAuthorizer {
 
     /// Everything that needs no waiting: the header, the size limit, the verified-token cache.
     pub(crate) fn start<'a>(&self, headers: &'a HeaderMap, span: &Span) -> Step<'a> {
-        match bearer_token(headers) {
-            Ok(token) => self.start_token(token, now(), span),
+        let credentials = match bearer_credentials(headers) {
+            Ok(credentials) => credentials,
+            Err(error) => return Step::Done(Err(error)),
+        };
+        if credentials.len() > self.inner.max_token_len {
+            return Step::Done(token68(credentials).and_then(|_| Err(self.too_large())));
+        }
+        // A hit is byte-identical to a token that passed every check, `token68` included, so the
+        // syntax check is only needed on a miss.
+        let now = now();
+        if let Some(hit) = self.cached(credentials, now, span) {
+            return Step::Done(hit);
+        }
+        match token68(credentials) {
+            Ok(token) => self.miss(token, now, span),
             Err(error) => Step::Done(Err(error)),
         }
     }
 
     /// [`start`](Self::start) from the token on, at time `now`.
-    pub(crate) fn start_token<'a>(&self, token: &'a str, now: i64, span: &Span) -> Step<'a> {
-        let cfg = &*self.inner;
-        if token.len() > cfg.max_token_len {
-            let limit = cfg.max_token_len;
-            return Step::Done(Err(BearerError::InvalidToken(TokenError::TooLarge {
-                limit,
-            })));
+    pub(crate) fn start_token<'a>(&self, token: &'a [u8], now: i64, span: &Span) -> Step<'a> {
+        if token.len() > self.inner.max_token_len {
+            return Step::Done(Err(self.too_large()));
         }
-        let Some(cache) = &cfg.cache else {
-            return Step::Verify { token, key: None };
-        };
-        let key = TokenCache::key(token);
-        match cache.get(&key, &cfg.validator, now) {
-            Some(hit) => {
-                span.record("cache", "hit");
-                Step::Done(hit.map_err(BearerError::from).and_then(|c| self.admit(c)))
-            }
-            None => {
-                span.record("cache", "miss");
-                Step::Verify {
-                    token,
-                    key: Some(key),
-                }
-            }
+        match self.cached(token, now, span) {
+            Some(hit) => Step::Done(hit),
+            None => self.miss(token, now, span),
+        }
+    }
+
+    fn too_large(&self) -> BearerError {
+        BearerError::InvalidToken(TokenError::TooLarge {
+            limit: self.inner.max_token_len,
+        })
+    }
+
+    /// The decision for a cached token at `now`; `None` without a cache or on a miss.
+    fn cached(
+        &self,
+        token: &[u8],
+        now: i64,
+        span: &Span,
+    ) -> Option<Result<Principal, BearerError>> {
+        let cfg = &*self.inner;
+        let hit = cfg.cache.as_ref()?.get(token, &cfg.validator, now)?;
+        span.record("cache", "hit");
+        Some(hit.map_err(BearerError::from).and_then(|c| self.admit(c)))
+    }
+
+    /// Not cached: the signature is checked right here when the key is at hand (the usual
+    /// case: no future, no copy of the token), or by [`verify`](Self::verify) when the keys must
+    /// be fetched first.
+    fn miss<'a>(&self, token: &'a [u8], now: i64, span: &Span) -> Step<'a> {
+        if self.inner.cache.is_some() {
+            span.record("cache", "miss");
+        }
+        match self.inner.validator.validate_now(token, now) {
+            Some(result) => Step::Done(self.verified(token, result, now)),
+            None => Step::Verify { token },
         }
     }
 
     /// Full validation (may fetch keys), then caching, then the user and scope checks.
-    pub(crate) async fn verify(
+    pub(crate) async fn verify(&self, token: &[u8]) -> Result<Principal, BearerError> {
+        let result = self.inner.validator.validate_bytes(token).await;
+        self.verified(token, result, now())
+    }
+
+    /// After full validation: caching, then the user and scope checks.
+    fn verified(
         &self,
-        token: &str,
-        key: Option<TokenHash>,
+        token: &[u8],
+        result: Result<Claims, TokenError>,
+        now: i64,
     ) -> Result<Principal, BearerError> {
-        let claims = Arc::new(self.inner.validator.validate(token).await?);
-        if let (Some(cache), Some(key)) = (&self.inner.cache, key) {
-            cache.insert(key, Arc::clone(&claims), now());
+        let claims = Arc::new(result?);
+        if let Some(cache) = &self.inner.cache {
+            cache.insert(token, Arc::clone(&claims), now);
         }
         self.admit(claims)
     }
@@ -277,11 +309,11 @@ mod tests {
     fn seed(a: &BearerAuthorizer, token: &str, claims: &str) {
         let claims = Claims::from_payload(claims.as_bytes()).unwrap();
         let cache = a.inner.cache.as_ref().unwrap();
-        cache.insert(TokenCache::key(token), Arc::new(claims), now());
+        cache.insert(token.as_bytes(), Arc::new(claims), now());
     }
 
     fn decide(a: &BearerAuthorizer, token: &str, at: i64) -> Result<Principal, BearerError> {
-        match a.start_token(token, at, &Span::none()) {
+        match a.start_token(token.as_bytes(), at, &Span::none()) {
             Step::Done(result) => result,
             Step::Verify { .. } => panic!("expected a cache hit"),
         }
@@ -344,7 +376,7 @@ mod tests {
     }
 
     #[test]
-    fn oversized_tokens_are_refused_before_hashing() {
+    fn oversized_tokens_are_refused_before_the_cache() {
         let a = authorizer(|b| b.max_token_len(10));
         assert_eq!(
             decide(&a, "12345678901", now()),

@@ -151,7 +151,7 @@ where
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let span = self.authorizer.span();
-        let (token, key) = match self.authorizer.start(request.headers(), &span) {
+        let token = match self.authorizer.start(request.headers(), &span) {
             // Decided without waiting (a cache hit or a refusal): `self.inner` is the service that
             // was polled ready, and it is called right here.
             Step::Done(result) => {
@@ -169,11 +169,12 @@ where
                 };
                 return ResponseFuture { state };
             }
-            Step::Verify { token, key } => (token.to_owned(), key),
+            // The keys must be fetched first (an unknown `kid`): rare, so the copy is fine.
+            Step::Verify { token } => token.to_owned(),
         };
         let authorizer = self.authorizer.clone();
         let verification: Verification =
-            Box::pin(async move { authorizer.verify(&token, key).await }.instrument(span.clone()));
+            Box::pin(async move { authorizer.verify(&token).await }.instrument(span.clone()));
         // The service polled ready is the one that will be called: take it, leave a clone.
         let clone = self.inner.clone();
         let service = std::mem::replace(&mut self.inner, clone);

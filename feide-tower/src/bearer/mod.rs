@@ -12,7 +12,7 @@
 //!
 //! With feature `axum`, [`Principal`] and [`BearerClaims`] are extractors.
 //!
-//! Verified tokens are remembered (keyed by a hash of the token, never past its `exp`, expiry
+//! Verified tokens are remembered (keyed by the token itself, never past its `exp`, expiry
 //! re-checked on every hit), so a client sending the same token again skips the signature check:
 //! see [`BearerBuilder::cache`] for why that is safe and for its one limit.
 //!

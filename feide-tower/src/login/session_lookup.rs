@@ -1,13 +1,23 @@
-//! Every other request: open the session cookie, if any. Sync and allocation-light: this runs
-//! on every request that passes through the login layer.
+//! Every other request: open the session cookie, if any. Sync and allocation-free on the hot
+//! path: this runs on every request that passes through the login layer.
+//!
+//! Opening a cookie (base64, AES-256-GCM, JSON) costs microseconds, and a browser sends the same
+//! value on every request until the cookie is re-issued. So each value is opened once and the
+//! result kept in a bounded [`SessionCache`], matched by comparing the whole value
+//! ([`ExactCache`]). Everything that depends on the clock is decided again on every request, hit
+//! or not: absolute expiry, idle timeout, and whether to re-issue the cookie.
 
+use std::fmt;
 use std::sync::Arc;
 
 use http::{HeaderMap, HeaderValue};
+use moka::sync::Cache;
 
 use super::FeideLogin;
-use crate::session::{Envelope, FeideSession, SessionData, request_cookies};
-use crate::token::now;
+use crate::hot_cache::{Entry, ExactCache, Prehashed};
+use crate::session::{
+    Envelope, FeideSession, OpenError, SessionData, request_cookies, sole_cookie,
+};
 
 /// The session of a request, and the cookies to write back with its response.
 #[derive(Debug, Default)]
@@ -19,43 +29,172 @@ pub struct SessionLookup {
     pub set_cookies: Vec<HeaderValue>,
 }
 
+/// A cookie value that opened, as [`CookieCodec::open_envelope`](crate::session::CookieCodec::open_envelope)
+/// returned it.
+struct Opened {
+    session: FeideSession,
+    issued_at: u64,
+    seen: u64,
+    old_key: bool,
+}
+
+impl Opened {
+    fn new(envelope: Envelope<SessionData>) -> Self {
+        let old_key = envelope.sealed_with_old_key();
+        Self {
+            session: FeideSession::new(Arc::new(envelope.data), envelope.expires_at),
+            issued_at: envelope.issued_at,
+            seen: envelope.seen,
+            old_key,
+        }
+    }
+
+    /// The envelope again, borrowing the data.
+    fn envelope(&self) -> Envelope<&SessionData> {
+        Envelope::from_parts(
+            self.issued_at,
+            self.session.expires_at(),
+            self.seen,
+            &**self.session.data(),
+            self.old_key,
+        )
+    }
+}
+
+/// Sessions opened recently, by their exact cookie value (the joined value of all chunks).
+///
+/// Safe to share: a hit needs the byte-identical value, which only a successful open put there,
+/// and the times are checked again on every hit, so a hit answers exactly what opening would.
+/// Failures are not kept. Bounded by weight: roughly the bytes held (the value plus its parsed
+/// data).
+pub(crate) struct SessionCache {
+    entries: ExactCache<Opened>,
+}
+
+/// Default budget of the opened-session cache, in (estimated) bytes.
+pub(crate) const DEFAULT_SESSION_CACHE_BYTES: u64 = 32 * 1024 * 1024;
+
+impl SessionCache {
+    /// A cache holding about `bytes` of sessions; `None` for 0 (every request opens its cookie).
+    pub(crate) fn new(bytes: u64) -> Option<Self> {
+        (bytes > 0).then(|| Self {
+            entries: ExactCache::new(
+                Cache::builder()
+                    .max_capacity(bytes)
+                    .weigher(|_, entry: &Arc<Entry<Opened>>| weight(entry.key_len()))
+                    .build_with_hasher(Prehashed),
+            ),
+        })
+    }
+}
+
+/// The value, its parsed copy (about as large again) and bookkeeping.
+fn weight(value_len: usize) -> u32 {
+    u32::try_from(value_len.saturating_mul(2).saturating_add(256)).unwrap_or(u32::MAX)
+}
+
+impl fmt::Debug for SessionCache {
+    // Never the entries: they are cookie values and sessions.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionCache")
+            .field("capacity_bytes", &self.entries.capacity())
+            .field("entries", &self.entries.entry_count())
+            .finish()
+    }
+}
+
 impl FeideLogin {
     /// Opens the session cookie(s) of a request.
     ///
     /// Any failure (tampered, truncated, wrong key, expired, idle, too many chunks) means "not
     /// logged in", and the stale cookies are deleted with the response.
     pub fn session(&self, headers: &HeaderMap) -> SessionLookup {
+        self.session_at(headers, crate::token::now().max(0) as u64)
+    }
+
+    /// [`session`](Self::session) at time `now` (Unix seconds).
+    pub(crate) fn session_at(&self, headers: &HeaderMap, now: u64) -> SessionLookup {
         let cfg = &*self.config;
         let name = cfg.session_cookie.as_str();
+        let cache = cfg.session_cache.as_ref().map(|c| &c.entries);
+        // The usual request: one cookie, sent before. Found without parsing anything else.
+        if let Some(cache) = cache
+            && let Some(raw) = sole_cookie(headers, name)
+            && let Some(hit) = cache.get(raw)
+        {
+            return self.decide(headers, &hit.value, raw, now);
+        }
         let value = match cfg.chunker.join(name, request_cookies(headers)) {
             Ok(None) => return SessionLookup::default(),
             Ok(Some(value)) => value,
             Err(_) => return self.clear(headers, "chunks"),
         };
-        let now = now() as u64;
-        let mut envelope: Envelope<SessionData> =
-            match cfg.codec.open_envelope(name, &value, now, cfg.idle_timeout) {
-                Ok(envelope) => envelope,
-                Err(error) => {
-                    tracing::debug!(%error, "session cookie refused");
-                    return self.clear(headers, "open");
+        if let Some(hit) = cache.and_then(|c| c.get(value.as_bytes())) {
+            return self.decide(headers, &hit.value, value.as_bytes(), now);
+        }
+        match cfg.codec.open_envelope(name, &value, now, cfg.idle_timeout) {
+            Ok(envelope) => {
+                let opened = Opened::new(envelope);
+                let lookup = self.decide(headers, &opened, value.as_bytes(), now);
+                if let Some(cache) = cache {
+                    cache.insert(value.as_bytes(), opened);
                 }
-            };
+                lookup
+            }
+            Err(error) => self.refused(headers, &error),
+        }
+    }
+
+    /// The answer for a cookie `value` that opened into `opened`, at `now`: checked again for
+    /// expiry and idleness, re-issued when due, as opening it now would.
+    fn decide(
+        &self,
+        headers: &HeaderMap,
+        opened: &Opened,
+        value: &[u8],
+        now: u64,
+    ) -> SessionLookup {
+        let cfg = &*self.config;
+        let name = cfg.session_cookie.as_str();
+        let cache = cfg.session_cache.as_ref().map(|c| &c.entries);
+        let mut envelope = opened.envelope();
+        if let Err(error) = envelope.check_times(now, cfg.idle_timeout) {
+            if let Some(cache) = cache {
+                cache.invalidate(value);
+            }
+            return self.refused(headers, &error);
+        }
         let mut set_cookies = Vec::new();
         let stale = cfg.idle_timeout.is_some() && envelope.touch_after(now, cfg.touch_interval);
         if (stale || envelope.sealed_with_old_key())
-            && let Ok(value) = cfg.codec.reseal_envelope(name, &envelope)
+            && let Ok(renewed) = cfg.codec.reseal_envelope(name, &envelope)
         {
             set_cookies = cfg
                 .session_options
-                .set_cookies(&cfg.chunker, name, &value, request_cookies(headers))
+                .set_cookies(&cfg.chunker, name, &renewed, request_cookies(headers))
                 .unwrap_or_default();
+            // The browser sends the new value from now on: have it opened already.
+            if let Some(cache) = cache
+                && !set_cookies.is_empty()
+            {
+                let opened = Opened {
+                    session: opened.session.clone(),
+                    issued_at: envelope.issued_at,
+                    seen: envelope.seen,
+                    old_key: false,
+                };
+                cache.insert(renewed.as_bytes(), opened);
+            }
         }
-        let expires_at = envelope.expires_at;
         SessionLookup {
-            session: Some(FeideSession::new(Arc::new(envelope.data), expires_at)),
+            session: Some(opened.session.clone()),
             set_cookies,
         }
+    }
+
+    fn refused(&self, headers: &HeaderMap, error: &OpenError) -> SessionLookup {
+        tracing::debug!(%error, "session cookie refused");
+        self.clear(headers, "open")
     }
 
     fn clear(&self, headers: &HeaderMap, reason: &'static str) -> SessionLookup {
@@ -69,5 +208,190 @@ impl FeideLogin {
             session: None,
             set_cookies,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use http::header::COOKIE;
+
+    use super::*;
+    use crate::Provider;
+    use crate::login::FeideLoginBuilder;
+    use crate::provider::Secret;
+    use crate::session::{CookieCodec, KeyRing};
+
+    const KEY: &str = "session-lookup-test-key-0123456789-abcdefghijklmnopqrstuvwxyz";
+    const OLD_KEY: &str = "session-lookup-old-key-0123456789-ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    const T: u64 = 1_700_000_000;
+
+    /// A login against a provider configured by hand (nothing is fetched: the JWKS address
+    /// refuses connections, which only leaves the key cache cold).
+    async fn login(configure: impl FnOnce(FeideLoginBuilder) -> FeideLoginBuilder) -> FeideLogin {
+        let provider = Provider::builder("http://127.0.0.1:9")
+            .discovery(false)
+            .jwks_uri("http://127.0.0.1:9/jwks")
+            .authorization_endpoint("http://127.0.0.1:9/authorize")
+            .token_endpoint("http://127.0.0.1:9/token")
+            .client("client", "secret")
+            .timeout(Duration::from_millis(200))
+            .build()
+            .await
+            .unwrap();
+        configure(
+            FeideLogin::builder(&provider)
+                .redirect_uri("http://127.0.0.1:8080/callback")
+                .secret_keys(KEY),
+        )
+        .build()
+        .unwrap()
+    }
+
+    fn data(sub: &str) -> SessionData {
+        SessionData {
+            iss: "http://127.0.0.1:9".into(),
+            sub: sub.into(),
+            claims: serde_json::Map::new(),
+            userinfo: None,
+            access_token: Secret::new("opaque"),
+            access_token_expires_at: None,
+            id_token: Secret::new("e30.e30.sig"),
+            auth_time: T,
+        }
+    }
+
+    /// A session cookie sealed with `key`: issued at `T`, ending `ttl` later, last seen at `seen`.
+    fn cookie(key: &str, sub: &str, ttl: u64, seen: u64) -> HeaderMap {
+        let codec = CookieCodec::new(KeyRing::from_secrets(&[key]).unwrap());
+        let mut envelope = Envelope::new(data(sub), T, Duration::from_secs(ttl));
+        envelope.seen = seen;
+        let value = codec.reseal_envelope("feide_session", &envelope).unwrap();
+        headers(&value)
+    }
+
+    fn headers(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            COOKIE,
+            HeaderValue::from_str(&format!("theme=dark; feide_session={value}")).unwrap(),
+        );
+        headers
+    }
+
+    fn value(headers: &HeaderMap) -> &str {
+        let cookie = headers[COOKIE].to_str().unwrap();
+        cookie.split_once("feide_session=").unwrap().1
+    }
+
+    fn cached(login: &FeideLogin, headers: &HeaderMap) -> bool {
+        let cache = login.config.session_cache.as_ref().unwrap();
+        cache.entries.get(value(headers).as_bytes()).is_some()
+    }
+
+    /// The value of the session cookie a response sets.
+    fn reissued(lookup: &SessionLookup) -> Option<String> {
+        lookup.set_cookies.iter().find_map(|h| {
+            let pair = h.to_str().ok()?.split(';').next()?;
+            let value = pair.strip_prefix("feide_session=")?;
+            (!value.is_empty()).then(|| value.to_owned())
+        })
+    }
+
+    #[tokio::test]
+    async fn a_hit_checks_absolute_expiry_again() {
+        let login = login(|b| b).await;
+        let h = cookie(KEY, "alice", 100, T);
+        let first = login.session_at(&h, T);
+        assert_eq!(first.session.as_ref().map(FeideSession::sub), Some("alice"));
+        assert!(cached(&login, &h));
+        assert!(login.session_at(&h, T + 99).session.is_some());
+        let late = login.session_at(&h, T + 100);
+        assert!(late.session.is_none(), "expired while cached");
+        assert!(
+            late.set_cookies[0].to_str().unwrap().contains("Max-Age=0"),
+            "and the cookie is deleted"
+        );
+        assert!(!cached(&login, &h), "the entry is dropped");
+    }
+
+    #[tokio::test]
+    async fn a_hit_checks_the_idle_timeout_again() {
+        let login = login(|b| b.idle_timeout(Some(Duration::from_secs(300)))).await;
+        let h = cookie(KEY, "alice", 3600, T);
+        assert!(login.session_at(&h, T).session.is_some());
+        assert!(cached(&login, &h));
+        assert!(login.session_at(&h, T + 300).session.is_some());
+        assert!(
+            login.session_at(&h, T + 301).session.is_none(),
+            "idle while cached"
+        );
+    }
+
+    #[tokio::test]
+    async fn only_the_identical_value_hits() {
+        let login = login(|b| b).await;
+        let h = cookie(KEY, "alice", 3600, T);
+        assert!(login.session_at(&h, T).session.is_some());
+        let good = value(&h).to_owned();
+        let mut changed = good.clone().into_bytes();
+        let last = changed.len() - 1;
+        changed[last] = if changed[last] == b'A' { b'B' } else { b'A' };
+        let changed = String::from_utf8(changed).unwrap();
+        for other in [&good[..good.len() - 1], &changed, &format!("{good}A")] {
+            let lookup = login.session_at(&headers(other), T);
+            assert!(lookup.session.is_none(), "{other}");
+        }
+        // Another valid session is its own entry, never confused with the first.
+        let bob = cookie(KEY, "bob", 3600, T);
+        assert_eq!(login.session_at(&bob, T).session.unwrap().sub(), "bob");
+        assert_eq!(login.session_at(&h, T).session.unwrap().sub(), "alice");
+    }
+
+    #[tokio::test]
+    async fn a_hit_still_writes_activity_back() {
+        let login = login(|b| b).await;
+        let h = cookie(KEY, "alice", 3600, T);
+        assert!(reissued(&login.session_at(&h, T)).is_none());
+        assert!(
+            reissued(&login.session_at(&h, T + 60)).is_none(),
+            "seen 60 s ago"
+        );
+        let touched = login.session_at(&h, T + 61);
+        let renewed = reissued(&touched).expect("seen 61 s ago: re-issued");
+        assert_eq!(touched.session.unwrap().sub(), "alice");
+        // The browser now sends the new value: already opened, with the new activity time.
+        let next = headers(&renewed);
+        assert!(cached(&login, &next));
+        assert!(reissued(&login.session_at(&next, T + 62)).is_none());
+        let codec = CookieCodec::new(KeyRing::from_secrets(&[KEY]).unwrap());
+        let opened: Envelope<serde_json::Value> = codec
+            .open_envelope("feide_session", &renewed, T + 62, None)
+            .unwrap();
+        assert_eq!((opened.issued_at, opened.seen), (T, T + 61));
+    }
+
+    #[tokio::test]
+    async fn a_session_sealed_with_an_old_key_is_reissued_on_every_hit() {
+        let login = login(|b| b.secret_keys(&format!("{KEY},{OLD_KEY}"))).await;
+        let old = cookie(OLD_KEY, "alice", 3600, T);
+        for at in [T, T + 1] {
+            let lookup = login.session_at(&old, at);
+            assert!(lookup.session.is_some());
+            let renewed = reissued(&lookup).expect("moved to the new key");
+            let codec = CookieCodec::new(KeyRing::from_secrets(&[KEY]).unwrap());
+            assert!(codec.open("feide_session", &renewed).is_ok());
+        }
+    }
+
+    #[tokio::test]
+    async fn without_the_cache_the_answers_are_the_same() {
+        let login = login(|b| b.session_cache_bytes(0)).await;
+        assert!(login.config.session_cache.is_none());
+        let h = cookie(KEY, "alice", 100, T);
+        assert!(login.session_at(&h, T).session.is_some());
+        assert!(reissued(&login.session_at(&h, T + 61)).is_some());
+        assert!(login.session_at(&h, T + 100).session.is_none());
     }
 }

@@ -165,6 +165,22 @@ impl Jwks {
         }
     }
 
+    /// The key for this header if the current key set decides it (found, or refused for a
+    /// mismatch or a missing `kid`), without waiting and without side effects; `None` when the
+    /// `kid` is unknown, which needs [`key_for`](Self::key_for) and its refresh.
+    pub(crate) fn key_now(
+        &self,
+        alg: Algorithm,
+        kid: Option<&str>,
+    ) -> Option<Result<Arc<VerifyingKey>, TokenError>> {
+        match self.inner.snapshot.load().keys.lookup(alg, kid) {
+            Lookup::Found(key) => Some(Ok(Arc::clone(key))),
+            Lookup::Mismatch => Some(Err(TokenError::KeyMismatch)),
+            Lookup::Ambiguous => Some(Err(TokenError::MissingKeyId)),
+            Lookup::NotFound => None,
+        }
+    }
+
     /// How many times the JWKS was fetched (successfully or not) since start.
     pub fn fetch_count(&self) -> usize {
         self.inner.fetches.load(Ordering::Relaxed)

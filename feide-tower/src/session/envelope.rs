@@ -104,6 +104,51 @@ impl<T> Envelope<T> {
     pub fn sealed_with_old_key(&self) -> bool {
         self.old_key
     }
+
+    /// An envelope as [`CookieCodec::open_envelope`] returned it before, from its parts (the
+    /// login layer keeps the parts of recently opened sessions).
+    pub(crate) fn from_parts(
+        issued_at: u64,
+        expires_at: u64,
+        seen: u64,
+        data: T,
+        old_key: bool,
+    ) -> Self {
+        Self {
+            issued_at,
+            expires_at,
+            seen,
+            data,
+            old_key,
+        }
+    }
+
+    /// Whether the session is still usable at `now`: [`OpenError::Expired`] from `expires_at`
+    /// on, [`OpenError::Idle`] once `now - seen` exceeds `idle_timeout`.
+    pub(crate) fn check_times(
+        &self,
+        now: u64,
+        idle_timeout: Option<Duration>,
+    ) -> Result<(), OpenError> {
+        check_times(self.expires_at, self.seen, now, idle_timeout)
+    }
+}
+
+fn check_times(
+    expires_at: u64,
+    seen: u64,
+    now: u64,
+    idle_timeout: Option<Duration>,
+) -> Result<(), OpenError> {
+    if now >= expires_at {
+        return Err(OpenError::Expired);
+    }
+    if let Some(idle) = idle_timeout
+        && now.saturating_sub(seen) > idle.as_secs()
+    {
+        return Err(OpenError::Idle);
+    }
+    Ok(())
 }
 
 impl<T> fmt::Debug for Envelope<T> {
@@ -175,14 +220,7 @@ impl CookieCodec {
         if wire.v != VERSION {
             return Err(OpenError::UnknownVersion);
         }
-        if now >= wire.exp {
-            return Err(OpenError::Expired);
-        }
-        if let Some(idle) = idle_timeout
-            && now.saturating_sub(wire.seen) > idle.as_secs()
-        {
-            return Err(OpenError::Idle);
-        }
+        check_times(wire.exp, wire.seen, now, idle_timeout)?;
         Ok(Envelope {
             issued_at: wire.iat,
             expires_at: wire.exp,

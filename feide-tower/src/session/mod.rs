@@ -68,4 +68,5 @@ pub use feide_session::FeideSession;
 pub(crate) use feide_session::SessionData;
 pub use key_ring::KeyRing;
 pub use request::request_cookies;
+pub(crate) use request::sole_cookie;
 pub use set_cookie::{CookieOptions, SameSite};

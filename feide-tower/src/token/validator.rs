@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use super::algorithm::Algorithm;
 use super::claims::Claims;
 use super::error::TokenError;
+use super::jwk::VerifyingKey;
 use super::jws;
 use super::scope::Scopes;
 use crate::provider::{Jwks, Provider};
@@ -121,24 +122,69 @@ impl Validator {
 
     /// Validates a compact JWT and returns its claims.
     pub async fn validate(&self, token: &str) -> Result<Claims, TokenError> {
+        self.validate_bytes(token.as_bytes()).await
+    }
+
+    /// [`validate`](Self::validate) of the token's bytes as they came.
+    pub(crate) async fn validate_bytes(&self, token: &[u8]) -> Result<Claims, TokenError> {
+        let compact = self.parse(token)?;
+        let (alg, kid) = (compact.header.alg, compact.header.kid.as_deref());
+        let key = match self.inner.keys.key_now(alg, kid) {
+            Some(key) => key?,
+            None => self.inner.keys.key_for(alg, kid).await?,
+        };
+        self.verify(&compact, &key, now())
+    }
+
+    /// [`validate`](Self::validate) without waiting: `None` when the token names a key that is
+    /// not in the current key set (then only `validate` can tell, after fetching the keys).
+    ///
+    /// The usual case, a known key, is decided right here, so the bearer layer needs no
+    /// future, no allocation and no copy of the token for it.
+    pub(crate) fn validate_now(
+        &self,
+        token: &[u8],
+        now: i64,
+    ) -> Option<Result<Claims, TokenError>> {
+        let compact = match self.parse(token) {
+            Ok(compact) => compact,
+            Err(error) => return Some(Err(error)),
+        };
+        let key = match self
+            .inner
+            .keys
+            .key_now(compact.header.alg, compact.header.kid.as_deref())?
+        {
+            Ok(key) => key,
+            Err(error) => return Some(Err(error)),
+        };
+        Some(self.verify(&compact, &key, now))
+    }
+
+    fn parse<'a>(&self, token: &'a [u8]) -> Result<jws::Compact<'a>, TokenError> {
         let cfg = &*self.inner;
         if token.len() > cfg.max_len {
             return Err(TokenError::TooLarge { limit: cfg.max_len });
         }
-        let compact = jws::parse(token, &cfg.algorithms)?;
-        let key = cfg
-            .keys
-            .key_for(compact.header.alg, compact.header.kid.as_deref())
-            .await?;
+        jws::parse(token, &cfg.algorithms)
+    }
+
+    /// The signature with `key`, then the claims.
+    fn verify(
+        &self,
+        compact: &jws::Compact<'_>,
+        key: &VerifyingKey,
+        now: i64,
+    ) -> Result<Claims, TokenError> {
         if !key.verify(
             compact.header.alg,
-            compact.signing_input.as_bytes(),
+            compact.signing_input,
             &compact.signature,
         ) {
             return Err(TokenError::InvalidSignature);
         }
-        let claims = Claims::from_payload(&jws::payload(&compact)?)?;
-        self.check_claims(&claims, now())?;
+        let claims = jws::with_payload(compact, Claims::from_payload)?;
+        self.check_claims(&claims, now)?;
         Ok(claims)
     }
 

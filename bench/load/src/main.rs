@@ -1,0 +1,182 @@
+//! `load-bench`: one axum hello-world served five ways, loaded with `wrk` on loopback.
+//!
+//! ```text
+//! load-bench [--rounds N] [--duration SECS] [--connections N] [--variants abcde]
+//!            [--server-cpu N] [--client-cpu N] [--smoke]
+//! ```
+//!
+//! Variants: (a) unprotected, (b) `BearerJwtLayer` with the verified-token cache off, (c) with it
+//! on, (d) `FeideLoginLayer` pass-through with a valid 2 KB session cookie, (e) the
+//! `jwt-authorizer` crate configured the same way (RS256, same key, issuer and audience).
+//!
+//! Each variant is its own server process (this binary re-executed as `load-bench serve <v>`),
+//! pinned to one core with `taskset`; `wrk` runs pinned to the other. Rounds alternate the
+//! variants (a, b, c, d, e, a, b, ...) and the table shows the median of the rounds for each,
+//! with its ratio to (a). Everything stays on 127.0.0.1 and every process ends with the run:
+//! servers exit when this process closes their stdin (also when it dies) and after a hard
+//! deadline; each `wrk` run is killed if it overruns.
+//!
+//! `--smoke` (CI): one 2-second round of every variant; exits non-zero if any request failed or
+//! was answered with anything but 2xx.
+
+mod fixtures;
+mod serve;
+mod wrk;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// One way of serving the hello-world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Variant {
+    Unprotected,
+    BearerNoCache,
+    BearerCache,
+    LoginSession,
+    JwtAuthorizer,
+    /// (a) with the requests of (b), (c) and (e): the bearer token is sent and ignored.
+    PlainWithToken,
+    /// (a) with the requests of (d): the session cookie is sent and ignored.
+    PlainWithCookie,
+}
+
+impl Variant {
+    pub(crate) const ALL: [Variant; 7] = [
+        Variant::Unprotected,
+        Variant::BearerNoCache,
+        Variant::BearerCache,
+        Variant::LoginSession,
+        Variant::JwtAuthorizer,
+        Variant::PlainWithToken,
+        Variant::PlainWithCookie,
+    ];
+
+    pub(crate) fn letter(self) -> char {
+        match self {
+            Variant::Unprotected => 'a',
+            Variant::BearerNoCache => 'b',
+            Variant::BearerCache => 'c',
+            Variant::LoginSession => 'd',
+            Variant::JwtAuthorizer => 'e',
+            Variant::PlainWithToken => 't',
+            Variant::PlainWithCookie => 'k',
+        }
+    }
+
+    pub(crate) fn from_letter(letter: char) -> Option<Variant> {
+        Variant::ALL.into_iter().find(|v| v.letter() == letter)
+    }
+
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            Variant::Unprotected => "unprotected",
+            Variant::BearerNoCache => "BearerJwtLayer, cache off",
+            Variant::BearerCache => "BearerJwtLayer, cache on",
+            Variant::LoginSession => "FeideLoginLayer, 2 KB session",
+            Variant::JwtAuthorizer => "jwt-authorizer 0.15 (peer)",
+            Variant::PlainWithToken => "unprotected, token sent",
+            Variant::PlainWithCookie => "unprotected, cookie sent",
+        }
+    }
+}
+
+/// Command-line settings of a measuring run.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) rounds: usize,
+    pub(crate) duration: Duration,
+    /// Unmeasured load on the same server right before each measured run.
+    pub(crate) warmup: Duration,
+    pub(crate) connections: usize,
+    pub(crate) variants: Vec<Variant>,
+    pub(crate) server_cpu: Option<String>,
+    pub(crate) client_cpu: Option<String>,
+    pub(crate) smoke: bool,
+}
+
+const USAGE: &str = "usage: load-bench [--rounds N (default 3)] [--duration SECS (default 5)] \
+[--warmup SECS (default 1)] [--connections N (default 64)] [--variants abcdetk] \
+[--server-cpu N (default 0)] [--client-cpu N (default 1)] [--no-pin] [--smoke]";
+
+fn parse(args: &[String]) -> Result<Settings, String> {
+    let mut settings = Settings {
+        rounds: 3,
+        duration: Duration::from_secs(5),
+        warmup: Duration::from_secs(1),
+        connections: 64,
+        variants: Variant::ALL.to_vec(),
+        server_cpu: Some("0".into()),
+        client_cpu: Some("1".into()),
+        smoke: false,
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| {
+            args.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match arg.as_str() {
+            "--rounds" => settings.rounds = number(&value(arg)?, arg)?.max(1),
+            "--duration" => {
+                settings.duration =
+                    Duration::from_secs(number(&value(arg)?, arg)?.clamp(1, 600) as u64)
+            }
+            "--warmup" => {
+                settings.warmup = Duration::from_secs(number(&value(arg)?, arg)?.min(60) as u64)
+            }
+            "--connections" => settings.connections = number(&value(arg)?, arg)?.clamp(1, 1024),
+            "--variants" => {
+                settings.variants = value(arg)?
+                    .chars()
+                    .map(|c| Variant::from_letter(c).ok_or(format!("unknown variant {c:?}")))
+                    .collect::<Result<_, _>>()?;
+                if settings.variants.is_empty() {
+                    return Err("--variants needs at least one of abcde".into());
+                }
+            }
+            "--server-cpu" => settings.server_cpu = Some(value(arg)?),
+            "--client-cpu" => settings.client_cpu = Some(value(arg)?),
+            "--no-pin" => {
+                settings.server_cpu = None;
+                settings.client_cpu = None;
+            }
+            "--smoke" => settings.smoke = true,
+            "-h" | "--help" => return Err(USAGE.into()),
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+        }
+    }
+    if settings.smoke {
+        settings.rounds = 1;
+        settings.duration = Duration::from_secs(2);
+        settings.warmup = Duration::ZERO;
+    }
+    Ok(settings)
+}
+
+fn number(text: &str, name: &str) -> Result<usize, String> {
+    text.parse()
+        .map_err(|_| format!("{name} needs a whole number, got {text:?}"))
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("serve") {
+        return serve::main(&args[1..]);
+    }
+    let settings = match parse(&args) {
+        Ok(settings) => settings,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    match wrk::run(&settings) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("load-bench: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

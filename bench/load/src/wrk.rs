@@ -1,0 +1,536 @@
+//! The coordinating process: fixtures, server processes, `wrk` rounds, the table.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::fixtures::{ENV_ISSUER, ENV_JWKS, Fixtures, MAX_RUN};
+use crate::{Settings, Variant};
+
+/// The ratios issue #8 asks for: (variant, compared with, at least).
+const TARGETS: [(Variant, Variant, f64); 3] = [
+    (Variant::BearerNoCache, Variant::JwtAuthorizer, 1.15),
+    (Variant::BearerCache, Variant::Unprotected, 0.90),
+    (Variant::LoginSession, Variant::Unprotected, 0.85),
+];
+
+/// One `wrk` run.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    rps: f64,
+    p50_us: f64,
+    p99_us: f64,
+    requests: u64,
+    /// Non-2xx/3xx answers plus socket errors.
+    errors: u64,
+    /// Server CPU time per request, in microseconds: what a request costs, nearly independent of
+    /// what else the machine runs.
+    cpu_us: f64,
+}
+
+/// A running server process; killed when dropped.
+struct Server {
+    variant: Variant,
+    port: u16,
+    child: Child,
+    /// Held open: the server exits when it is closed.
+    _stdin: Option<ChildStdin>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs the benchmark; `Ok(false)` when a request failed.
+pub(crate) fn run(settings: &Settings) -> Result<bool, String> {
+    check_wrk()?;
+    let pin = |cpu: &Option<String>| -> Option<String> {
+        let cpu = cpu.clone()?;
+        if Command::new("taskset").arg("-V").output().is_ok() {
+            Some(cpu)
+        } else {
+            eprintln!("load-bench: taskset not found, running unpinned");
+            None
+        }
+    };
+    let (server_cpu, client_cpu) = (pin(&settings.server_cpu), pin(&settings.client_cpu));
+    let per_run = settings.duration + settings.warmup + Duration::from_secs(2);
+    let runs = (settings.rounds * settings.variants.len()) as u32;
+    let estimate = per_run * runs + Duration::from_secs(60);
+    if estimate > MAX_RUN {
+        return Err(format!(
+            "{} rounds of {:?} would take about {} s; keep a run under {} s",
+            settings.rounds,
+            settings.duration,
+            estimate.as_secs(),
+            MAX_RUN.as_secs()
+        ));
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut fixtures = runtime.block_on(Fixtures::start())?;
+    println!("{}", machine_line());
+    println!(
+        "load-bench: {} round(s) x {} variant(s), {} s each after {} s of warm-up, {} connections, server cpu {}, wrk cpu {}",
+        settings.rounds,
+        settings.variants.len(),
+        settings.duration.as_secs(),
+        settings.warmup.as_secs(),
+        settings.connections,
+        server_cpu.as_deref().unwrap_or("any"),
+        client_cpu.as_deref().unwrap_or("any"),
+    );
+
+    let mut servers = Vec::new();
+    for &variant in &settings.variants {
+        servers.push(start_server(
+            variant,
+            &fixtures,
+            server_cpu.as_deref(),
+            estimate,
+        )?);
+    }
+    for server in &servers {
+        let headers = headers(server.variant, &mut fixtures)?;
+        runtime.block_on(probe(server, &headers))?;
+    }
+
+    let wrk = |server: &Server, headers: &[(String, String)], duration: Duration| {
+        let before = cpu_ns(server.child.id());
+        let mut sample = run_wrk(
+            server.port,
+            headers,
+            duration,
+            settings.connections,
+            client_cpu.as_deref(),
+        )?;
+        let spent = cpu_ns(server.child.id()).saturating_sub(before);
+        sample.cpu_us = spent as f64 / 1e3 / sample.requests.max(1) as f64;
+        Ok::<_, String>(sample)
+    };
+    let mut samples: Vec<(Variant, Vec<Sample>)> =
+        settings.variants.iter().map(|&v| (v, Vec::new())).collect();
+    for round in 1..=settings.rounds {
+        // Every round runs every variant; each round starts one variant later, so that no
+        // variant always runs in the same position (on this machine a run's speed depends on
+        // what ran before it: see BENCHMARKS.md).
+        let n = servers.len();
+        for index in (0..n).map(|i| (i + round - 1) % n) {
+            let server = &servers[index];
+            let headers = headers(server.variant, &mut fixtures)?;
+            // Each measured run follows load on the same server, never the previous variant's:
+            // on this kind of machine a run right after an RSA-bound one is measurably faster.
+            if !settings.warmup.is_zero() {
+                wrk(server, &headers, settings.warmup)?;
+            }
+            let sample = wrk(server, &headers, settings.duration)?;
+            eprintln!(
+                "  round {round} ({}) {:>10.0} req/s  p50 {:>8}  p99 {:>8}  cpu {:>5.2} µs/req  errors {}",
+                server.variant.letter(),
+                sample.rps,
+                micros(sample.p50_us),
+                micros(sample.p99_us),
+                sample.cpu_us,
+                sample.errors
+            );
+            samples[index].1.push(sample);
+        }
+    }
+    drop(servers);
+    print_table(&samples);
+    let errors: u64 = samples.iter().flat_map(|(_, s)| s).map(|s| s.errors).sum();
+    let requests: u64 = samples
+        .iter()
+        .flat_map(|(_, s)| s)
+        .map(|s| s.requests)
+        .sum();
+    if errors > 0 || requests == 0 {
+        eprintln!(
+            "load-bench: FAILED: {errors} error(s) or non-2xx answers in {requests} requests"
+        );
+        return Ok(false);
+    }
+    println!("load-bench: {requests} requests, 0 errors");
+    Ok(true)
+}
+
+/// CPU time of process `pid` so far (all its threads), in nanoseconds; 0 if unreadable.
+fn cpu_ns(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .filter_map(Result::ok)
+        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+        .filter_map(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
+fn check_wrk() -> Result<(), String> {
+    match Command::new("wrk").arg("--version").output() {
+        Ok(_) => Ok(()),
+        Err(_) => Err("wrk not found: run bench/load/run.sh (installs it with apt-get), or `apt-get install -y wrk`".into()),
+    }
+}
+
+/// The headers of a variant's requests; the session cookie is sealed afresh for each round.
+fn headers(variant: Variant, fixtures: &mut Fixtures) -> Result<Vec<(String, String)>, String> {
+    Ok(match variant {
+        Variant::Unprotected => Vec::new(),
+        Variant::BearerNoCache
+        | Variant::BearerCache
+        | Variant::JwtAuthorizer
+        | Variant::PlainWithToken => vec![("Authorization".into(), fixtures.bearer.clone())],
+        Variant::LoginSession | Variant::PlainWithCookie => {
+            vec![("Cookie".into(), fixtures.session_cookie()?)]
+        }
+    })
+}
+
+fn start_server(
+    variant: Variant,
+    fixtures: &Fixtures,
+    cpu: Option<&str>,
+    lifetime: Duration,
+) -> Result<Server, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut command = match cpu {
+        Some(cpu) => {
+            let mut c = Command::new("taskset");
+            c.arg("-c").arg(cpu).arg(exe);
+            c
+        }
+        None => Command::new(exe),
+    };
+    command
+        .arg("serve")
+        .arg(variant.letter().to_string())
+        .arg(lifetime.as_secs().to_string())
+        .env(ENV_ISSUER, fixtures.fake.issuer())
+        .env(ENV_JWKS, &fixtures.jwks)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot start server {}: {e}", variant.letter()))?;
+    let stdin = child.stdin.take();
+    let stdout = child.stdout.take();
+    let mut server = Server {
+        variant,
+        port: 0,
+        child,
+        _stdin: stdin,
+    };
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let Some(stdout) = stdout else { return };
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { return };
+            if let Some(port) = line.strip_prefix("LISTENING ") {
+                let _ = tx.send(port.trim().parse::<u16>().ok());
+            }
+        }
+    });
+    match rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(Some(port)) => {
+            server.port = port;
+            Ok(server)
+        }
+        _ => Err(format!(
+            "server {} did not start (see its message above)",
+            variant.letter()
+        )),
+    }
+}
+
+/// One request with the variant's credentials must get the hello-world; for the protected
+/// variants, one without must be refused (the protection is really on).
+async fn probe(server: &Server, headers: &[(String, String)]) -> Result<(), String> {
+    let url = format!("http://127.0.0.1:{}/", server.port);
+    let client = reqwest::Client::new();
+    let mut request = client.get(&url);
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    let response = request.send().await.map_err(|e| e.to_string())?;
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    if status != 200 || body != "Hello, World!" {
+        return Err(format!(
+            "variant {}: a valid request got {status} {body:?}",
+            server.variant.letter()
+        ));
+    }
+    if !matches!(
+        server.variant,
+        Variant::Unprotected | Variant::PlainWithToken | Variant::PlainWithCookie
+    ) {
+        let refused = client.get(&url).send().await.map_err(|e| e.to_string())?;
+        if refused.status() != 401 {
+            return Err(format!(
+                "variant {}: a request without credentials got {}",
+                server.variant.letter(),
+                refused.status()
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn run_wrk(
+    port: u16,
+    headers: &[(String, String)],
+    duration: Duration,
+    connections: usize,
+    cpu: Option<&str>,
+) -> Result<Sample, String> {
+    let mut command = match cpu {
+        Some(cpu) => {
+            let mut c = Command::new("taskset");
+            c.arg("-c").arg(cpu).arg("wrk");
+            c
+        }
+        None => Command::new("wrk"),
+    };
+    command
+        .arg("-t1")
+        .arg(format!("-c{connections}"))
+        .arg(format!("-d{}s", duration.as_secs()))
+        .arg("--latency");
+    for (name, value) in headers {
+        command.arg("-H").arg(format!("{name}: {value}"));
+    }
+    command
+        .arg(format!("http://127.0.0.1:{port}/"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().map_err(|e| format!("wrk: {e}"))?;
+    let deadline = Instant::now() + duration + Duration::from_secs(30);
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if Instant::now() > deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err("wrk overran its time; killed".into());
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
+            Err(e) => return Err(format!("wrk: {e}")),
+        }
+    }
+    let output = child.wait_with_output().map_err(|e| format!("wrk: {e}"))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        return Err(format!(
+            "wrk failed: {}{}",
+            text,
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    parse(&text).ok_or_else(|| format!("cannot read wrk's output:\n{text}"))
+}
+
+/// Reads `Requests/sec`, the 50 % and 99 % latencies, the request count and the errors.
+fn parse(text: &str) -> Option<Sample> {
+    let mut sample = Sample {
+        rps: f64::NAN,
+        p50_us: f64::NAN,
+        p99_us: f64::NAN,
+        requests: 0,
+        errors: 0,
+        cpu_us: f64::NAN,
+    };
+    for line in text.lines().map(str::trim) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["Requests/sec:", rps] => sample.rps = rps.parse().ok()?,
+            ["50%", value] => sample.p50_us = duration_us(value)?,
+            ["99%", value] => sample.p99_us = duration_us(value)?,
+            [count, "requests", "in", ..] => sample.requests = count.parse().ok()?,
+            ["Non-2xx", "or", "3xx", "responses:", n] => sample.errors += n.parse::<u64>().ok()?,
+            ["Socket", "errors:", rest @ ..] => {
+                // connect N, read N, write N, timeout N
+                for pair in rest.chunks(2) {
+                    if let [_, n] = pair {
+                        sample.errors += n.trim_end_matches(',').parse::<u64>().ok()?;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    (sample.rps.is_finite() && sample.p50_us.is_finite() && sample.p99_us.is_finite())
+        .then_some(sample)
+}
+
+/// `281.00us`, `1.23ms`, `2.00s` in microseconds.
+fn duration_us(text: &str) -> Option<f64> {
+    let (number, scale) = if let Some(n) = text.strip_suffix("us") {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix("ms") {
+        (n, 1e3)
+    } else if let Some(n) = text.strip_suffix("m") {
+        (n, 60e6)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1e6)
+    } else {
+        return None;
+    };
+    number.parse::<f64>().ok().map(|n| n * scale)
+}
+
+fn median(values: impl IntoIterator<Item = f64>) -> f64 {
+    let mut values: Vec<f64> = values.into_iter().collect();
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+fn micros(us: f64) -> String {
+    if us >= 1000.0 {
+        format!("{:.2} ms", us / 1000.0)
+    } else {
+        format!("{us:.0} µs")
+    }
+}
+
+/// The unprotected variant that receives the same request bytes as `variant`, if measured.
+fn same_bytes_baseline(variant: Variant) -> Option<Variant> {
+    match variant {
+        Variant::BearerNoCache | Variant::BearerCache | Variant::JwtAuthorizer => {
+            Some(Variant::PlainWithToken)
+        }
+        Variant::LoginSession => Some(Variant::PlainWithCookie),
+        _ => None,
+    }
+}
+
+fn print_table(samples: &[(Variant, Vec<Sample>)]) {
+    let medians: Vec<(Variant, f64)> = samples
+        .iter()
+        .map(|(v, s)| (*v, median(s.iter().map(|s| s.rps))))
+        .collect();
+    let rps_of = |variant: Variant| medians.iter().find(|(v, _)| *v == variant).map(|(_, r)| *r);
+    let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => format!("{:.3}", a / b),
+        _ => "–".to_owned(),
+    };
+    let base = rps_of(Variant::Unprotected);
+    let rounds = samples.first().map_or(0, |(_, s)| s.len());
+    println!();
+    println!(
+        "Median of {rounds} round(s) per variant. Ratio to (a): median req/s over that of (a). \
+         Same-bytes ratio: over the unprotected server receiving the same requests \
+         ((t) for the token, (k) for the cookie): the cost of the layer alone."
+    );
+    println!();
+    println!(
+        "| variant | ratio to (a) | same-bytes ratio | req/s | p50 | p99 | server CPU per request | req/s per round |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---|");
+    for (variant, runs) in samples {
+        let rps = median(runs.iter().map(|s| s.rps));
+        let per_round: Vec<String> = runs.iter().map(|s| format!("{:.0}", s.rps)).collect();
+        println!(
+            "| ({}) {} | {} | {} | {rps:.0} | {} | {} | {:.2} µs | {} |",
+            variant.letter(),
+            variant.describe(),
+            ratio(Some(rps), base),
+            ratio(Some(rps), same_bytes_baseline(*variant).and_then(rps_of)),
+            micros(median(runs.iter().map(|s| s.p50_us))),
+            micros(median(runs.iter().map(|s| s.p99_us))),
+            median(runs.iter().map(|s| s.cpu_us)),
+            per_round.join(", ")
+        );
+    }
+    println!();
+    for (variant, against, at_least) in TARGETS {
+        let (Some(a), Some(b)) = (rps_of(variant), rps_of(against)) else {
+            continue;
+        };
+        let ratio = a / b;
+        let same = same_bytes_baseline(variant)
+            .filter(|_| against == Variant::Unprotected)
+            .and_then(|baseline| Some((baseline, rps_of(baseline)?)))
+            .map(|(baseline, r)| {
+                format!(" (same bytes, over ({}): {:.3})", baseline.letter(), a / r)
+            })
+            .unwrap_or_default();
+        println!(
+            "target ({}) >= {at_least:.2} x ({}): {ratio:.3}  {}{same}",
+            variant.letter(),
+            against.letter(),
+            if ratio >= at_least { "met" } else { "NOT MET" }
+        );
+    }
+}
+
+/// CPU model, cores and load average, for the record.
+fn machine_line() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, m)| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default();
+    format!("machine: {cpu}, {cores} cores, load average {load}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WRK: &str = "Running 2s test @ http://127.0.0.1:1/
+  1 threads and 64 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   449.01us   50.20us   2.01ms   90.00%
+    Req/Sec   142.12k     2.00k  145.00k    70.00%
+  Latency Distribution
+     50%  441.00us
+     75%  460.00us
+     90%  500.00us
+     99%    1.02ms
+  284000 requests in 2.00s, 35.00MB read
+  Socket errors: connect 0, read 1, write 0, timeout 2
+  Non-2xx or 3xx responses: 4
+Requests/sec: 142000.50
+Transfer/sec:     17.50MB
+";
+
+    #[test]
+    fn reads_wrk_output() {
+        let s = parse(WRK).unwrap();
+        assert_eq!(s.rps, 142000.5);
+        assert_eq!(s.p50_us, 441.0);
+        assert_eq!(s.p99_us, 1020.0);
+        assert_eq!(s.requests, 284000);
+        assert_eq!(s.errors, 7);
+        assert!(parse("nothing").is_none());
+    }
+
+    #[test]
+    fn medians() {
+        assert_eq!(median([3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median([4.0, 1.0, 2.0, 3.0]), 2.5);
+    }
+}
