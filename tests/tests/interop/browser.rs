@@ -129,6 +129,7 @@ impl Drop for KillOnDrop {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_browser_signs_in_and_out_at_fake_feide() {
+    let _turn = setup::Turn::take();
     let artifacts = artifacts_for("browser-fake-feide");
     let (listener, _) = bind_app().await;
     let addr = listener.local_addr().expect("bound");
@@ -163,6 +164,7 @@ async fn a_browser_signs_in_and_out_at_fake_feide() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_browser_signs_in_and_out_at_a_certified_provider() {
+    let _turn = setup::Turn::take();
     let artifacts = artifacts_for("browser-certified-op");
     let (listener, base) = bind_app().await;
     let op = Op::start(&artifacts, &op::settings(&base));

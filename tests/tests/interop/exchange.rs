@@ -13,7 +13,7 @@ use crate::apps::{
     jwt_part, login_client_provider, sign_in, start_datasource_from_env,
 };
 use crate::op::{self, Op};
-use crate::setup::artifacts_for;
+use crate::setup::{self, artifacts_for};
 use crate::web::Web;
 
 /// GET `url` with `Authorization: Bearer <token>`: status, `WWW-Authenticate`, JSON body.
@@ -40,6 +40,7 @@ pub async fn call_with(url: &str, token: &str) -> (u16, String, Value) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn token_exchange_and_bearer_validation_at_a_certified_provider() {
+    let _turn = setup::Turn::take();
     let artifacts = artifacts_for("api-exchange");
     let (listener, base) = bind_app().await;
     let op = Op::start(&artifacts, &op::settings(&base));

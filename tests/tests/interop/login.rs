@@ -5,12 +5,13 @@ use crate::apps::{
     sign_in,
 };
 use crate::op::{self, Op};
-use crate::setup::artifacts_for;
+use crate::setup::{self, artifacts_for};
 use crate::web::Web;
 use feide_tower::apis::{self, ApiError};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn login_session_and_logout_at_a_certified_provider() {
+    let _turn = setup::Turn::take();
     let artifacts = artifacts_for("api-login");
     let (listener, base) = bind_app().await;
     let op = Op::start(&artifacts, &op::settings(&base));
@@ -124,6 +125,7 @@ async fn login_session_and_logout_at_a_certified_provider() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cancelling_at_the_provider_shows_a_cancelled_page() {
+    let _turn = setup::Turn::take();
     let artifacts = artifacts_for("api-cancel");
     let (listener, base) = bind_app().await;
     let op = Op::start(&artifacts, &op::settings(&base));

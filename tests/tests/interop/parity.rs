@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::op::Op;
-use crate::setup::artifacts_for;
+use crate::setup::{self, artifacts_for};
 use crate::web::{Page, Web};
 
 const CLIENT: &str = "parity-app";
@@ -390,6 +390,7 @@ fn wrong_end_sessions(id_token: &str) -> Vec<(&'static str, Vec<(&'static str, S
 
 #[tokio::test(flavor = "multi_thread")]
 async fn fake_feide_refuses_what_the_certified_provider_refuses() {
+    let _turn = setup::Turn::take();
     let artifacts = artifacts_for("parity");
     let op_process = Op::start(
         &artifacts,

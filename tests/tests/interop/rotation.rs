@@ -9,11 +9,12 @@ use crate::apps::{
 };
 use crate::exchange::call_with;
 use crate::op::{self, Op};
-use crate::setup::artifacts_for;
+use crate::setup::{self, artifacts_for};
 use crate::web::Web;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn key_rotation_at_the_provider_takes_exactly_one_jwks_refresh() {
+    let _turn = setup::Turn::take();
     let artifacts = artifacts_for("api-rotation");
     let (listener, base) = bind_app().await;
     let op = Op::start(&artifacts, &op::settings(&base));

@@ -7,7 +7,7 @@ use std::fs;
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 /// Where the browser lives on Debian (package `chromium`).
@@ -33,6 +33,34 @@ pub fn artifacts_for(test: &str) -> PathBuf {
     fs::create_dir_all(&dir).expect("create the artifacts directory");
     dir
 }
+
+/// The turn of one test: the suite's tests run one at a time. Each starts a Node.js provider,
+/// some a Chromium, and the first may install Chromium with apt-get; on a 2-core CI machine,
+/// all of that at once once starved a provider past its start deadline. Serial, the suite takes
+/// about as long (it waits on processes, not on the CPU) and a slow start is no longer a failure.
+pub struct Turn(());
+
+impl Turn {
+    /// Waits until no other test of this binary holds a turn.
+    pub fn take() -> Turn {
+        let mut busy = TURN.0.lock().unwrap_or_else(|e| e.into_inner());
+        while *busy {
+            busy = TURN.1.wait(busy).unwrap_or_else(|e| e.into_inner());
+        }
+        *busy = true;
+        Turn(())
+    }
+}
+
+impl Drop for Turn {
+    /// Also runs when the test panics, so a failure does not stall the others.
+    fn drop(&mut self) {
+        *TURN.0.lock().unwrap_or_else(|e| e.into_inner()) = false;
+        TURN.1.notify_one();
+    }
+}
+
+static TURN: (Mutex<bool>, Condvar) = (Mutex::new(false), Condvar::new());
 
 /// Makes sure node (>= 20.12) and the pinned packages are installed. Panics with the reason.
 pub fn node_packages() {
