@@ -24,6 +24,7 @@ pub mod apis;
 pub mod bearer;
 pub mod body;
 pub mod exchange;
+mod find_byte;
 mod hot_cache;
 pub mod introspection;
 pub mod login;

@@ -1,17 +1,20 @@
 //! `load-bench`: one axum hello-world served five ways, loaded with `wrk` on loopback.
 //!
 //! ```text
-//! load-bench [--rounds N] [--duration SECS] [--connections N] [--variants abcde]
-//!            [--server-cpu N] [--client-cpu N] [--smoke]
+//! load-bench [--rounds N] [--duration SECS] [--warmup SECS] [--connections N]
+//!            [--variants abcdetk] [--server-cpu N] [--client-cpu N] [--no-pin] [--smoke]
 //! ```
 //!
 //! Variants: (a) unprotected, (b) `BearerJwtLayer` with the verified-token cache off, (c) with it
 //! on, (d) `FeideLoginLayer` pass-through with a valid 2 KB session cookie, (e) the
-//! `jwt-authorizer` crate configured the same way (RS256, same key, issuer and audience).
+//! `jwt-authorizer` crate configured the same way (RS256, same key, issuer and audience); and two
+//! references that show what the credentials cost to carry: (t) the unprotected server receiving
+//! the bearer token of (b), (c), (e), and (k) receiving the session cookie of (d).
 //!
 //! Each variant is its own server process (this binary re-executed as `load-bench serve <v>`),
-//! pinned to one core with `taskset`; `wrk` runs pinned to the other. Rounds alternate the
-//! variants (a, b, c, d, e, a, b, ...) and the table shows the median of the rounds for each,
+//! pinned to one core with `taskset`; `wrk` runs pinned to the other. Every round runs every
+//! variant once (each after a short unmeasured warm-up on its own server), each round starting one
+//! variant later than the one before; the table shows the median of the rounds for each variant,
 //! with its ratio to (a). Everything stays on 127.0.0.1 and every process ends with the run:
 //! servers exit when this process closes their stdin (also when it dies) and after a hard
 //! deadline; each `wrk` run is killed if it overruns.
@@ -94,13 +97,13 @@ pub(crate) struct Settings {
     pub(crate) smoke: bool,
 }
 
-const USAGE: &str = "usage: load-bench [--rounds N (default 3)] [--duration SECS (default 5)] \
+const USAGE: &str = "usage: load-bench [--rounds N (default 5)] [--duration SECS (default 5)] \
 [--warmup SECS (default 1)] [--connections N (default 64)] [--variants abcdetk] \
 [--server-cpu N (default 0)] [--client-cpu N (default 1)] [--no-pin] [--smoke]";
 
 fn parse(args: &[String]) -> Result<Settings, String> {
     let mut settings = Settings {
-        rounds: 3,
+        rounds: 5,
         duration: Duration::from_secs(5),
         warmup: Duration::from_secs(1),
         connections: 64,

@@ -1,6 +1,8 @@
 //! Reading the cookies of a request.
 
 use http::HeaderMap;
+
+use crate::find_byte::find_byte;
 use http::header::COOKIE;
 
 /// The `(name, value)` pairs of every `Cookie` header of a request, in order, borrowed from the
@@ -65,7 +67,7 @@ fn pieces(header: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut rest = Some(header);
     std::iter::from_fn(move || {
         let current = rest?;
-        match find_semicolon(current) {
+        match find_byte(current, b';') {
             Some(i) => {
                 rest = Some(&current[i + 1..]);
                 Some(&current[..i])
@@ -76,21 +78,6 @@ fn pieces(header: &[u8]) -> impl Iterator<Item = &[u8]> {
             }
         }
     })
-}
-
-/// The first `;`, looked for 64 bytes at a time: each block is compared and or-ed without
-/// branches, which the compiler turns into a handful of vector instructions, so a 2 KB session
-/// cookie is crossed in some 30 ns (4 times faster than `str::find`).
-fn find_semicolon(bytes: &[u8]) -> Option<usize> {
-    let (blocks, tail) = bytes.as_chunks::<64>();
-    for (n, block) in blocks.iter().enumerate() {
-        if block.iter().fold(0u8, |any, &b| any | u8::from(b == b';')) != 0 {
-            return block.iter().position(|&b| b == b';').map(|i| n * 64 + i);
-        }
-    }
-    tail.iter()
-        .position(|&b| b == b';')
-        .map(|i| blocks.len() * 64 + i)
 }
 
 /// `name=value` with surrounding whitespace trimmed; `None` without `=` or with an empty name.

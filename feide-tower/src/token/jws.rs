@@ -12,6 +12,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::algorithm::Algorithm;
 use super::error::TokenError;
+use crate::find_byte::find_byte;
 
 /// The decoded JOSE header fields feide-tower looks at.
 #[derive(Debug)]
@@ -32,7 +33,7 @@ pub(crate) struct Compact<'a> {
 /// Decoded segments up to this size stay on the stack (a JOSE header is some 60 bytes, a Feide
 /// access token's payload some 600).
 const STACK_HEADER: usize = 256;
-const STACK_PAYLOAD: usize = 2048;
+const STACK_PAYLOAD: usize = 1536;
 
 /// Splits and decodes a compact JWS, checking the header against the allow-list.
 ///
@@ -43,12 +44,18 @@ where
     T: AsRef<[u8]> + ?Sized,
 {
     let token = token.as_ref();
-    let mut parts = token.split(|&b| b == b'.');
-    let (Some(h), Some(p), Some(s), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    // Exactly two dots.
+    let Some(first) = find_byte(token, b'.') else {
         return Err(TokenError::Malformed);
     };
+    let (h, rest) = (&token[..first], &token[first + 1..]);
+    let Some(second) = find_byte(rest, b'.') else {
+        return Err(TokenError::Malformed);
+    };
+    let (p, s) = (&rest[..second], &rest[second + 1..]);
+    if find_byte(s, b'.').is_some() {
+        return Err(TokenError::Malformed);
+    }
     if h.is_empty() || p.is_empty() {
         return Err(TokenError::Malformed);
     }
