@@ -27,4 +27,5 @@ pub use guard::{Access, AccessGuard, AccessGuardBuilder};
 pub use identity::Identity;
 pub use judge::BearerJudge;
 pub use layer::{AccessLayer, AccessService, ResponseFuture};
+pub(crate) use render::SharedRenderer;
 pub use render::{Denial, ErrorRenderer};

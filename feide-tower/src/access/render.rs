@@ -1,4 +1,9 @@
-//! [`Denial`] (why a request was refused, as plain data) and [`ErrorRenderer`] (custom bodies).
+//! [`Denial`] (why a request was refused, as plain data) and [`ErrorRenderer`] (custom bodies),
+//! used by [`AccessLayer`](super::AccessLayer), [`BearerJwtLayer`](crate::bearer::BearerJwtLayer)
+//! and [`FeideLoginLayer`](crate::login::FeideLoginLayer) alike.
+
+use std::fmt;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
@@ -6,17 +11,21 @@ use http::{HeaderMap, HeaderValue, Response, StatusCode};
 
 use crate::bearer::Challenge;
 use crate::body::{self, ResponseBody};
-use crate::login::LoginResponse;
+use crate::login::{LoginFailure, LoginResponse};
 
-/// A refusal of [`AccessGuard`](super::AccessGuard): the bearer rules' RFC 6750 answer, or the
-/// login's answer (a redirect for browsers, `401 login_required` for API callers).
+/// Why a request was refused or a sign-in failed, as plain data: what an [`ErrorRenderer`] is
+/// given.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Denial {
-    /// The request had an `Authorization` header and the bearer rules refused it.
+    /// The bearer rules refused the request (RFC 6750: 401, 403 or 503).
     Bearer(Challenge),
-    /// The request had no `Authorization` header and no (valid) session.
+    /// The request needs a signed-in user and has none: a redirect to the login path for
+    /// browsers, `401 login_required` for API callers.
     Login(LoginResponse),
+    /// The login flow itself failed (cancelled at the provider, an expired or replayed callback,
+    /// the provider unavailable, a refused sign-out...): an error page.
+    LoginFailed(LoginFailure),
 }
 
 impl Denial {
@@ -25,6 +34,7 @@ impl Denial {
         match self {
             Self::Bearer(challenge) => challenge.status,
             Self::Login(response) => response.status,
+            Self::LoginFailed(failure) => failure.page.status,
         }
     }
 
@@ -33,6 +43,7 @@ impl Denial {
         match self {
             Self::Bearer(challenge) => &challenge.body,
             Self::Login(response) => &response.body,
+            Self::LoginFailed(failure) => &failure.page.body,
         }
     }
 
@@ -47,6 +58,7 @@ impl Denial {
         match self {
             Self::Bearer(challenge) => challenge.headers().collect(),
             Self::Login(response) => response.headers.clone(),
+            Self::LoginFailed(failure) => failure.page.headers.clone(),
         }
     }
 
@@ -57,6 +69,15 @@ impl Denial {
         self,
         renderer: Option<&dyn ErrorRenderer>,
     ) -> Response<ResponseBody<B>> {
+        let (status, headers, body) = self.rendered(renderer);
+        let mut response = Response::new(body::full(body));
+        *response.status_mut() = status;
+        *response.headers_mut() = headers;
+        response
+    }
+
+    /// Status, headers and body of the answer, the body (and `Content-Type`) from `renderer`.
+    fn rendered(self, renderer: Option<&dyn ErrorRenderer>) -> (StatusCode, HeaderMap, Bytes) {
         let rendered = renderer.map(|r| r.render(&self));
         let status = self.status();
         let mut headers = self.headers();
@@ -69,10 +90,7 @@ impl Denial {
         };
         headers.remove(CONTENT_LENGTH);
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        let mut response = Response::new(body::full(body));
-        *response.status_mut() = status;
-        *response.headers_mut() = headers;
-        response
+        (status, headers, body)
     }
 }
 
@@ -94,6 +112,9 @@ impl Denial {
 /// # check(&renderer);
 /// ```
 ///
+/// Give one to [`AccessGuardBuilder::render_body`](super::AccessGuardBuilder::render_body),
+/// [`BearerBuilder::render_body`](crate::bearer::BearerBuilder::render_body) or
+/// [`FeideLoginBuilder::render_body`](crate::login::FeideLoginBuilder::render_body).
 /// Never echo request data (tokens, cookies) into the body.
 pub trait ErrorRenderer: Send + Sync + 'static {
     /// The `Content-Type` and body of the answer to `denial`.
@@ -106,5 +127,39 @@ where
 {
     fn render(&self, denial: &Denial) -> (HeaderValue, Bytes) {
         self(denial)
+    }
+}
+
+/// A renderer held by a layer's configuration (shared, cheap to clone).
+#[derive(Clone)]
+pub(crate) struct SharedRenderer(Arc<dyn ErrorRenderer>);
+
+impl SharedRenderer {
+    pub(crate) fn new(renderer: impl ErrorRenderer) -> Self {
+        Self(Arc::new(renderer))
+    }
+
+    /// `challenge` with the rendered body and `Content-Type`; status and headers unchanged.
+    pub(crate) fn challenge(&self, mut challenge: Challenge) -> Challenge {
+        let (content_type, body) = self.0.render(&Denial::Bearer(challenge.clone()));
+        challenge.content_type = content_type;
+        challenge.body = body;
+        challenge
+    }
+
+    /// The login flow's answer for `denial`, with the rendered body.
+    pub(crate) fn login(&self, denial: Denial) -> LoginResponse {
+        let (status, headers, body) = denial.rendered(Some(&*self.0));
+        LoginResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+impl fmt::Debug for SharedRenderer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ErrorRenderer")
     }
 }

@@ -16,6 +16,7 @@ use super::error::BearerError;
 use super::header::{bearer_credentials, token68};
 use super::principal::Principal;
 use crate::Provider;
+use crate::access::SharedRenderer;
 use crate::token::{Claims, ScopeRule, TokenError, Validator, now};
 
 /// Decides whether a request's bearer token lets it through, and as whom.
@@ -56,6 +57,8 @@ pub(crate) struct Config {
     pub(crate) realm: Box<str>,
     pub(crate) max_token_len: usize,
     pub(crate) cache: Option<TokenCache>,
+    /// Custom refusal bodies.
+    pub(crate) renderer: Option<SharedRenderer>,
 }
 
 /// The synchronous first half of a decision.
@@ -76,6 +79,7 @@ impl fmt::Debug for BearerAuthorizer {
             .field("allow_clients", &cfg.allow_clients)
             .field("realm", &cfg.realm)
             .field("cache", &cfg.cache)
+            .field("renderer", &cfg.renderer.is_some())
             .finish()
     }
 }
@@ -117,8 +121,20 @@ impl BearerAuthorizer {
     }
 
     /// The answer to send for `error`, in this authorizer's realm.
+    ///
+    /// With a [`render_body`](BearerBuilder::render_body) renderer, the body and `Content-Type`
+    /// are the renderer's; everything else is the same.
     pub fn challenge(&self, error: &BearerError) -> Challenge {
-        Challenge::for_error(error, &self.inner.realm)
+        let challenge = Challenge::for_error(error, &self.inner.realm);
+        match &self.inner.renderer {
+            Some(renderer) => renderer.challenge(challenge),
+            None => challenge,
+        }
+    }
+
+    /// The renderer of refusal bodies, if one was configured.
+    pub(crate) fn renderer(&self) -> Option<&SharedRenderer> {
+        self.inner.renderer.as_ref()
     }
 
     /// The realm named in challenges.

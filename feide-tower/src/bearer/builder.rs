@@ -7,6 +7,7 @@ use super::authorizer::{BearerAuthorizer, Config};
 use super::cache::TokenCache;
 use super::layer::BearerJwtLayer;
 use crate::Provider;
+use crate::access::{ErrorRenderer, SharedRenderer};
 use crate::token::{
     Algorithm, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, ScopeRule, Validator, ValidatorBuilder,
     ValidatorConfigError,
@@ -70,6 +71,7 @@ pub struct BearerBuilder {
     cache: bool,
     cache_capacity: u64,
     cache_max_lifetime: Duration,
+    renderer: Option<SharedRenderer>,
 }
 
 impl BearerBuilder {
@@ -90,6 +92,7 @@ impl BearerBuilder {
             cache: true,
             cache_capacity: DEFAULT_CACHE_CAPACITY,
             cache_max_lifetime: DEFAULT_CACHE_MAX_LIFETIME,
+            renderer: None,
         }
     }
 
@@ -184,6 +187,34 @@ impl BearerBuilder {
         self
     }
 
+    /// Your own body for refusals (401, 403, 503): `renderer` returns the `Content-Type` and the
+    /// bytes. The status, `WWW-Authenticate` (with its RFC 6750 `error`), `Retry-After` and
+    /// `Cache-Control: no-store` stay ours: the renderer cannot change them. It also renders the
+    /// refusals of [`BearerJwtLayer::require_scope`] layers made from this layer.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use feide_tower::access::Denial;
+    /// use feide_tower::bearer::BearerBuilder;
+    /// use feide_tower::provider::Jwks;
+    /// use feide_tower::token::{KeySet, Validator};
+    /// use http::HeaderValue;
+    ///
+    /// let keys = Validator::builder(Jwks::fixed(KeySet::default())).issuer("https://auth.dataporten.no");
+    /// let layer = BearerBuilder::new(keys)
+    ///     .audience("https://api.example.no")
+    ///     .render_body(|denial: &Denial| {
+    ///         let problem = format!(r#"{{"title":"Not allowed","status":{}}}"#, denial.status().as_u16());
+    ///         (HeaderValue::from_static("application/problem+json"), Bytes::from(problem))
+    ///     })
+    ///     .build();
+    /// assert!(layer.is_ok());
+    /// ```
+    pub fn render_body(mut self, renderer: impl ErrorRenderer) -> Self {
+        self.renderer = Some(SharedRenderer::new(renderer));
+        self
+    }
+
     /// Builds the tower layer.
     pub fn build(self) -> Result<BearerJwtLayer, BearerConfigError> {
         self.build_authorizer().map(BearerJwtLayer::new)
@@ -214,6 +245,7 @@ impl BearerBuilder {
             realm: self.realm.into(),
             max_token_len: self.max_token_len,
             cache,
+            renderer: self.renderer,
         })))
     }
 }

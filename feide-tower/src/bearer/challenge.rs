@@ -38,7 +38,10 @@ pub struct Challenge {
     pub www_authenticate: Option<HeaderValue>,
     /// How long to wait before retrying (503 only); rendered as whole seconds in `Retry-After`.
     pub retry_after: Option<Duration>,
-    /// `{"error": "...", "error_description": "..."}`.
+    /// The `Content-Type` of the body: `application/json`, unless an
+    /// [`ErrorRenderer`](crate::access::ErrorRenderer) supplied the body.
+    pub content_type: HeaderValue,
+    /// `{"error": "...", "error_description": "..."}`, or the renderer's body.
     pub body: Bytes,
 }
 
@@ -156,15 +159,16 @@ impl Challenge {
             status,
             www_authenticate,
             retry_after: None,
+            content_type: HeaderValue::from_static("application/json"),
             body: Bytes::from(body),
         }
     }
 
     /// Every header of the answer: `WWW-Authenticate` (if any), `Retry-After` (if any),
-    /// `Content-Type: application/json` and `Cache-Control: no-store`.
+    /// `Content-Type` and `Cache-Control: no-store`.
     pub fn headers(&self) -> impl Iterator<Item = (HeaderName, HeaderValue)> + '_ {
         let fixed = [
-            (CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (CONTENT_TYPE, self.content_type.clone()),
             (CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ];
         let www = self

@@ -94,7 +94,12 @@ impl BearerJwtLayer {
     ) -> Result<RequireScopeLayer, BearerConfigError> {
         let scopes: Vec<String> = scopes.into_iter().map(Into::into).collect();
         check_scopes(&scopes, true)?;
-        RequireScopeLayer::new(self.authorizer.realm(), scopes, rule)
+        RequireScopeLayer::rendered(
+            self.authorizer.realm(),
+            scopes,
+            rule,
+            self.authorizer.renderer(),
+        )
     }
 }
 

@@ -14,6 +14,7 @@ use super::builder::{BearerConfigError, check_realm, check_scopes};
 use super::challenge::Challenge;
 use super::error::BearerError;
 use super::principal::Principal;
+use crate::access::SharedRenderer;
 use crate::body::{self, ResponseBody};
 use crate::token::{ScopeRule, Scopes};
 
@@ -54,14 +55,28 @@ impl RequireScopeLayer {
         scopes: impl IntoIterator<Item = impl Into<String>>,
         rule: ScopeRule,
     ) -> Result<Self, BearerConfigError> {
+        Self::rendered(realm, scopes, rule, None)
+    }
+
+    /// [`new`](Self::new), with the refusal bodies from `renderer`.
+    pub(crate) fn rendered(
+        realm: &str,
+        scopes: impl IntoIterator<Item = impl Into<String>>,
+        rule: ScopeRule,
+        renderer: Option<&SharedRenderer>,
+    ) -> Result<Self, BearerConfigError> {
         let scopes: Vec<String> = scopes.into_iter().map(Into::into).collect();
         check_scopes(&scopes, true)?;
         check_realm(realm)?;
         let required: Scopes = scopes.iter().collect();
+        let render = |challenge: Challenge| match renderer {
+            Some(renderer) => renderer.challenge(challenge),
+            None => challenge,
+        };
         Ok(Self {
             inner: Arc::new(Requirement {
-                insufficient: Challenge::insufficient_scope(realm, &required, rule),
-                missing: Challenge::for_error(&BearerError::MissingToken, realm),
+                insufficient: render(Challenge::insufficient_scope(realm, &required, rule)),
+                missing: render(Challenge::for_error(&BearerError::MissingToken, realm)),
                 scopes: scopes.into(),
                 rule,
             }),

@@ -6,8 +6,8 @@ use std::time::Duration;
 use http::{HeaderMap, StatusCode};
 
 use super::FeideLogin;
+use super::config::LoginConfig;
 use super::flow::Flow;
-use super::pages::error_page;
 use super::query::{Duplicate, Query};
 use super::response::LoginResponse;
 use super::values::CsrfState;
@@ -58,8 +58,29 @@ impl CallbackError {
         }
     }
 
-    fn page(&self, login_path: &str) -> LoginResponse {
-        let (status, title, message): (StatusCode, &str, String) = match self {
+    /// The code a custom renderer sees (see [`LoginFailure::reason`](super::LoginFailure)).
+    fn reason(&self) -> &'static str {
+        match self {
+            Self::Malformed | Self::MissingCode | Self::IssuerMismatch | Self::NonceMismatch => {
+                "invalid_response"
+            }
+            Self::Token(TokenEndpointError::OAuth {
+                code: OAuthErrorCode::InvalidGrant,
+                ..
+            }) => "invalid_response",
+            Self::UnknownFlow => "unknown_or_replayed_state",
+            Self::Denied(code) if code == "access_denied" => "access_denied",
+            Self::Denied(_) => "provider_error",
+            Self::AcrMismatch => "mfa_required",
+            Self::Token(_) | Self::MissingIdToken | Self::IdToken(_) | Self::Userinfo(_) => {
+                "unavailable"
+            }
+            Self::SessionTooLarge => "session_too_large",
+        }
+    }
+
+    fn page(&self, cfg: &LoginConfig) -> LoginResponse {
+        let (status, title, message): (StatusCode, &'static str, String) = match self {
             Self::Malformed | Self::MissingCode | Self::IssuerMismatch => (
                 StatusCode::BAD_REQUEST,
                 "Sign-in failed",
@@ -112,7 +133,7 @@ impl CallbackError {
                 "The session could not be stored. Please contact the service owner.".into(),
             ),
         };
-        error_page(status, title, &message, login_path)
+        cfg.failure(status, self.reason(), title, message, &cfg.login_path)
     }
 }
 
@@ -140,7 +161,7 @@ impl FeideLogin {
                 reason = "missing_or_malformed_state",
                 "login callback refused"
             );
-            return CallbackError::UnknownFlow.page(&cfg.login_path);
+            return CallbackError::UnknownFlow.page(cfg);
         };
         let removal = cfg.flow_removal(&state);
         let flow = cfg.open_flow(&state, request_cookies(headers), now() as u64);
@@ -166,7 +187,7 @@ impl FeideLogin {
                     }
                     _ => tracing::warn!(reason = error.kind(), "login callback failed"),
                 }
-                error.page(&cfg.login_path)
+                error.page(cfg)
             }
         };
         response.with_cookies(removal)

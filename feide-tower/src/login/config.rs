@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::access::{ErrorRenderer, SharedRenderer};
 use crate::provider::{ClientAuthMethod, Provider};
 use crate::session::{Chunker, CookieCodec, CookieOptions, KeyError, KeyRing};
 use crate::token::{Algorithm, Validator};
@@ -45,6 +46,8 @@ pub(crate) struct LoginConfig {
     pub(crate) touch_interval: Duration,
     /// Recently opened session cookies (`None`: open every request's cookie).
     pub(crate) session_cache: Option<SessionCache>,
+    /// Custom bodies for error pages and `login_required` answers.
+    pub(crate) renderer: Option<SharedRenderer>,
 }
 
 /// The login flow could not be configured. Messages name settings, never secret values.
@@ -86,6 +89,7 @@ pub struct FeideLoginBuilder {
     max_chunks: usize,
     algorithms: Vec<Algorithm>,
     session_cache_bytes: u64,
+    renderer: Option<SharedRenderer>,
 }
 
 impl FeideLoginBuilder {
@@ -111,6 +115,7 @@ impl FeideLoginBuilder {
             max_chunks: 5,
             algorithms: vec![Algorithm::RS256],
             session_cache_bytes: DEFAULT_SESSION_CACHE_BYTES,
+            renderer: None,
         }
     }
 
@@ -289,6 +294,44 @@ impl FeideLoginBuilder {
         self
     }
 
+    /// Your own body for the login flow's error pages ([`Denial::LoginFailed`]: cancelled,
+    /// expired, provider unavailable, ...) and for its `login_required` answers
+    /// ([`Denial::Login`]: the browser redirect and the API `401`). `renderer` returns the
+    /// `Content-Type` and bytes; the status, `Location`, `Set-Cookie` (the flow and session
+    /// cookie deletions), `Retry-After` and `Cache-Control: no-store` stay ours.
+    ///
+    /// ```no_run
+    /// # async fn run(provider: feide_tower::Provider) -> Result<(), Box<dyn std::error::Error>> {
+    /// use bytes::Bytes;
+    /// use feide_tower::access::Denial;
+    /// use feide_tower::login::FeideLogin;
+    /// use http::HeaderValue;
+    ///
+    /// let login = FeideLogin::builder(&provider)
+    ///     .redirect_uri("https://app.example.no/callback")
+    ///     .secret_keys(&std::env::var("APP_SECRET_KEY")?)
+    ///     .render_body(|denial: &Denial| {
+    ///         let text = match denial {
+    ///             Denial::LoginFailed(failure) if failure.reason == "access_denied" => {
+    ///                 "Du avbrøt innloggingen.".to_owned()
+    ///             }
+    ///             Denial::LoginFailed(failure) => failure.message.clone(),
+    ///             _ => "Logg inn først.".to_owned(),
+    ///         };
+    ///         let html = format!("<!doctype html><title>Feide</title><p>{text}</p>");
+    ///         (HeaderValue::from_static("text/html; charset=utf-8"), Bytes::from(html))
+    ///     })
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// [`Denial::LoginFailed`]: crate::access::Denial::LoginFailed
+    /// [`Denial::Login`]: crate::access::Denial::Login
+    pub fn render_body(mut self, renderer: impl ErrorRenderer) -> Self {
+        self.renderer = Some(SharedRenderer::new(renderer));
+        self
+    }
+
     /// Checks the configuration and builds the login flow.
     pub fn build(self) -> Result<FeideLogin, LoginConfigError> {
         let client_id =
@@ -406,6 +449,7 @@ impl FeideLoginBuilder {
                 idle_timeout: self.idle_timeout,
                 touch_interval: Duration::from_secs(60),
                 session_cache: SessionCache::new(self.session_cache_bytes),
+                renderer: self.renderer,
             }),
         })
     }

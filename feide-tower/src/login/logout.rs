@@ -4,7 +4,6 @@ use http::header::ORIGIN;
 use http::{HeaderMap, Method, StatusCode};
 
 use super::FeideLogin;
-use super::pages::error_page;
 use super::response::LoginResponse;
 use super::values::CsrfState;
 use crate::session::request_cookies;
@@ -32,10 +31,11 @@ impl FeideLogin {
             && origin.as_bytes() != cfg.origin.as_bytes()
         {
             tracing::warn!(reason = "cross_origin_logout", "logout refused");
-            return error_page(
+            return cfg.failure(
                 StatusCode::FORBIDDEN,
+                "cross_origin_logout",
                 "Sign-out refused",
-                "Sign-out must come from this site.",
+                "Sign-out must come from this site.".into(),
                 "/",
             );
         }

@@ -14,6 +14,7 @@
 
 mod callback;
 mod config;
+mod failure;
 mod flow;
 mod layer;
 mod logout;
@@ -29,6 +30,7 @@ mod values;
 use std::sync::Arc;
 
 pub use config::{FEIDE_MFA_ACR, FeideLoginBuilder, LoginConfigError};
+pub use failure::LoginFailure;
 pub use layer::{FeideLoginLayer, FeideLoginService, ResponseFuture};
 pub use require_login::{RequireLogin, RequireLoginLayer};
 pub use response::LoginResponse;

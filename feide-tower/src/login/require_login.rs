@@ -94,7 +94,18 @@ impl FeideLogin {
     /// The answer to a request that needs a user and has none: browsers are redirected to the
     /// login path with `return_to=<target>` (the request's path and query); API callers get `401`
     /// with `{"error":"login_required"}`.
+    ///
+    /// With a [`render_body`](super::FeideLoginBuilder::render_body) renderer, the body is the
+    /// renderer's ([`Denial::Login`](crate::access::Denial::Login)).
     pub fn login_required(&self, target: &str, headers: &HeaderMap) -> LoginResponse {
+        let response = self.default_login_required(target, headers);
+        match &self.config.renderer {
+            Some(renderer) => renderer.login(crate::access::Denial::Login(response)),
+            None => response,
+        }
+    }
+
+    fn default_login_required(&self, target: &str, headers: &HeaderMap) -> LoginResponse {
         if is_browser(headers) {
             let return_to: String = form_urlencoded::byte_serialize(target.as_bytes()).collect();
             return LoginResponse::redirect(

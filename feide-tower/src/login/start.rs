@@ -4,7 +4,6 @@ use http::StatusCode;
 
 use super::FeideLogin;
 use super::flow::Flow;
-use super::pages::error_page;
 use super::query::Query;
 use super::response::LoginResponse;
 use super::return_to::ReturnTo;
@@ -46,10 +45,11 @@ impl FeideLogin {
         ) else {
             // Both were checked at build time; fail closed if not.
             tracing::error!("cannot build the authorization request");
-            return error_page(
+            return cfg.failure(
                 StatusCode::INTERNAL_SERVER_ERROR,
+                "misconfigured",
                 "Sign-in unavailable",
-                "Please try again later.",
+                "Please try again later.".into(),
                 &cfg.login_path,
             );
         };

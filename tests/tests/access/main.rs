@@ -3,6 +3,7 @@
 
 mod harness;
 mod introspection;
+mod layer_render;
 mod logs;
 mod mixed;
 mod optional;
