@@ -15,6 +15,8 @@ use crate::provider::{ClientAuthMethod, ClientCredentials, Provider, Secret};
 pub const DEFAULT_MARGIN: Duration = Duration::from_secs(60);
 /// Default capacity of the exchanged-token cache.
 pub const DEFAULT_CAPACITY: u64 = 10_000;
+/// Default memory budget of the exchanged-token cache: 48 MiB, tokens and bookkeeping.
+pub const DEFAULT_CACHE_BYTES: u64 = 48 * 1024 * 1024;
 
 /// Builds a [`TokenExchange`]. Get one from [`TokenExchange::builder`],
 /// [`TokenExchange::login_client`] or [`TokenExchange::data_source`].
@@ -45,6 +47,7 @@ pub struct TokenExchangeBuilder {
     scope: Option<String>,
     margin: Duration,
     capacity: u64,
+    cache_bytes: u64,
     clock: Clock,
 }
 
@@ -58,6 +61,7 @@ impl std::fmt::Debug for TokenExchangeBuilder {
             .field("scope", &self.scope)
             .field("margin", &self.margin)
             .field("capacity", &self.capacity)
+            .field("cache_bytes", &self.cache_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -73,6 +77,7 @@ impl TokenExchangeBuilder {
             scope: None,
             margin: DEFAULT_MARGIN,
             capacity: DEFAULT_CAPACITY,
+            cache_bytes: DEFAULT_CACHE_BYTES,
             clock: clock::system(),
         }
     }
@@ -192,10 +197,21 @@ impl TokenExchangeBuilder {
         self
     }
 
-    /// How many exchanged tokens the cache holds (default 10,000; least recently used go first).
-    /// Each entry is the issued token plus about 200 bytes; the subject token is not stored.
+    /// How many exchanged tokens the cache holds at most (default 10,000; the least useful go
+    /// first). Each entry is the issued token plus about 440 bytes; the subject token is not
+    /// stored. [`cache_bytes`](Self::cache_bytes) bounds the memory as well.
     pub fn capacity(mut self, capacity: u64) -> Self {
         self.capacity = capacity;
+        self
+    }
+
+    /// The most memory the cache may take, in bytes, counting each entry as its token plus
+    /// ~440 bytes of bookkeeping (default 48 MiB). Whichever of this and
+    /// [`capacity`](Self::capacity) is reached first bounds the cache: 100,000 of Feide's opaque
+    /// access tokens fit in the default budget (≈ 48 MB), 100,000 kilobyte JWTs do not (they
+    /// alone are ≈ 90 MB); the least useful are then evicted and exchanged again when needed.
+    pub fn cache_bytes(mut self, bytes: u64) -> Self {
+        self.cache_bytes = bytes;
         self
     }
 
@@ -234,9 +250,9 @@ impl TokenExchangeBuilder {
                 ));
             }
         };
-        if self.capacity == 0 {
+        if self.capacity == 0 || self.cache_bytes == 0 {
             return Err(ExchangeError::NotConfigured(
-                "the cache capacity must be at least 1".into(),
+                "the cache capacity and memory budget must be at least 1".into(),
             ));
         }
         Ok(TokenExchange {
@@ -246,7 +262,7 @@ impl TokenExchangeBuilder {
                 auth_method: self.auth_method,
                 pattern: self.pattern,
                 margin: self.margin,
-                cache: ExchangeCache::new(self.capacity),
+                cache: ExchangeCache::new(self.capacity, self.cache_bytes),
                 clock: self.clock,
             }),
             target: Arc::new(Target {

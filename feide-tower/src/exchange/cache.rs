@@ -5,6 +5,9 @@
 //!   exchange is not cached, the next call tries again.
 //! - Entries are small: a 32-byte key (the subject token itself is never stored) and an
 //!   `Arc<IssuedToken>` holding one copy of the issued token, already formatted as the header.
+//! - Bounded twice: by entries and by (estimated) bytes. Each entry weighs its estimated size,
+//!   but at least `budget / capacity`, against a total of `budget`: so there are never more
+//!   than `capacity` entries nor more than `budget` bytes of them.
 //! - Freshness is checked against the injectable clock on every hit; moka's per-entry expiry
 //!   (same lifetime) frees the memory.
 
@@ -57,13 +60,23 @@ impl Expiry<CacheKey, Arc<IssuedToken>> for UntilRefresh {
 }
 
 impl ExchangeCache {
-    pub(crate) fn new(capacity: u64) -> Self {
+    /// At most `capacity` entries and about `budget` bytes (both at least 1).
+    pub(crate) fn new(capacity: u64, budget: u64) -> Self {
+        let floor = budget / capacity.max(1);
         Self {
             entries: Cache::builder()
-                .max_capacity(capacity)
+                .max_capacity(budget)
+                .weigher(move |_, token: &Arc<IssuedToken>| {
+                    u32::try_from(token.weight().max(floor)).unwrap_or(u32::MAX)
+                })
                 .expire_after(UntilRefresh)
                 .build(),
         }
+    }
+
+    /// How many tokens are cached (moka's count: it may lag behind by the pending maintenance).
+    pub(crate) fn len(&self) -> u64 {
+        self.entries.entry_count()
     }
 
     /// The key: SHA-256 over length-prefixed fields, so no two different triples collide by
@@ -182,6 +195,49 @@ mod tests {
         );
         assert_eq!(base, ExchangeCache::key(p, "ab", "c", None));
     }
+
+    /// Fills a cache with `n` distinct tokens of `len` characters; the entry count after.
+    fn filled(cache: &ExchangeCache, n: usize, len: usize) -> u64 {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            for i in 0..n {
+                let key =
+                    ExchangeCache::key(ExchangePattern::LoginClient, &i.to_string(), "a", None);
+                let json = format!(
+                    r#"{{"access_token":"{:0len$}","token_type":"Bearer","expires_in":3600}}"#,
+                    i
+                );
+                let now = Instant::now();
+                let fetch = || {
+                    let response: crate::provider::TokenResponse =
+                        serde_json::from_str(&json).unwrap();
+                    std::future::ready(IssuedToken::from_response(
+                        response,
+                        now,
+                        Duration::from_secs(60),
+                        "http://x",
+                    ))
+                };
+                cache.get_or_fetch(key, &Instant::now, fetch).await.unwrap();
+            }
+            cache.entries.run_pending_tasks().await;
+            cache.len()
+        })
+    }
+
+    #[test]
+    fn the_cache_is_bounded_by_entries_and_by_bytes() {
+        // Entries bound: a generous budget, 10 entries.
+        assert!(filled(&ExchangeCache::new(10, 1 << 30), 100, 36) <= 10);
+        // Bytes bound: 50 kB hold some 37 kilobyte tokens (~1,350 bytes each) out of 1,000...
+        let big = filled(&ExchangeCache::new(1_000, 50_000), 1_000, 900);
+        assert!((20..=37).contains(&big), "{big}");
+        // ... and some 100 opaque ones (~490 bytes each).
+        let small = filled(&ExchangeCache::new(1_000, 50_000), 1_000, 36);
+        assert!((60..=103).contains(&small), "{small}");
+    }
 }
 
 /// Memory of 100,000 cached tokens (issue #8). Ignored: run with
@@ -206,7 +262,10 @@ mod memory {
             .build()
             .unwrap();
         runtime.block_on(async {
-            let cache = ExchangeCache::new(super::super::builder::DEFAULT_CAPACITY.max(entries as u64));
+            let cache = ExchangeCache::new(
+                super::super::builder::DEFAULT_CAPACITY.max(entries as u64),
+                u64::MAX,
+            );
             let aud = "https://n.feide.no/datasources/00000000-0000-4000-8000-000000000001";
             let before = resident_bytes();
             for n in 0..entries {

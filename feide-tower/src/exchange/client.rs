@@ -97,6 +97,13 @@ impl TokenExchange {
         &self.shared.provider
     }
 
+    /// How many exchanged tokens are cached now (shared by clones and by
+    /// [`with_target`](Self::with_target) copies; the count may lag behind the latest inserts
+    /// and evictions by the cache's pending maintenance). For metrics.
+    pub fn cached_tokens(&self) -> u64 {
+        self.shared.cache.len()
+    }
+
     /// The same client and cache aimed at another audience and scope (an app calling several
     /// data sources). Tokens for different targets never mix: the target is part of the key.
     pub fn with_target(&self, audience: impl Into<String>, scope: Option<&str>) -> Self {
