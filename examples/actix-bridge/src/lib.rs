@@ -172,13 +172,23 @@ async fn bearer_middleware(
     }
 }
 
-/// The session: opened from the cookies, handed to handlers, refreshed or cleared on the way out.
+/// The session: opened from the cookies (its access token refreshed first when the provider
+/// issues refresh tokens and it is about to expire), handed to handlers, refreshed or cleared on
+/// the way out.
 async fn session_middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
     let state = state(req.request());
-    let lookup = state.login.session(&bridge::request_headers(req.headers()));
+    let headers = bridge::request_headers(req.headers());
+    let lookup = match state.login.session_refreshed(&headers).await {
+        Ok(lookup) => lookup,
+        // The provider cannot refresh an expired access token right now: 503, cookie kept.
+        Err(answer) => {
+            let response = bridge::login_response(answer);
+            return Ok(req.into_response(response));
+        }
+    };
     if let Some(session) = lookup.session {
         req.extensions_mut().insert(session);
     }

@@ -261,9 +261,15 @@ impl FeideLogin {
             _ => None,
         };
         let now = now() as u64;
-        let lifetime = tokens.expires_in.map_or(cfg.max_session, |secs| {
-            cfg.max_session.min(Duration::from_secs(secs))
-        });
+        // With a refresh token the access token is renewed as it expires (see `refresh`): the
+        // session may outlive it.
+        let refresh_token = tokens
+            .refresh_token
+            .filter(|_| cfg.refresh_before.is_some());
+        let lifetime = match (tokens.expires_in, &refresh_token) {
+            (Some(secs), None) => cfg.max_session.min(Duration::from_secs(secs)),
+            _ => cfg.max_session,
+        };
         let auth_time = claims.auth_time.map_or(now, |t| t as u64);
         let claims = match serde_json::to_value(&claims) {
             Ok(serde_json::Value::Object(map)) => map,
@@ -276,6 +282,7 @@ impl FeideLogin {
             userinfo,
             access_token: tokens.access_token,
             access_token_expires_at: tokens.expires_in.map(|s| now + s),
+            refresh_token,
             id_token,
             auth_time,
         };

@@ -9,6 +9,7 @@ use crate::session::{Chunker, CookieCodec, CookieOptions, KeyError, KeyRing};
 use crate::token::{Algorithm, Validator};
 
 use super::FeideLogin;
+use super::refresh::{DEFAULT_REFRESH_BEFORE, Refreshes};
 use super::session_lookup::{DEFAULT_SESSION_CACHE_BYTES, SessionCache};
 
 /// The `acr_values` Feide uses to ask for multi-factor authentication.
@@ -48,6 +49,10 @@ pub(crate) struct LoginConfig {
     pub(crate) session_cache: Option<SessionCache>,
     /// Custom bodies for error pages and `login_required` answers.
     pub(crate) renderer: Option<SharedRenderer>,
+    /// Refresh access tokens expiring within this margin (`None`: refresh tokens are not used).
+    pub(crate) refresh_before: Option<Duration>,
+    /// Recent refresh outcomes, for single flight and rotation.
+    pub(crate) refreshes: Refreshes,
 }
 
 /// The login flow could not be configured. Messages name settings, never secret values.
@@ -90,6 +95,8 @@ pub struct FeideLoginBuilder {
     algorithms: Vec<Algorithm>,
     session_cache_bytes: u64,
     renderer: Option<SharedRenderer>,
+    refresh_tokens: bool,
+    refresh_before: Duration,
 }
 
 impl FeideLoginBuilder {
@@ -116,6 +123,8 @@ impl FeideLoginBuilder {
             algorithms: vec![Algorithm::RS256],
             session_cache_bytes: DEFAULT_SESSION_CACHE_BYTES,
             renderer: None,
+            refresh_tokens: true,
+            refresh_before: DEFAULT_REFRESH_BEFORE,
         }
     }
 
@@ -255,7 +264,8 @@ impl FeideLoginBuilder {
         self
     }
 
-    /// The longest a session lives (default 8 h); it also ends when the access token expires.
+    /// The longest a session lives (default 8 h); it also ends when the access token expires,
+    /// unless the provider issued a refresh token (see [`refresh_tokens`](Self::refresh_tokens)).
     pub fn max_session(mut self, max: Duration) -> Self {
         self.max_session = max;
         self
@@ -329,6 +339,29 @@ impl FeideLoginBuilder {
     /// [`Denial::Login`]: crate::access::Denial::Login
     pub fn render_body(mut self, renderer: impl ErrorRenderer) -> Self {
         self.renderer = Some(SharedRenderer::new(renderer));
+        self
+    }
+
+    /// Whether to use refresh tokens, for providers that issue them (default `true`; Feide issues
+    /// none, so there this changes nothing).
+    ///
+    /// On: a login that returns a refresh token keeps it in the (encrypted) session cookie, the
+    /// session lasts [`max_session`](Self::max_session) rather than the access token's lifetime,
+    /// and the login layer refreshes the access token shortly before it expires (see
+    /// [`refresh_before`](Self::refresh_before)). Off: refresh tokens are ignored and the
+    /// session ends with the access token, as with Feide.
+    pub fn refresh_tokens(mut self, on: bool) -> Self {
+        self.refresh_tokens = on;
+        self
+    }
+
+    /// How long before the access token expires a request refreshes it (default 60 s).
+    ///
+    /// The first request within this margin redeems the session's refresh token (one grant,
+    /// however many requests arrive at once) and gets the new access token and a re-sealed
+    /// cookie; other requests go on without waiting.
+    pub fn refresh_before(mut self, margin: Duration) -> Self {
+        self.refresh_before = margin;
         self
     }
 
@@ -450,6 +483,8 @@ impl FeideLoginBuilder {
                 touch_interval: Duration::from_secs(60),
                 session_cache: SessionCache::new(self.session_cache_bytes),
                 renderer: self.renderer,
+                refresh_before: self.refresh_tokens.then_some(self.refresh_before),
+                refreshes: Refreshes::new(),
             }),
         })
     }

@@ -41,6 +41,17 @@ impl LoginConfig {
         retry_href: &str,
     ) -> LoginResponse {
         let page = error_page(status, title, &message, retry_href);
+        self.rendered(reason, title, message, page)
+    }
+
+    /// `page` (a default failure answer), or its body from the configured renderer.
+    pub(crate) fn rendered(
+        &self,
+        reason: &'static str,
+        title: &'static str,
+        message: String,
+        page: LoginResponse,
+    ) -> LoginResponse {
         match &self.renderer {
             Some(renderer) => renderer.login(Denial::LoginFailed(LoginFailure {
                 reason,

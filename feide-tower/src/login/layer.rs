@@ -9,13 +9,22 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use super::refresh::RefreshDue;
 use super::response::LoginResponse;
+use super::session_lookup::SessionLookup;
 use super::{FeideLogin, LoginRoute};
 use crate::body::{self, ResponseBody};
 
 /// Wraps a service with Feide login: answers the login, callback and logout paths itself and
 /// passes every other request on, with the [`FeideSession`](crate::session::FeideSession) (if
 /// any) in its extensions.
+///
+/// With a provider that issues refresh tokens (Feide does not), a request whose session's access
+/// token is about to expire is held while the token is refreshed, then passed on with the
+/// refreshed session and a re-sealed cookie; see
+/// [`FeideLogin::session_refreshed`](super::FeideLogin::session_refreshed) for the details and
+/// the failure answers. The wrapped service must be `Clone` (axum routers and `service_fn`s
+/// are): the ready service handles that request, a clone the next.
 ///
 /// ```no_run
 /// # async fn run(provider: feide_tower::Provider) -> Result<(), Box<dyn std::error::Error>> {
@@ -64,7 +73,8 @@ pub struct FeideLoginService<S> {
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for FeideLoginService<S>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    ReqBody: Send + 'static,
 {
     type Response = Response<ResponseBody<ResBody>>;
     type Error = S::Error;
@@ -95,7 +105,21 @@ where
                 ResponseFuture::ready(login.logout(request.method(), request.headers()))
             }
             LoginRoute::Other => {
-                let lookup = login.session(request.headers());
+                let now = crate::token::now().max(0) as u64;
+                let (lookup, due) = login.lookup_at(request.headers(), now);
+                if let Some(due) = due {
+                    // The rare request whose access token needs refreshing: talk to the provider
+                    // first, then call the service that was made ready (a clone stays behind).
+                    let clone = self.inner.clone();
+                    let inner = std::mem::replace(&mut self.inner, clone);
+                    return ResponseFuture::refreshing(refresh(
+                        login.clone(),
+                        lookup,
+                        due,
+                        request,
+                        inner,
+                    ));
+                }
                 if let Some(session) = lookup.session {
                     request.extensions_mut().insert(session);
                 }
@@ -103,6 +127,34 @@ where
             }
         }
     }
+}
+
+/// Refreshes the request's session, then calls `inner` with it (or answers `503`).
+async fn refresh<S, ReqBody>(
+    login: FeideLogin,
+    lookup: SessionLookup,
+    due: RefreshDue,
+    mut request: Request<ReqBody>,
+    mut inner: S,
+) -> Step<S::Future>
+where
+    S: Service<Request<ReqBody>>,
+{
+    match login.refresh(lookup, due, request.headers()).await {
+        Ok(lookup) => {
+            if let Some(session) = lookup.session {
+                request.extensions_mut().insert(session);
+            }
+            Step::Inner(inner.call(request), lookup.set_cookies)
+        }
+        Err(answer) => Step::Answer(answer),
+    }
+}
+
+/// Where a refresh leads: the inner service, or an answer of the layer's own.
+enum Step<F> {
+    Inner(F, Vec<HeaderValue>),
+    Answer(LoginResponse),
 }
 
 pin_project! {
@@ -122,6 +174,8 @@ pin_project! {
         Callback { future: Pin<Box<dyn Future<Output = LoginResponse> + Send>> },
         // The inner service, with `Set-Cookie` headers to append to its response.
         Inner { #[pin] future: F, set_cookies: Vec<HeaderValue> },
+        // A refresh of the session's access token, before the inner service is called.
+        Refreshing { future: Pin<Box<dyn Future<Output = Step<F>> + Send>> },
     }
 }
 
@@ -137,6 +191,14 @@ impl<F> ResponseFuture<F> {
     fn boxed(future: impl Future<Output = LoginResponse> + Send + 'static) -> Self {
         Self {
             kind: Kind::Callback {
+                future: Box::pin(future),
+            },
+        }
+    }
+
+    fn refreshing(future: impl Future<Output = Step<F>> + Send + 'static) -> Self {
+        Self {
+            kind: Kind::Refreshing {
                 future: Box::pin(future),
             },
         }
@@ -158,8 +220,21 @@ where
 {
     type Output = Result<Response<ResponseBody<ResBody>>, E>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project().kind.project() {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut kind = self.as_mut().project().kind;
+        if let Projection::Refreshing { future } = kind.as_mut().project() {
+            let next = match ready!(future.as_mut().poll(cx)) {
+                Step::Inner(future, set_cookies) => Kind::Inner {
+                    future,
+                    set_cookies,
+                },
+                Step::Answer(response) => Kind::Ready {
+                    response: Some(response),
+                },
+            };
+            kind.set(next);
+        }
+        match kind.project() {
             Projection::Ready { response } => {
                 // Polled again after completion only by a broken executor; answer 500 then.
                 let response = response
@@ -181,6 +256,8 @@ where
                 }
                 Poll::Ready(Ok(Response::from_parts(parts, body::inner(inner))))
             }
+            // Replaced above as soon as it is done.
+            Projection::Refreshing { .. } => Poll::Pending,
         }
     }
 }

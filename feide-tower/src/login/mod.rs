@@ -3,7 +3,8 @@
 //!
 //! [`FeideLogin`] holds the configuration and exposes the flow as plain functions
 //! ([`start_login`](FeideLogin::start_login), [`complete_login`](FeideLogin::complete_login),
-//! [`logout`](FeideLogin::logout), [`session`](FeideLogin::session)) returning plain data, so any
+//! [`logout`](FeideLogin::logout), [`session`](FeideLogin::session),
+//! [`session_refreshed`](FeideLogin::session_refreshed)) returning plain data, so any
 //! framework can drive it. [`FeideLoginLayer`] is the thin tower wrapper; [`RequireLoginLayer`]
 //! guards routes that need a user.
 //!
@@ -20,6 +21,7 @@ mod layer;
 mod logout;
 mod pages;
 mod query;
+mod refresh;
 mod require_login;
 mod response;
 mod return_to;

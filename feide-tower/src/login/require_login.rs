@@ -82,7 +82,7 @@ where
 }
 
 /// Whether the caller is a browser navigating (gets a redirect) rather than an API client.
-fn is_browser(headers: &HeaderMap) -> bool {
+pub(super) fn is_browser(headers: &HeaderMap) -> bool {
     !headers.contains_key(AUTHORIZATION)
         && headers
             .get_all(ACCEPT)

@@ -14,6 +14,7 @@ use http::{HeaderMap, HeaderValue};
 use moka::sync::Cache;
 
 use super::FeideLogin;
+use super::refresh::{self, RefreshDue};
 use crate::hot_cache::{Entry, ExactCache, Prehashed};
 use crate::session::{
     Envelope, FeideSession, OpenError, SessionData, request_cookies, sole_cookie,
@@ -108,12 +109,25 @@ impl FeideLogin {
     ///
     /// Any failure (tampered, truncated, wrong key, expired, idle, too many chunks) means "not
     /// logged in", and the stale cookies are deleted with the response.
+    ///
+    /// This never waits and never refreshes an access token; with a provider that issues refresh
+    /// tokens, use [`session_refreshed`](Self::session_refreshed) (as the tower layer does).
     pub fn session(&self, headers: &HeaderMap) -> SessionLookup {
         self.session_at(headers, crate::token::now().max(0) as u64)
     }
 
     /// [`session`](Self::session) at time `now` (Unix seconds).
     pub(crate) fn session_at(&self, headers: &HeaderMap, now: u64) -> SessionLookup {
+        self.lookup_at(headers, now).0
+    }
+
+    /// [`session_at`](Self::session_at), and whether the session's access token is due for a
+    /// refresh (only with a refresh token, when refreshing is on).
+    pub(crate) fn lookup_at(
+        &self,
+        headers: &HeaderMap,
+        now: u64,
+    ) -> (SessionLookup, Option<RefreshDue>) {
         let cfg = &*self.config;
         let name = cfg.session_cookie.as_str();
         let cache = cfg.session_cache.as_ref().map(|c| &c.entries);
@@ -125,9 +139,9 @@ impl FeideLogin {
             return self.decide(headers, &hit.value, raw, now);
         }
         let value = match cfg.chunker.join(name, request_cookies(headers)) {
-            Ok(None) => return SessionLookup::default(),
+            Ok(None) => return (SessionLookup::default(), None),
             Ok(Some(value)) => value,
-            Err(_) => return self.clear(headers, "chunks"),
+            Err(_) => return (self.clear(headers, "chunks"), None),
         };
         if let Some(hit) = cache.and_then(|c| c.get(value.as_bytes())) {
             return self.decide(headers, &hit.value, value.as_bytes(), now);
@@ -141,19 +155,34 @@ impl FeideLogin {
                 }
                 lookup
             }
-            Err(error) => self.refused(headers, &error),
+            Err(error) => (self.refused(headers, &error), None),
+        }
+    }
+
+    /// Keeps a session just sealed as `value` (after a refresh), so the next request carrying
+    /// it is a hit.
+    pub(super) fn remember(&self, value: &str, session: &FeideSession, issued_at: u64, seen: u64) {
+        if let Some(cache) = self.config.session_cache.as_ref() {
+            let opened = Opened {
+                session: session.clone(),
+                issued_at,
+                seen,
+                old_key: false,
+            };
+            cache.entries.insert(value.as_bytes(), opened);
         }
     }
 
     /// The answer for a cookie `value` that opened into `opened`, at `now`: checked again for
-    /// expiry and idleness, re-issued when due, as opening it now would.
+    /// expiry and idleness, re-issued when due, as opening it now would; and whether its access
+    /// token is due for a refresh.
     fn decide(
         &self,
         headers: &HeaderMap,
         opened: &Opened,
         value: &[u8],
         now: u64,
-    ) -> SessionLookup {
+    ) -> (SessionLookup, Option<RefreshDue>) {
         let cfg = &*self.config;
         let name = cfg.session_cookie.as_str();
         let cache = cfg.session_cache.as_ref().map(|c| &c.entries);
@@ -162,8 +191,14 @@ impl FeideLogin {
             if let Some(cache) = cache {
                 cache.invalidate(value);
             }
-            return self.refused(headers, &error);
+            return (self.refused(headers, &error), None);
         }
+        let refresh = cfg
+            .refresh_before
+            .filter(|margin| refresh::due(opened.session.data(), now, *margin))
+            .map(|_| RefreshDue {
+                issued_at: opened.issued_at,
+            });
         let mut set_cookies = Vec::new();
         let stale = cfg.idle_timeout.is_some() && envelope.touch_after(now, cfg.touch_interval);
         if (stale || envelope.sealed_with_old_key())
@@ -186,10 +221,11 @@ impl FeideLogin {
                 cache.insert(renewed.as_bytes(), opened);
             }
         }
-        SessionLookup {
+        let lookup = SessionLookup {
             session: Some(opened.session.clone()),
             set_cookies,
-        }
+        };
+        (lookup, refresh)
     }
 
     fn refused(&self, headers: &HeaderMap, error: &OpenError) -> SessionLookup {
@@ -197,7 +233,7 @@ impl FeideLogin {
         self.clear(headers, "open")
     }
 
-    fn clear(&self, headers: &HeaderMap, reason: &'static str) -> SessionLookup {
+    pub(super) fn clear(&self, headers: &HeaderMap, reason: &'static str) -> SessionLookup {
         let cfg = &*self.config;
         tracing::debug!(reason, "clearing unusable session cookies");
         let set_cookies = cfg
@@ -257,6 +293,7 @@ mod tests {
             userinfo: None,
             access_token: Secret::new("opaque"),
             access_token_expires_at: None,
+            refresh_token: None,
             id_token: Secret::new("e30.e30.sig"),
             auth_time: T,
         }

@@ -35,6 +35,14 @@ pub(crate) struct SessionData {
     /// When the access token expires (Unix seconds), if the provider said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) access_token_expires_at: Option<u64>,
+    /// The refresh token, for providers that issue them (Feide does not). Absent in cookies
+    /// sealed before refresh support, hence the default.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "option_secret_string"
+    )]
+    pub(crate) refresh_token: Option<Secret>,
     /// The raw ID token, for `id_token_hint` at logout.
     #[serde(with = "secret_string")]
     pub(crate) id_token: Secret,
@@ -53,6 +61,26 @@ mod secret_string {
 
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {
         String::deserialize(d).map(Secret::new)
+    }
+}
+
+mod option_secret_string {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::provider::Secret;
+
+    pub(super) fn serialize<S: Serializer>(
+        secret: &Option<Secret>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match secret {
+            Some(secret) => s.serialize_some(secret.expose()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::Error> {
+        Option::<String>::deserialize(d).map(|v| v.map(Secret::new))
     }
 }
 
@@ -121,9 +149,18 @@ impl FeideSession {
     }
 
     /// When the access token expires (Unix seconds), if known. Feide has no refresh tokens:
-    /// after this the user must log in again.
+    /// after this the user must log in again. With a provider that issues refresh tokens, the
+    /// login layer refreshes the access token shortly before this (see
+    /// [`FeideLoginBuilder::refresh_before`](crate::login::FeideLoginBuilder::refresh_before)),
+    /// and this is the refreshed token's expiry.
     pub fn access_token_expires_at(&self) -> Option<u64> {
         self.inner.access_token_expires_at
+    }
+
+    /// Whether the session holds a refresh token (never at Feide). The token itself is not
+    /// exposed: the login layer redeems it.
+    pub fn has_refresh_token(&self) -> bool {
+        self.inner.refresh_token.is_some()
     }
 
     /// When the user authenticated (Unix seconds).

@@ -45,6 +45,11 @@ pub(crate) fn configuration(state: &State) -> Resp {
     if state.lock().introspection.enabled {
         doc["introspection_endpoint"] = json!(format!("{base}{}", super::introspection::PATH));
     }
+    if state.lock().refresh_enabled
+        && let Some(grants) = doc["grant_types_supported"].as_array_mut()
+    {
+        grants.push(json!("refresh_token"));
+    }
     if state.callback_iss {
         doc["authorization_response_iss_parameter_supported"] = json!(true);
     }

@@ -5,7 +5,7 @@
 //! It serves discovery, JWKS, the authorization endpoint (auto-approve or an
 //! interactive login page), the token endpoint (authorization code with
 //! mandatory PKCE, client credentials and Feide's two token-exchange
-//! patterns), userinfo, extended userinfo, groups and end-session, all at
+//! patterns; refresh tokens only when switched on), userinfo, extended userinfo, groups and end-session, all at
 //! paths under one base URL that is also the issuer. Tests control keys,
 //! users, clients, failures and lifetimes through the [`FakeFeide`] handle.
 
@@ -23,6 +23,7 @@ mod keys;
 mod mint;
 mod oauth_error;
 mod params;
+mod refresh;
 mod response;
 mod server;
 mod state;
@@ -352,6 +353,35 @@ impl FakeFeide {
         self.state().lock().introspection.audience = audience;
     }
 
+    /// Turns refresh tokens on or off (off by default, as at Feide, which issues none).
+    ///
+    /// When on, the authorization-code grant also returns a `refresh_token`, and the token
+    /// endpoint accepts `grant_type=refresh_token` (client-authenticated, RFC 6749 §6). Each
+    /// refresh returns a new access token and **rotates** the refresh token: the answer carries a
+    /// new one and the presented one becomes invalid, so a replay answers `invalid_grant`. No ID
+    /// token is returned on refresh. When off, the refresh grant answers `unsupported_grant_type`.
+    pub fn enable_refresh_tokens(&self, on: bool) {
+        self.state().lock().refresh_enabled = on;
+    }
+
+    /// Makes every refresh token issued so far invalid (`invalid_grant` from now on), as when a
+    /// user's grant is revoked at the provider.
+    pub fn revoke_refresh_tokens(&self) {
+        self.state().lock().refresh_tokens.clear();
+    }
+
+    /// How many `grant_type=refresh_token` requests the token endpoint received since start or
+    /// [`reset_counts`](Self::reset_counts), whatever the answer (injected failures and refusals
+    /// included). Read from [`token_requests`](Self::token_requests).
+    pub fn refresh_grants(&self) -> usize {
+        self.state()
+            .lock()
+            .token_requests
+            .iter()
+            .filter(|r| r.field("grant_type") == Some("refresh_token"))
+            .count()
+    }
+
     /// Stops the server now: no new connections, and open ones (including
     /// hanging requests) are closed. Other handles stay usable as values but
     /// the server no longer answers.
@@ -370,6 +400,7 @@ pub struct FakeFeideBuilder {
     callback_iss: bool,
     access_token_lifetime: Duration,
     id_token_lifetime: Duration,
+    refresh_tokens: bool,
     bind: SocketAddr,
 }
 
@@ -383,6 +414,7 @@ impl Default for FakeFeideBuilder {
             callback_iss: false,
             access_token_lifetime: Duration::from_secs(8 * 3600),
             id_token_lifetime: Duration::from_secs(3600),
+            refresh_tokens: false,
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         }
     }
@@ -433,6 +465,13 @@ impl FakeFeideBuilder {
         self
     }
 
+    /// Issues refresh tokens and accepts the refresh grant (default `false`, as at Feide); see
+    /// [`FakeFeide::enable_refresh_tokens`].
+    pub fn refresh_tokens(mut self, on: bool) -> FakeFeideBuilder {
+        self.refresh_tokens = on;
+        self
+    }
+
     /// The address to listen on (default `127.0.0.1:0`, a free port).
     pub fn bind(mut self, addr: SocketAddr) -> FakeFeideBuilder {
         self.bind = addr;
@@ -470,6 +509,7 @@ impl FakeFeideBuilder {
         for client in self.clients {
             inner.upsert_client(client);
         }
+        inner.refresh_enabled = self.refresh_tokens;
         let state = Arc::new(State::new(
             issuer,
             self.callback_iss,

@@ -83,6 +83,10 @@ pub(crate) struct Inner {
     pub(crate) access_token_lifetime: Duration,
     /// RFC 7662 introspection (off by default).
     pub(crate) introspection: super::introspection::IntrospectionSettings,
+    /// Whether logins get refresh tokens and the refresh grant works (off by default).
+    pub(crate) refresh_enabled: bool,
+    /// Live refresh tokens (each works once: the grant rotates it).
+    pub(crate) refresh_tokens: HashMap<String, super::refresh::RefreshGrant>,
 }
 
 impl State {
@@ -136,6 +140,8 @@ impl Inner {
             token_requests: Vec::new(),
             access_token_lifetime,
             introspection: Default::default(),
+            refresh_enabled: false,
+            refresh_tokens: HashMap::new(),
         }
     }
 

@@ -1,6 +1,6 @@
 //! The token endpoint: recording, client authentication, and the
 //! `authorization_code` and `client_credentials` grants (token exchange is in
-//! `token_exchange`).
+//! `token_exchange`, refresh tokens in `refresh`).
 
 use std::time::Instant;
 
@@ -18,6 +18,7 @@ use super::keys;
 use super::mint::{self, has_scope};
 use super::oauth_error::OAuthError;
 use super::params::{Params, is_valid_scope};
+use super::refresh;
 use super::response::{self, Resp};
 use super::server::Req;
 use super::state::{Inner, State};
@@ -78,6 +79,7 @@ fn grant(state: &State, req: &Req) -> Result<Value, OAuthError> {
         "authorization_code" => authorization_code(state, &mut inner, &client, &p),
         "client_credentials" => client_credentials(&mut inner, &client, &p),
         TOKEN_EXCHANGE => token_exchange::exchange(state, &mut inner, &client, &p),
+        "refresh_token" => refresh::refresh(&mut inner, &client, &p),
         _ => Err(OAuthError::unsupported_grant_type(
             "supported: authorization_code, client_credentials, token-exchange",
         )),
@@ -153,6 +155,10 @@ fn authorization_code(
         "expires_in": inner.access_token_lifetime.as_secs(),
         "scope": req.scope,
     });
+    if inner.refresh_enabled {
+        body["refresh_token"] =
+            json!(inner.issue_refresh_token(&client.client_id, &user.id, &req.scope));
+    }
     if has_scope(&req.scope, "openid") {
         let key = keys::by_kid(inner.signing_kid).unwrap_or(&keys::all()[0]);
         let claims = mint::id_token_claims(&state.issuer, &grant, &user, state.id_token_lifetime);

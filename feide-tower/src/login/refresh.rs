@@ -1,0 +1,443 @@
+//! Refresh tokens, for providers that issue them (Feide does not): shortly before the session's
+//! access token expires, the login layer redeems the refresh token (RFC 6749 §6) and re-seals
+//! the session cookie with the new tokens.
+//!
+//! Only a request whose refresh is due comes here; every other request stays on the
+//! synchronous path of `session_lookup`. Here:
+//!
+//! - **single flight**: concurrent requests carrying one session share one refresh grant
+//!   (moka's `try_get_with`, keyed by a SHA-256 of the refresh token they present);
+//! - **rotation**: the outcome stays cached for [`OUTCOME_TTL`], so requests still carrying the
+//!   old cookie (sent before the browser saw the new one) get the refreshed session and the new
+//!   cookie instead of presenting the now-invalid refresh token again;
+//! - **failures**: a provider that refuses the grant (`invalid_grant`: revoked or expired) ends
+//!   the session; a provider that cannot answer (timeout, 5xx, garbage) does not: the request
+//!   goes on with the current session while its access token is still valid, else is answered
+//!   `503` with `Retry-After`, the cookie kept.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_lc_rs::digest::{SHA256, digest};
+use http::header::{CONTENT_TYPE, RETRY_AFTER};
+use http::{HeaderMap, HeaderValue, StatusCode};
+use moka::future::Cache;
+
+use super::FeideLogin;
+use super::pages::error_page;
+use super::require_login::is_browser;
+use super::response::LoginResponse;
+use super::session_lookup::SessionLookup;
+use crate::provider::TokenEndpointError;
+use crate::session::{Envelope, FeideSession, SessionData, request_cookies};
+use crate::token::TokenError;
+
+/// Default margin before the access token's expiry within which a request refreshes it.
+pub(crate) const DEFAULT_REFRESH_BEFORE: Duration = Duration::from_secs(60);
+/// How long the outcome of a refresh is kept for requests still carrying the old cookie.
+const OUTCOME_TTL: Duration = Duration::from_secs(60);
+/// Most refresh outcomes kept at once.
+const OUTCOME_CAPACITY: u64 = 10_000;
+/// `Retry-After` of the `503` answered when a refresh is impossible for now.
+const RETRY_AFTER_SECS: u64 = 5;
+
+/// Whether `data`'s access token is due for a refresh at `now`: it has a refresh token and an
+/// access token that expires within `margin` (or has expired).
+pub(crate) fn due(data: &SessionData, now: u64, margin: Duration) -> bool {
+    data.refresh_token.is_some()
+        && data
+            .access_token_expires_at
+            .is_some_and(|exp| exp <= now.saturating_add(margin.as_secs()))
+}
+
+/// A request whose session is due for a refresh: what resealing it needs besides the session.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RefreshDue {
+    /// When the session began (kept in the re-sealed cookie).
+    pub(crate) issued_at: u64,
+}
+
+/// The outcome of one refresh, shared by every request that presented the same refresh token.
+struct Refreshed {
+    session: FeideSession,
+    /// The sealed cookie value of the refreshed session.
+    value: String,
+}
+
+/// Recent refreshes, by SHA-256 of the refresh token they redeemed.
+pub(crate) struct Refreshes {
+    outcomes: Cache<[u8; 32], Arc<Refreshed>>,
+}
+
+impl Refreshes {
+    pub(crate) fn new() -> Self {
+        Self {
+            outcomes: Cache::builder()
+                .max_capacity(OUTCOME_CAPACITY)
+                .time_to_live(OUTCOME_TTL)
+                .build(),
+        }
+    }
+}
+
+impl fmt::Debug for Refreshes {
+    // Never the entries: they are sessions and cookie values.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Refreshes")
+            .field("entries", &self.outcomes.entry_count())
+            .finish()
+    }
+}
+
+/// Why a refresh did not produce a session.
+#[derive(Debug, thiserror::Error)]
+enum RefreshError {
+    #[error(transparent)]
+    Token(#[from] TokenEndpointError),
+    #[error("the refreshed ID token is invalid: {0}")]
+    IdToken(TokenError),
+    #[error("the refreshed ID token names another subject")]
+    SubjectChanged,
+    #[error("the refreshed session could not be sealed")]
+    TooLarge,
+    #[error("the session has no refresh token")]
+    NoRefreshToken,
+}
+
+impl RefreshError {
+    /// The provider answered and refused (or answered for another user): the session cannot go
+    /// on. Everything else is "cannot answer right now".
+    fn refused(&self) -> bool {
+        match self {
+            Self::Token(TokenEndpointError::OAuth { .. })
+            | Self::SubjectChanged
+            | Self::TooLarge
+            | Self::NoRefreshToken => true,
+            Self::IdToken(e) => !e.is_unavailable(),
+            Self::Token(_) => false,
+        }
+    }
+}
+
+/// What to do with a request whose refresh failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failed {
+    /// Delete the cookie; the request goes on signed out.
+    EndSession,
+    /// Go on with the current session: its access token is still valid.
+    ServeCurrent,
+    /// Answer `503` with `Retry-After`; keep the cookie.
+    Unavailable,
+}
+
+fn on_failure(refused: bool, access_token_expires_at: Option<u64>, now: u64) -> Failed {
+    if refused {
+        Failed::EndSession
+    } else if access_token_expires_at.is_none_or(|exp| now < exp) {
+        Failed::ServeCurrent
+    } else {
+        Failed::Unavailable
+    }
+}
+
+impl FeideLogin {
+    /// [`session`](Self::session), refreshing the access token first when it is due: for
+    /// frameworks other than tower (the [`FeideLoginLayer`](super::FeideLoginLayer) does this
+    /// itself).
+    ///
+    /// With a provider that issues refresh tokens (Feide does not), a session whose access token
+    /// expires within [`refresh_before`](super::FeideLoginBuilder::refresh_before) is refreshed
+    /// here: the lookup then holds the refreshed session and the `Set-Cookie` headers of the
+    /// re-sealed cookie. Concurrent calls for one session share one refresh grant, and calls
+    /// still carrying the cookie from before a refresh get its outcome (for a minute) instead of
+    /// presenting the rotated-out refresh token again. Otherwise this is exactly
+    /// [`session`](Self::session), without waiting.
+    ///
+    /// # Errors
+    ///
+    /// The response to send instead of calling the handler: `503 Service Unavailable` with
+    /// `Retry-After` (an HTML page for browsers, `{"error":"temporarily_unavailable"}` for API
+    /// callers) when the provider cannot be reached and the access token has expired. The cookie
+    /// is kept: the next request tries again. If the access token is still valid, a failed
+    /// refresh goes on with the current session instead (logged as a warning); if the provider
+    /// refuses the refresh token (`invalid_grant`), the session ends: the lookup has no session
+    /// and deletes the cookie.
+    pub async fn session_refreshed(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<SessionLookup, LoginResponse> {
+        let now = crate::token::now().max(0) as u64;
+        match self.lookup_at(headers, now) {
+            (lookup, Some(due)) => self.refresh(lookup, due, headers).await,
+            (lookup, None) => Ok(lookup),
+        }
+    }
+
+    /// Refreshes the session of `lookup`, which is due (see [`due`]).
+    pub(crate) async fn refresh(
+        &self,
+        lookup: SessionLookup,
+        due: RefreshDue,
+        headers: &HeaderMap,
+    ) -> Result<SessionLookup, LoginResponse> {
+        let cfg = &*self.config;
+        let Some(session) = lookup.session.as_ref() else {
+            return Ok(lookup);
+        };
+        let Some(refresh_token) = session.data().refresh_token.as_ref() else {
+            return Ok(lookup);
+        };
+        let mut key = [0u8; 32];
+        key.copy_from_slice(digest(&SHA256, refresh_token.expose().as_bytes()).as_ref());
+        let outcome = cfg
+            .refreshes
+            .outcomes
+            .try_get_with(key, async {
+                self.redeem_refresh(session, due).await.map(Arc::new)
+            })
+            .await;
+        match outcome {
+            Ok(refreshed) => Ok(self.refreshed(&refreshed, headers)),
+            Err(error) => {
+                let now = crate::token::now().max(0) as u64;
+                let expires_at = session.access_token_expires_at();
+                match on_failure(error.refused(), expires_at, now) {
+                    Failed::EndSession => {
+                        tracing::info!(%error, "token refresh refused: session ended");
+                        Ok(self.clear(headers, "refresh_refused"))
+                    }
+                    Failed::ServeCurrent => {
+                        tracing::warn!(
+                            %error,
+                            "token refresh failed; going on with the current access token"
+                        );
+                        Ok(lookup)
+                    }
+                    Failed::Unavailable => {
+                        tracing::warn!(%error, "token refresh failed and the access token expired");
+                        Err(cfg.rendered(
+                            "unavailable",
+                            UNAVAILABLE_TITLE,
+                            UNAVAILABLE_MESSAGE.to_owned(),
+                            unavailable(headers, &cfg.login_path),
+                        ))
+                    }
+                }
+            }
+        }
+    }
+
+    /// The lookup answering a request with a refreshed session: the session, and the cookie.
+    fn refreshed(&self, refreshed: &Refreshed, headers: &HeaderMap) -> SessionLookup {
+        let cfg = &*self.config;
+        let set_cookies = cfg
+            .session_options
+            .set_cookies(
+                &cfg.chunker,
+                &cfg.session_cookie,
+                &refreshed.value,
+                request_cookies(headers),
+            )
+            .unwrap_or_else(|error| {
+                tracing::warn!(%error, "the refreshed session cookie could not be written");
+                Vec::new()
+            });
+        SessionLookup {
+            session: Some(refreshed.session.clone()),
+            set_cookies,
+        }
+    }
+
+    /// One refresh grant, and the re-sealed session.
+    async fn redeem_refresh(
+        &self,
+        session: &FeideSession,
+        due: RefreshDue,
+    ) -> Result<Refreshed, RefreshError> {
+        let cfg = &*self.config;
+        let old = session.data();
+        let Some(refresh_token) = old.refresh_token.as_ref() else {
+            // `due` is only true with a refresh token.
+            return Err(RefreshError::NoRefreshToken);
+        };
+        let tokens = cfg
+            .provider
+            .token_request(
+                cfg.client_auth,
+                &[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", refresh_token.expose()),
+                ],
+            )
+            .await?;
+        // OpenID Connect Core §12.2: an ID token in a refresh answer is validated and must be
+        // about the same user; none keeps the login's.
+        let (id_token, claims) = match tokens.id_token {
+            Some(id_token) => {
+                let claims = cfg
+                    .id_tokens
+                    .validate(id_token.expose())
+                    .await
+                    .map_err(RefreshError::IdToken)?;
+                if claims.sub.as_deref() != Some(old.sub.as_str()) {
+                    return Err(RefreshError::SubjectChanged);
+                }
+                let claims = match serde_json::to_value(&claims) {
+                    Ok(serde_json::Value::Object(map)) => map,
+                    _ => old.claims.clone(),
+                };
+                (id_token, claims)
+            }
+            None => (old.id_token.clone(), old.claims.clone()),
+        };
+        let now = crate::token::now().max(0) as u64;
+        let data = SessionData {
+            iss: old.iss.clone(),
+            sub: old.sub.clone(),
+            claims,
+            userinfo: old.userinfo.clone(),
+            access_token: tokens.access_token,
+            access_token_expires_at: tokens.expires_in.map(|s| now.saturating_add(s)),
+            // RFC 6749 §6: without a new refresh token, the old one stays usable.
+            refresh_token: tokens.refresh_token.or_else(|| old.refresh_token.clone()),
+            id_token,
+            auth_time: old.auth_time,
+        };
+        let expires_at = session.expires_at();
+        let envelope = Envelope::from_parts(due.issued_at, expires_at, now, &data, false);
+        let value = cfg
+            .codec
+            .reseal_envelope(&cfg.session_cookie, &envelope)
+            .map_err(|_| RefreshError::TooLarge)?;
+        let session = FeideSession::new(Arc::new(data), expires_at);
+        self.remember(&value, &session, due.issued_at, now);
+        tracing::info!("access token refreshed");
+        Ok(Refreshed { session, value })
+    }
+}
+
+const UNAVAILABLE_TITLE: &str = "Temporarily unavailable";
+const UNAVAILABLE_MESSAGE: &str =
+    "The identity provider cannot be reached right now. Please try again shortly.";
+
+/// `503` with `Retry-After`: an HTML page for browsers, JSON for API callers.
+fn unavailable(headers: &HeaderMap, login_path: &str) -> LoginResponse {
+    let mut response = if is_browser(headers) {
+        error_page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            UNAVAILABLE_TITLE,
+            UNAVAILABLE_MESSAGE,
+            login_path,
+        )
+    } else {
+        let mut response = LoginResponse::page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            r#"{"error":"temporarily_unavailable"}"#.to_owned(),
+        );
+        response
+            .headers
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response
+    };
+    response
+        .headers
+        .insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use http::header::ACCEPT;
+
+    use super::*;
+    use crate::provider::Secret;
+
+    fn data(refresh: bool, expires_at: Option<u64>) -> SessionData {
+        SessionData {
+            iss: "https://op.example".into(),
+            sub: "alice".into(),
+            claims: serde_json::Map::new(),
+            userinfo: None,
+            access_token: Secret::new("at"),
+            access_token_expires_at: expires_at,
+            refresh_token: refresh.then(|| Secret::new("rt")),
+            id_token: Secret::new("e30.e30.sig"),
+            auth_time: 0,
+        }
+    }
+
+    const T: u64 = 1_700_000_000;
+    const MINUTE: Duration = Duration::from_secs(60);
+
+    #[test]
+    fn due_only_with_a_refresh_token_near_expiry() {
+        assert!(!due(&data(false, Some(T)), T, MINUTE), "no refresh token");
+        assert!(!due(&data(true, None), T, MINUTE), "expiry unknown");
+        assert!(!due(&data(true, Some(T + 61)), T, MINUTE));
+        assert!(due(&data(true, Some(T + 60)), T, MINUTE));
+        assert!(due(&data(true, Some(T - 5)), T, MINUTE), "already expired");
+        assert!(!due(&data(true, Some(T + 1)), T, Duration::ZERO));
+    }
+
+    #[test]
+    fn failures_end_the_session_only_when_refused() {
+        assert_eq!(on_failure(true, Some(T + 30), T), Failed::EndSession);
+        assert_eq!(on_failure(true, Some(T - 30), T), Failed::EndSession);
+        assert_eq!(on_failure(false, Some(T + 30), T), Failed::ServeCurrent);
+        assert_eq!(on_failure(false, Some(T), T), Failed::Unavailable);
+        assert_eq!(on_failure(false, Some(T - 30), T), Failed::Unavailable);
+    }
+
+    #[test]
+    fn only_provider_answers_count_as_refusals() {
+        use crate::provider::{OAuthErrorCode, ProviderError};
+        let refused = RefreshError::Token(TokenEndpointError::OAuth {
+            code: OAuthErrorCode::InvalidGrant,
+            status: 400,
+        });
+        assert!(refused.refused());
+        let down = RefreshError::Token(TokenEndpointError::Provider(ProviderError::Status {
+            what: "token endpoint",
+            url: "https://op.example/token".into(),
+            status: 503,
+        }));
+        assert!(!down.refused());
+        assert!(RefreshError::SubjectChanged.refused());
+    }
+
+    #[test]
+    fn cookies_from_before_refresh_tokens_still_open_and_the_token_never_prints() {
+        let old = serde_json::json!({
+            "iss": "https://op.example", "sub": "alice", "claims": {},
+            "access_token": "at", "id_token": "e30.e30.sig", "auth_time": 0,
+        });
+        let opened: SessionData = serde_json::from_value(old.clone()).unwrap();
+        assert!(opened.refresh_token.is_none());
+        assert_eq!(serde_json::to_value(&opened).unwrap(), old, "nothing added");
+        let with = data(true, Some(T));
+        let json = serde_json::to_value(&with).unwrap();
+        assert_eq!(json["refresh_token"], "rt");
+        let back: SessionData = serde_json::from_value(json).unwrap();
+        assert_eq!(back.refresh_token.as_ref().map(Secret::expose), Some("rt"));
+        assert!(!format!("{with:?}").contains("\"rt\""));
+    }
+
+    #[test]
+    fn unavailable_is_a_page_for_browsers_and_json_for_apis() {
+        let mut browser = HeaderMap::new();
+        browser.insert(ACCEPT, HeaderValue::from_static("text/html"));
+        let page = unavailable(&browser, "/login");
+        assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(page.headers[RETRY_AFTER], "5");
+        assert!(
+            page.headers[CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        let api = unavailable(&HeaderMap::new(), "/login");
+        assert_eq!(api.headers[RETRY_AFTER], "5");
+        assert_eq!(&api.body[..], br#"{"error":"temporarily_unavailable"}"#);
+    }
+}

@@ -1,0 +1,10 @@
+//! Refresh tokens in FeideLoginLayer over real HTTP against FakeFeide (refresh tokens switched
+//! on), on axum and on plain hyper: refresh before expiry, single flight, rotation, failures.
+
+#[allow(dead_code)]
+#[path = "../login/harness.rs"]
+mod harness;
+
+mod fake;
+mod layer;
+mod setup;
