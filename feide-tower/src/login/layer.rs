@@ -12,10 +12,16 @@ use tower_service::Service;
 use super::response::LoginResponse;
 use super::{FeideLogin, LoginRoute};
 use crate::body::{self, ResponseBody};
+use crate::session::insert_session;
 
 /// Wraps a service with Feide login: answers the login, callback and logout paths itself and
 /// passes every other request on, with the [`FeideSession`](crate::session::FeideSession) (if
 /// any) in its extensions.
+///
+/// Several login layers (each [named](super::FeideLoginBuilder::name), with its own paths and
+/// cookie) can wrap one app. A request signed in with several carries the innermost layer's
+/// session as `FeideSession`; [`FeideSession::for_provider`](crate::session::FeideSession::for_provider)
+/// finds any of them by name.
 ///
 /// ```no_run
 /// # async fn run(provider: feide_tower::Provider) -> Result<(), Box<dyn std::error::Error>> {
@@ -97,7 +103,7 @@ where
             LoginRoute::Other => {
                 let lookup = login.session(request.headers());
                 if let Some(session) = lookup.session {
-                    request.extensions_mut().insert(session);
+                    insert_session(request.extensions_mut(), session);
                 }
                 ResponseFuture::inner(self.inner.call(request), lookup.set_cookies)
             }
