@@ -46,7 +46,15 @@ impl FeideSession {
     ///
     /// With axum, take `http::Extensions` (an extractor) in the handler and pass it here.
     pub fn for_provider<'a>(extensions: &'a Extensions, provider: &str) -> Option<&'a Self> {
-        Self::all(extensions).find(|s| s.provider() == provider)
+        // The usual case, one login layer, is answered by the first lookup.
+        match extensions.get::<Self>() {
+            Some(session) if session.provider() == provider => Some(session),
+            _ => extensions
+                .get::<Replaced>()?
+                .0
+                .iter()
+                .find(|s| s.provider() == provider),
+        }
     }
 
     /// Every session the request carries, one per login layer that found one: the one

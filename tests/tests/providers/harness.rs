@@ -8,6 +8,8 @@ use axum::Router;
 use axum::routing::get;
 use bytes::Bytes;
 use feide_tower::Provider;
+use feide_tower::access::{AccessGuard, AccessLayer, Identity};
+use feide_tower::bearer::BearerAuthorizer;
 use feide_tower::login::FeideLogin;
 use feide_tower::session::FeideSession;
 use feide_tower::testkit::{FakeClient, FakeFeide};
@@ -80,12 +82,8 @@ pub async fn start(stack: Stack, shared_cookie: bool) -> TwoLogins {
     // Each provider signs with its own key.
     other.rotate_keys();
     let (listener, base) = bind().await;
-    let feide_login = login(
-        &provider(&feide, &base, "feide").await,
-        &base,
-        "feide",
-        None,
-    );
+    let feide_provider = provider(&feide, &base, "feide").await;
+    let feide_login = login(&feide_provider, &base, "feide", None);
     let cookie = shared_cookie.then(|| feide_login.cookie_name().to_owned());
     let other_login = login(
         &provider(&other, &base, "other").await,
@@ -94,7 +92,15 @@ pub async fn start(stack: Stack, shared_cookie: bool) -> TwoLogins {
         cookie.as_deref(),
     );
     match stack {
-        Stack::Axum => serve_axum(listener, router(&feide_login, &other_login)),
+        Stack::Axum => {
+            // Bearer or `feide` session: the session must be `feide`'s, not the inner layer's.
+            let bearer = BearerAuthorizer::builder(&feide_provider)
+                .audience("https://api.example.no")
+                .build_authorizer()
+                .unwrap();
+            let access = AccessGuard::builder(bearer, feide_login.clone()).layer();
+            serve_axum(listener, router(&feide_login, &other_login, access));
+        }
         Stack::Hyper => serve_hyper(
             listener,
             ServiceBuilder::new()
@@ -122,7 +128,7 @@ pub fn describe(extensions: &Extensions) -> Value {
     })
 }
 
-fn router(feide: &FeideLogin, other: &FeideLogin) -> Router {
+fn router(feide: &FeideLogin, other: &FeideLogin, access: AccessLayer) -> Router {
     let chooser = feide
         .require_login()
         .any_provider()
@@ -149,6 +155,14 @@ fn router(feide: &FeideLogin, other: &FeideLogin) -> Router {
         .route(
             "/any",
             get(|s: FeideSession| async move { s.provider().to_owned() }).route_layer(chooser),
+        )
+        .route(
+            "/access",
+            get(|i: Identity| async move {
+                i.session()
+                    .map_or_else(String::new, |s| s.provider().to_owned())
+            })
+            .layer(access),
         )
         .route("/", get(|| async { "home" }))
         .route("/signed-out", get(|| async { "signed out" }))

@@ -54,6 +54,11 @@ async fn each_login_signs_in_with_its_own_provider_and_cookie() {
 
         assert_eq!(browser.get(&app.url("/feide-only")).await.status(), 200);
         assert_eq!(browser.get(&app.url("/other-only")).await.status(), 200);
+        if let Stack::Axum = stack {
+            // The access layer of the `feide` login takes `feide`'s session, not the inner one.
+            let access = browser.get(&app.url("/access")).await;
+            assert_eq!(access.text().await.unwrap(), "feide");
+        }
     }
 }
 
