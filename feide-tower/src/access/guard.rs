@@ -115,6 +115,11 @@ impl AccessGuard {
         }
     }
 
+    /// The login whose sessions this guard accepts.
+    pub(crate) fn login(&self) -> &FeideLogin {
+        &self.inner.login
+    }
+
     /// Whether anonymous requests pass.
     pub fn is_optional(&self) -> bool {
         self.inner.optional

@@ -21,8 +21,10 @@ use crate::session::FeideSession;
 /// anonymous request in optional mode); a refused one is answered by the layer.
 ///
 /// Works with or without [`FeideLoginLayer`](crate::login::FeideLoginLayer) outside it: if a
-/// [`FeideSession`] is already in the extensions it is used, otherwise the layer opens the
-/// session cookie itself (and writes back its `Set-Cookie` headers). Put `FeideLoginLayer`
+/// [`FeideSession`] of the guard's login is already in the extensions it is used, otherwise the
+/// layer opens the session cookie itself (and writes back its `Set-Cookie` headers). With
+/// several [named](crate::login::FeideLoginBuilder::name) logins, only the guard's login's
+/// sessions count (found with [`FeideSession::for_provider`]). Put `FeideLoginLayer`
 /// outside anyway if the same app also serves `/login`, `/callback` and `/logout`.
 ///
 /// ```no_run
@@ -103,7 +105,10 @@ where
             .map_or("/", |pq| pq.as_str())
             .to_owned();
         let headers = request.headers().clone();
-        let session = request.extensions().get::<FeideSession>().cloned();
+        // This guard's login's session: with several login layers, not necessarily the one
+        // `get::<FeideSession>()` gives.
+        let session =
+            FeideSession::for_provider(request.extensions(), self.guard.login().name()).cloned();
         let decision: Decision =
             Box::pin(async move { guard.decide_with_session(&target, &headers, session).await });
         // The service polled ready is the one that will be called: take it, leave a clone.

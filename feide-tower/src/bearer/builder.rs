@@ -101,6 +101,37 @@ impl BearerBuilder {
         Self::new(Validator::for_provider(provider))
     }
 
+    /// Also accept tokens from `provider` (its issuer, verified only with its own key cache):
+    /// several providers behind one API, e.g. two Feide clients, or Feide next to ID-porten.
+    ///
+    /// The token's `iss` picks the provider before the signature is checked: a token naming an
+    /// issuer that is not trusted is refused (`invalid_token`) without fetching any keys, and a
+    /// token is verified only with the keys of the issuer it names. The audiences, scopes and
+    /// other settings apply to tokens of every trusted provider; [`Principal::issuer`] tells the
+    /// handler which one issued the token. With one provider (no `trust`), the payload is not
+    /// read before the signature check at all.
+    ///
+    /// [`Principal::issuer`]: super::Principal::issuer
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use feide_tower::{Provider, bearer::BearerJwtLayer};
+    ///
+    /// let feide = Provider::builder("https://auth.dataporten.no").build().await?;
+    /// let other = Provider::builder("https://login.example.no").build().await?;
+    /// let layer = BearerJwtLayer::builder(&feide)
+    ///     .trust(&other)
+    ///     .audience("https://api.example.no")
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn trust(mut self, provider: &Provider) -> Self {
+        self.validator = self
+            .validator
+            .issuer_keys(provider.issuer(), provider.jwks().clone());
+        self
+    }
+
     /// An accepted audience, e.g. `https://n.feide.no/datasources/<uuid>`. Required; may be
     /// called more than once (the token's `aud` must contain at least one).
     pub fn audience(mut self, audience: impl Into<String>) -> Self {

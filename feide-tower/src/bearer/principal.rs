@@ -66,6 +66,12 @@ impl Principal {
         self.claims().sub.as_deref()
     }
 
+    /// The issuer of the token (`iss`): with several trusted providers
+    /// ([`BearerBuilder::trust`](super::BearerBuilder::trust)), the one that issued it.
+    pub fn issuer(&self) -> &str {
+        &self.claims().iss
+    }
+
     /// The client the token was issued to (`client_id`, or `sub` for a client's own token).
     pub fn client_id(&self) -> Option<&str> {
         let claims = self.claims();

@@ -276,6 +276,7 @@ impl FeideLogin {
             _ => serde_json::Map::new(),
         };
         let data = SessionData {
+            provider: cfg.name.clone(),
             iss: provider.issuer().to_owned(),
             sub,
             claims,

@@ -15,9 +15,18 @@ use super::session_lookup::{DEFAULT_SESSION_CACHE_BYTES, SessionCache};
 /// The `acr_values` Feide uses to ask for multi-factor authentication.
 pub const FEIDE_MFA_ACR: &str = "urn:mace:feide.no:auth:level:fad08:3";
 
+/// The name of a login that was not given one with [`FeideLoginBuilder::name`]; also the
+/// provider of sessions sealed before logins had names.
+pub const DEFAULT_LOGIN_NAME: &str = "default";
+
+/// Longest accepted login name.
+const MAX_NAME_LEN: usize = 32;
+
 /// Everything the login flow needs, resolved and checked at build time.
 #[derive(Debug)]
 pub(crate) struct LoginConfig {
+    /// This login's name, recorded in its sessions ([`DEFAULT_LOGIN_NAME`] unless set).
+    pub(crate) name: String,
     pub(crate) provider: Provider,
     pub(crate) client_id: String,
     pub(crate) redirect_uri: String,
@@ -74,6 +83,7 @@ pub enum LoginConfigError {
 #[derive(Debug)]
 #[must_use]
 pub struct FeideLoginBuilder {
+    name: Option<String>,
     provider: Provider,
     redirect_uri: Option<String>,
     keys: Option<Result<KeyRing, KeyError>>,
@@ -102,6 +112,7 @@ pub struct FeideLoginBuilder {
 impl FeideLoginBuilder {
     pub(crate) fn new(provider: &Provider) -> Self {
         Self {
+            name: None,
             provider: provider.clone(),
             redirect_uri: None,
             keys: None,
@@ -148,6 +159,51 @@ impl FeideLoginBuilder {
         if let Some(scopes) = var("OIDC_SCOPES") {
             self = self.scopes(scopes);
         }
+        self
+    }
+
+    /// Names this login, for apps with several (Feide next to another OpenID provider, or two
+    /// Feide clients): 1 to 32 characters of `a-z`, `0-9`, `_` and `-`, checked at build. The
+    /// default is [`DEFAULT_LOGIN_NAME`] (`"default"`).
+    ///
+    /// The name is recorded in every session this login seals and read back as
+    /// [`FeideSession::provider`](crate::session::FeideSession::provider); a session recorded
+    /// under another name is never accepted by this login (it is ignored, not deleted: it may
+    /// be another login's). Unless [`cookie_name`](Self::cookie_name) is set, a named login
+    /// keeps its session in its own cookie, `__Host-feide_session_<name>` (`feide_session_<name>`
+    /// when cookies cannot be `Secure`), and its login flow cookies carry the name too. Give each
+    /// login its own [`login_path`](Self::login_path), [`logout_path`](Self::logout_path) and
+    /// redirect URI path.
+    ///
+    /// ```no_run
+    /// # async fn run(feide: feide_tower::Provider, other: feide_tower::Provider) -> Result<(), Box<dyn std::error::Error>> {
+    /// use axum::{Router, routing::get};
+    /// use feide_tower::login::FeideLogin;
+    /// use feide_tower::session::FeideSession;
+    ///
+    /// let keys = std::env::var("APP_SECRET_KEY")?;
+    /// let feide_login = FeideLogin::builder(&feide)
+    ///     .name("feide")
+    ///     .redirect_uri("https://app.example.no/feide/callback")
+    ///     .login_path("/feide/login")
+    ///     .logout_path("/feide/logout")
+    ///     .secret_keys(&keys)
+    ///     .build()?;
+    /// let other_login = FeideLogin::builder(&other)
+    ///     .name("other")
+    ///     .redirect_uri("https://app.example.no/other/callback")
+    ///     .login_path("/other/login")
+    ///     .logout_path("/other/logout")
+    ///     .secret_keys(&keys)
+    ///     .build()?;
+    /// let app: Router = Router::new()
+    ///     .route("/me", get(|s: FeideSession| async move { format!("{} via {}", s.sub(), s.provider()) }))
+    ///     .layer(other_login.layer())
+    ///     .layer(feide_login.layer());
+    /// # Ok(()) }
+    /// ```
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
         self
     }
 
@@ -258,7 +314,8 @@ impl FeideLoginBuilder {
     }
 
     /// The session cookie's name (default `__Host-feide_session`, or `feide_session` when
-    /// cookies cannot be `Secure`).
+    /// cookies cannot be `Secure`; with a [`name`](Self::name), `__Host-feide_session_<name>`
+    /// or `feide_session_<name>`).
     pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
         self.cookie_name = Some(name.into());
         self
@@ -367,6 +424,14 @@ impl FeideLoginBuilder {
 
     /// Checks the configuration and builds the login flow.
     pub fn build(self) -> Result<FeideLogin, LoginConfigError> {
+        let name = self.name.unwrap_or_else(|| DEFAULT_LOGIN_NAME.to_owned());
+        check_name(&name)?;
+        // The unnamed login keeps the cookie names it always had, so existing sessions still open.
+        let suffix = if name == DEFAULT_LOGIN_NAME {
+            String::new()
+        } else {
+            format!("_{name}")
+        };
         let client_id =
             self.provider
                 .client()
@@ -435,7 +500,7 @@ impl FeideLoginBuilder {
         let prefix = if secure { "__Host-" } else { "" };
         let session_cookie = self
             .cookie_name
-            .unwrap_or_else(|| format!("{prefix}feide_session"));
+            .unwrap_or_else(|| format!("{prefix}feide_session{suffix}"));
         let session_options = CookieOptions {
             secure,
             ..CookieOptions::default()
@@ -446,7 +511,10 @@ impl FeideLoginBuilder {
             max_age: Some(super::flow::FLOW_LIFETIME),
             ..CookieOptions::default()
         };
-        let flow_cookie_prefix = format!("{}feide_flow_", if secure { "__Secure-" } else { "" });
+        let flow_cookie_prefix = format!(
+            "{}feide_flow{suffix}_",
+            if secure { "__Secure-" } else { "" }
+        );
         session_options
             .validate(&session_cookie)
             .map_err(|e| LoginConfigError::Invalid(e.to_string()))?;
@@ -455,6 +523,7 @@ impl FeideLoginBuilder {
             .map_err(|e| LoginConfigError::Invalid(e.to_string()))?;
         Ok(FeideLogin {
             config: Arc::new(LoginConfig {
+                name,
                 origin: url.origin().ascii_serialization(),
                 provider: self.provider,
                 client_id,
@@ -487,5 +556,52 @@ impl FeideLoginBuilder {
                 refreshes: Refreshes::new(),
             }),
         })
+    }
+}
+
+/// A login name: 1 to 32 characters of `a-z`, `0-9`, `_`, `-` (safe in a cookie name as it is).
+fn check_name(name: &str) -> Result<(), LoginConfigError> {
+    let valid = !name.is_empty()
+        && name.len() <= MAX_NAME_LEN
+        && name
+            .bytes()
+            .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-'));
+    if valid {
+        Ok(())
+    } else {
+        Err(LoginConfigError::Invalid(format!(
+            "the login name must be 1 to {MAX_NAME_LEN} characters of a-z, 0-9, '_' and '-': {name:?}"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_names() {
+        for good in [
+            "feide",
+            "idporten",
+            "entra-id",
+            "feide_2",
+            "a",
+            &"x".repeat(32),
+        ] {
+            assert!(check_name(good).is_ok(), "{good:?}");
+        }
+        for bad in [
+            "",
+            "Feide",
+            "fe ide",
+            "feide;",
+            "feide=1",
+            "æ",
+            "a/b",
+            &"x".repeat(33),
+        ] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
+        }
     }
 }

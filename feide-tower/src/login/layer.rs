@@ -14,6 +14,7 @@ use super::response::LoginResponse;
 use super::session_lookup::SessionLookup;
 use super::{FeideLogin, LoginRoute};
 use crate::body::{self, ResponseBody};
+use crate::session::insert_session;
 
 /// Wraps a service with Feide login: answers the login, callback and logout paths itself and
 /// passes every other request on, with the [`FeideSession`](crate::session::FeideSession) (if
@@ -25,6 +26,11 @@ use crate::body::{self, ResponseBody};
 /// [`FeideLogin::session_refreshed`](super::FeideLogin::session_refreshed) for the details and
 /// the failure answers. The wrapped service must be `Clone` (axum routers and `service_fn`s
 /// are): the ready service handles that request, a clone the next.
+///
+/// Several login layers (each [named](super::FeideLoginBuilder::name), with its own paths and
+/// cookie) can wrap one app. A request signed in with several carries the innermost layer's
+/// session as `FeideSession`; [`FeideSession::for_provider`](crate::session::FeideSession::for_provider)
+/// finds any of them by name.
 ///
 /// ```no_run
 /// # async fn run(provider: feide_tower::Provider) -> Result<(), Box<dyn std::error::Error>> {
@@ -121,7 +127,7 @@ where
                     ));
                 }
                 if let Some(session) = lookup.session {
-                    request.extensions_mut().insert(session);
+                    insert_session(request.extensions_mut(), session);
                 }
                 ResponseFuture::inner(self.inner.call(request), lookup.set_cookies)
             }
@@ -143,7 +149,7 @@ where
     match login.refresh(lookup, due, request.headers()).await {
         Ok(lookup) => {
             if let Some(session) = lookup.session {
-                request.extensions_mut().insert(session);
+                insert_session(request.extensions_mut(), session);
             }
             Step::Inner(inner.call(request), lookup.set_cookies)
         }

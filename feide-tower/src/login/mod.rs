@@ -31,7 +31,7 @@ mod values;
 
 use std::sync::Arc;
 
-pub use config::{FEIDE_MFA_ACR, FeideLoginBuilder, LoginConfigError};
+pub use config::{DEFAULT_LOGIN_NAME, FEIDE_MFA_ACR, FeideLoginBuilder, LoginConfigError};
 pub use failure::LoginFailure;
 pub use layer::{FeideLoginLayer, FeideLoginService, ResponseFuture};
 pub use require_login::{RequireLogin, RequireLoginLayer};
@@ -103,6 +103,28 @@ impl FeideLogin {
     /// The session cookie's name.
     pub fn cookie_name(&self) -> &str {
         &self.config.session_cookie
+    }
+
+    /// This login's name ([`FeideLoginBuilder::name`]; [`DEFAULT_LOGIN_NAME`] unless set), as
+    /// its sessions record it ([`FeideSession::provider`](crate::session::FeideSession::provider)).
+    pub fn name(&self) -> &str {
+        &self.config.name
+    }
+
+    /// The path that starts a login.
+    pub fn login_path(&self) -> &str {
+        &self.config.login_path
+    }
+
+    /// The callback path: the path of the redirect URI (it is not set separately, so that the
+    /// path the layer answers is always the one the provider redirects to).
+    pub fn callback_path(&self) -> &str {
+        &self.config.callback_path
+    }
+
+    /// The logout path.
+    pub fn logout_path(&self) -> &str {
+        &self.config.logout_path
     }
 
     /// The provider this login uses.

@@ -294,6 +294,7 @@ impl FeideLogin {
         let now = crate::token::now().max(0) as u64;
         let data = SessionData {
             iss: old.iss.clone(),
+            provider: old.provider.clone(),
             sub: old.sub.clone(),
             claims,
             userinfo: old.userinfo.clone(),
@@ -356,6 +357,7 @@ mod tests {
     fn data(refresh: bool, expires_at: Option<u64>) -> SessionData {
         SessionData {
             iss: "https://op.example".into(),
+            provider: "default".into(),
             sub: "alice".into(),
             claims: serde_json::Map::new(),
             userinfo: None,

@@ -1,5 +1,6 @@
 //! [`RequireLoginLayer`]: routes that need a signed-in user.
 
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_util::FutureExt as _;
@@ -9,8 +10,8 @@ use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::FeideLogin;
 use super::response::LoginResponse;
+use super::{FeideLogin, LoginConfigError};
 use crate::body::{self, ResponseBody};
 use crate::session::FeideSession;
 
@@ -20,14 +21,81 @@ use crate::session::FeideSession;
 /// Without one, browsers (an `Accept` that includes `text/html` and no `Authorization` header)
 /// are redirected to `/login?return_to=<path>`; API callers get `401` with a small JSON body.
 /// Make it with [`FeideLogin::require_login`](super::FeideLogin::require_login).
+///
+/// With several logins in one app, the session must be this login's (its
+/// [name](super::FeideLoginBuilder::name)) unless [`any_provider`](Self::any_provider) is set,
+/// and browsers are sent to this login's path unless [`redirect_to`](Self::redirect_to) names a
+/// page of the app where the user picks one.
 #[derive(Clone, Debug)]
 pub struct RequireLoginLayer {
     login: FeideLogin,
+    policy: Arc<Policy>,
+}
+
+/// What the guard accepts and where it sends browsers.
+#[derive(Debug, Default)]
+struct Policy {
+    /// A page of the app instead of the login path.
+    redirect_to: Option<String>,
+    /// Whether any login's session will do.
+    any_provider: bool,
 }
 
 impl RequireLoginLayer {
     pub(crate) fn new(login: FeideLogin) -> Self {
-        Self { login }
+        Self {
+            login,
+            policy: Arc::default(),
+        }
+    }
+
+    /// Sends browsers without a session to `path` (a path of this app, e.g. a page where the
+    /// user picks a provider) instead of this login's path, with the same
+    /// `return_to=<path and query of the request>` appended (`?` or `&`).
+    ///
+    /// The page should pass `return_to` on unchanged to the login path the user picks
+    /// (`/feide/login?return_to=...`); the login checks it there (same-origin path only), so
+    /// the chooser need not. Refused unless `path` starts with a single `/` and has only
+    /// visible ASCII without `\`.
+    ///
+    /// ```no_run
+    /// # fn run(feide: feide_tower::login::FeideLogin) -> Result<(), Box<dyn std::error::Error>> {
+    /// use axum::{Router, routing::get};
+    ///
+    /// let guard = feide.require_login().any_provider().redirect_to("/choose")?;
+    /// let app: Router = Router::new()
+    ///     .route("/me", get(|| async { "signed in" }).route_layer(guard));
+    /// # Ok(()) }
+    /// ```
+    pub fn redirect_to(self, path: impl Into<String>) -> Result<Self, LoginConfigError> {
+        let path = path.into();
+        let valid = path.starts_with('/')
+            && !path.starts_with("//")
+            && path.bytes().all(|b| matches!(b, b'!'..=b'~') && b != b'\\');
+        if !valid {
+            return Err(LoginConfigError::Invalid(format!(
+                "the login redirect must be a path of this site: {path:?}"
+            )));
+        }
+        Ok(self.with(|p| p.redirect_to = Some(path)))
+    }
+
+    /// Accepts the session of any login of the app, not only this one's (for routes any
+    /// signed-in user may see, typically with [`redirect_to`](Self::redirect_to) a chooser).
+    pub fn any_provider(self) -> Self {
+        self.with(|p| p.any_provider = true)
+    }
+
+    fn with(self, change: impl FnOnce(&mut Policy)) -> Self {
+        let mut policy = Policy {
+            redirect_to: self.policy.redirect_to.clone(),
+            any_provider: self.policy.any_provider,
+        };
+        change(&mut policy);
+        Self {
+            login: self.login,
+            policy: Arc::new(policy),
+        }
     }
 }
 
@@ -38,6 +106,7 @@ impl<S> Layer<S> for RequireLoginLayer {
         RequireLogin {
             inner,
             login: self.login.clone(),
+            policy: Arc::clone(&self.policy),
         }
     }
 }
@@ -47,6 +116,7 @@ impl<S> Layer<S> for RequireLoginLayer {
 pub struct RequireLogin<S> {
     inner: S,
     login: FeideLogin,
+    policy: Arc<Policy>,
 }
 
 type MapBody<F, B, E> = futures_util::future::Map<
@@ -72,11 +142,24 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        if request.extensions().get::<FeideSession>().is_some() {
+        let extensions = request.extensions();
+        let signed_in = if self.policy.any_provider {
+            extensions.get::<FeideSession>().is_some()
+        } else {
+            FeideSession::for_provider(extensions, self.login.name()).is_some()
+        };
+        if signed_in {
             return Either::Left(self.inner.call(request).map(wrap as fn(_) -> _));
         }
         let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
-        let answer = self.login.login_required(target, request.headers());
+        let page = self
+            .policy
+            .redirect_to
+            .as_deref()
+            .unwrap_or(&self.login.config.login_path);
+        let answer = self
+            .login
+            .login_required_at(page, target, request.headers());
         Either::Right(ready(Ok(answer.into_response())))
     }
 }
@@ -98,19 +181,31 @@ impl FeideLogin {
     /// With a [`render_body`](super::FeideLoginBuilder::render_body) renderer, the body is the
     /// renderer's ([`Denial::Login`](crate::access::Denial::Login)).
     pub fn login_required(&self, target: &str, headers: &HeaderMap) -> LoginResponse {
-        let response = self.default_login_required(target, headers);
+        self.login_required_at(&self.config.login_path, target, headers)
+    }
+
+    /// [`login_required`](Self::login_required), sending browsers to `page` (the login path or
+    /// an app-defined chooser) instead.
+    fn login_required_at(&self, page: &str, target: &str, headers: &HeaderMap) -> LoginResponse {
+        let response = self.default_login_required(page, target, headers);
         match &self.config.renderer {
             Some(renderer) => renderer.login(crate::access::Denial::Login(response)),
             None => response,
         }
     }
 
-    fn default_login_required(&self, target: &str, headers: &HeaderMap) -> LoginResponse {
+    fn default_login_required(
+        &self,
+        page: &str,
+        target: &str,
+        headers: &HeaderMap,
+    ) -> LoginResponse {
         if is_browser(headers) {
             let return_to: String = form_urlencoded::byte_serialize(target.as_bytes()).collect();
+            let separator = if page.contains('?') { '&' } else { '?' };
             return LoginResponse::redirect(
                 StatusCode::FOUND,
-                &format!("{}?return_to={return_to}", self.config.login_path),
+                &format!("{page}{separator}return_to={return_to}"),
             );
         }
         let mut response = LoginResponse::page(
@@ -121,5 +216,69 @@ impl FeideLogin {
             .headers
             .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::Provider;
+
+    async fn login() -> FeideLogin {
+        let provider = Provider::builder("http://127.0.0.1:9")
+            .discovery(false)
+            .jwks_uri("http://127.0.0.1:9/jwks")
+            .authorization_endpoint("http://127.0.0.1:9/authorize")
+            .token_endpoint("http://127.0.0.1:9/token")
+            .client("client", "secret")
+            .timeout(Duration::from_millis(200))
+            .build()
+            .await
+            .unwrap();
+        FeideLogin::builder(&provider)
+            .redirect_uri("http://127.0.0.1:8080/callback")
+            .secret_keys("require-login-test-key-0123456789-abcdefghijklmnop")
+            .build()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_chooser_must_be_a_path_of_this_site() {
+        let login = login().await;
+        for good in ["/choose", "/login/pick?lang=nb"] {
+            assert!(login.require_login().redirect_to(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "choose",
+            "//evil.example/x",
+            "/\\evil.example",
+            "https://evil.example/",
+            "/a b",
+            "/a\r\nSet-Cookie: x=1",
+            "",
+        ] {
+            assert!(login.require_login().redirect_to(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn return_to_is_appended_to_the_chooser() {
+        let login = login().await;
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("text/html"));
+        let location = |page: &str| {
+            let answer = login.login_required_at(page, "/a?b=c&d", &headers);
+            answer.headers[http::header::LOCATION]
+                .to_str()
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(location("/choose"), "/choose?return_to=%2Fa%3Fb%3Dc%26d");
+        assert_eq!(
+            location("/choose?x=1"),
+            "/choose?x=1&return_to=%2Fa%3Fb%3Dc%26d"
+        );
     }
 }

@@ -146,7 +146,16 @@ impl FeideLogin {
         if let Some(hit) = cache.and_then(|c| c.get(value.as_bytes())) {
             return self.decide(headers, &hit.value, value.as_bytes(), now);
         }
-        match cfg.codec.open_envelope(name, &value, now, cfg.idle_timeout) {
+        match cfg
+            .codec
+            .open_envelope::<SessionData>(name, &value, now, cfg.idle_timeout)
+        {
+            // Sealed for another login (two logins misconfigured with one cookie name and the
+            // same keys): not ours. Ignored, not deleted, not cached: it may be the other's.
+            Ok(envelope) if envelope.data.provider != cfg.name => {
+                tracing::debug!("session cookie of another login ignored");
+                (SessionLookup::default(), None)
+            }
             Ok(envelope) => {
                 let opened = Opened::new(envelope);
                 let lookup = self.decide(headers, &opened, value.as_bytes(), now);
@@ -287,6 +296,7 @@ mod tests {
 
     fn data(sub: &str) -> SessionData {
         SessionData {
+            provider: crate::login::DEFAULT_LOGIN_NAME.into(),
             iss: "http://127.0.0.1:9".into(),
             sub: sub.into(),
             claims: serde_json::Map::new(),
@@ -420,6 +430,47 @@ mod tests {
             let codec = CookieCodec::new(KeyRing::from_secrets(&[KEY]).unwrap());
             assert!(codec.open("feide_session", &renewed).is_ok());
         }
+    }
+
+    #[tokio::test]
+    async fn a_session_of_another_login_is_ignored_not_deleted() {
+        // Misconfigured: named `other`, yet reading the unnamed login's cookie with its keys.
+        let other = login(|b| b.name("other").cookie_name("feide_session")).await;
+        let h = cookie(KEY, "alice", 3600, T);
+        for _ in 0..2 {
+            let lookup = other.session_at(&h, T);
+            assert!(lookup.session.is_none());
+            assert!(lookup.set_cookies.is_empty(), "it may be the other login's");
+        }
+        assert!(!cached(&other, &h));
+        // The login it belongs to opens it.
+        let own = login(|b| b).await;
+        assert_eq!(own.session_at(&h, T).session.unwrap().provider(), "default");
+    }
+
+    #[tokio::test]
+    async fn a_named_login_has_its_own_cookies_and_refuses_bad_names() {
+        let named = login(|b| b.name("idporten")).await;
+        assert_eq!(named.cookie_name(), "feide_session_idporten");
+        assert_eq!(named.config.flow_cookie_prefix, "feide_flow_idporten_");
+        assert_eq!(named.name(), "idporten");
+        let unnamed = login(|b| b).await;
+        assert_eq!(unnamed.cookie_name(), "feide_session");
+        assert_eq!(unnamed.name(), crate::login::DEFAULT_LOGIN_NAME);
+        let provider = named.provider().clone();
+        let secure = |name: &str| {
+            FeideLogin::builder(&provider)
+                .name(name)
+                .redirect_uri("https://app.example.no/cb")
+                .secret_keys(KEY)
+                .build()
+        };
+        assert_eq!(
+            secure("feide").unwrap().cookie_name(),
+            "__Host-feide_session_feide"
+        );
+        assert!(secure("Feide").is_err());
+        assert!(secure("a;b").is_err());
     }
 
     #[tokio::test]

@@ -21,6 +21,13 @@ pub struct FeideSession {
 /// What the session cookie holds (sealed with AES-256-GCM; never readable by the browser).
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct SessionData {
+    /// The name of the login that sealed it. Absent in sessions sealed before logins had
+    /// names, and left out for the unnamed login, so its cookies stay as they were.
+    #[serde(
+        default = "default_provider",
+        skip_serializing_if = "is_default_provider"
+    )]
+    pub(crate) provider: String,
     /// The issuer that authenticated the user.
     pub(crate) iss: String,
     pub(crate) sub: String,
@@ -48,6 +55,14 @@ pub(crate) struct SessionData {
     pub(crate) id_token: Secret,
     /// When the user authenticated (Unix seconds).
     pub(crate) auth_time: u64,
+}
+
+fn default_provider() -> String {
+    crate::login::DEFAULT_LOGIN_NAME.to_owned()
+}
+
+fn is_default_provider<S: AsRef<str>>(name: &S) -> bool {
+    name.as_ref() == crate::login::DEFAULT_LOGIN_NAME
 }
 
 mod secret_string {
@@ -99,6 +114,13 @@ impl FeideSession {
     /// The user's subject identifier (stable per user and client at Feide).
     pub fn sub(&self) -> &str {
         &self.inner.sub
+    }
+
+    /// The name of the login that signed the user in
+    /// ([`FeideLoginBuilder::name`](crate::login::FeideLoginBuilder::name); `"default"` for an
+    /// unnamed login).
+    pub fn provider(&self) -> &str {
+        &self.inner.provider
     }
 
     /// The issuer that authenticated the user.

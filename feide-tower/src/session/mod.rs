@@ -54,6 +54,7 @@ mod envelope;
 mod error;
 mod feide_session;
 mod key_ring;
+mod provider_sessions;
 mod request;
 mod set_cookie;
 
@@ -67,6 +68,7 @@ pub use error::{ChunkError, CookieError, KeyError, OpenError, SealError};
 pub use feide_session::FeideSession;
 pub(crate) use feide_session::SessionData;
 pub use key_ring::KeyRing;
+pub(crate) use provider_sessions::insert_session;
 pub use request::request_cookies;
 pub(crate) use request::sole_cookie;
 pub use set_cookie::{CookieOptions, SameSite};

@@ -7,6 +7,7 @@
 mod algorithm;
 mod claims;
 mod error;
+mod issuer_keys;
 mod jwk;
 mod jws;
 mod scope;

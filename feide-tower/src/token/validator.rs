@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use super::algorithm::Algorithm;
 use super::claims::Claims;
 use super::error::TokenError;
+use super::issuer_keys::IssuerKeys;
 use super::jwk::VerifyingKey;
 use super::jws;
 use super::scope::Scopes;
@@ -69,6 +70,9 @@ pub struct Validator {
 #[derive(Debug)]
 struct Config {
     keys: Jwks,
+    /// Set when issuers have their own key sources ([`ValidatorBuilder::issuer_keys`]); `None`
+    /// in the usual single-source case, whose path never reads the payload before verifying.
+    per_issuer: Option<IssuerKeys>,
     issuers: Vec<String>,
     audiences: Vec<String>,
     algorithms: Vec<Algorithm>,
@@ -90,6 +94,7 @@ pub struct ValidatorConfigError(&'static str);
 pub struct ValidatorBuilder {
     keys: Jwks,
     issuers: Vec<String>,
+    issuer_keys: Vec<(String, Jwks)>,
     audiences: Vec<String>,
     algorithms: Vec<Algorithm>,
     leeway: Duration,
@@ -105,6 +110,7 @@ impl Validator {
         ValidatorBuilder {
             keys,
             issuers: Vec::new(),
+            issuer_keys: Vec::new(),
             audiences: Vec::new(),
             algorithms: vec![Algorithm::RS256],
             leeway: DEFAULT_LEEWAY,
@@ -128,12 +134,13 @@ impl Validator {
     /// [`validate`](Self::validate) of the token's bytes as they came.
     pub(crate) async fn validate_bytes(&self, token: &[u8]) -> Result<Claims, TokenError> {
         let compact = self.parse(token)?;
+        let (keys, issuer) = self.keys_for(&compact)?;
         let (alg, kid) = (compact.header.alg, compact.header.kid.as_deref());
-        let key = match self.inner.keys.key_now(alg, kid) {
+        let key = match keys.key_now(alg, kid) {
             Some(key) => key?,
-            None => self.inner.keys.key_for(alg, kid).await?,
+            None => keys.key_for(alg, kid).await?,
         };
-        self.verify(&compact, &key, now())
+        self.verify(&compact, &key, issuer, now())
     }
 
     /// [`validate`](Self::validate) without waiting: `None` when the token names a key that is
@@ -150,15 +157,26 @@ impl Validator {
             Ok(compact) => compact,
             Err(error) => return Some(Err(error)),
         };
-        let key = match self
-            .inner
-            .keys
-            .key_now(compact.header.alg, compact.header.kid.as_deref())?
-        {
+        let (keys, issuer) = match self.keys_for(&compact) {
+            Ok(found) => found,
+            Err(error) => return Some(Err(error)),
+        };
+        let key = match keys.key_now(compact.header.alg, compact.header.kid.as_deref())? {
             Ok(key) => key,
             Err(error) => return Some(Err(error)),
         };
-        Some(self.verify(&compact, &key, now))
+        Some(self.verify(&compact, &key, issuer, now))
+    }
+
+    /// The keys that may verify `compact`, and the issuer its claims must then name when
+    /// issuers have their own keys. With a single key source this reads nothing: the payload is
+    /// not looked at before the signature is checked.
+    fn keys_for(&self, compact: &jws::Compact<'_>) -> Result<(&Jwks, Option<&str>), TokenError> {
+        let cfg = &*self.inner;
+        match &cfg.per_issuer {
+            None => Ok((&cfg.keys, None)),
+            Some(table) => table.select(compact).map(|(iss, keys)| (keys, Some(iss))),
+        }
     }
 
     fn parse<'a>(&self, token: &'a [u8]) -> Result<jws::Compact<'a>, TokenError> {
@@ -174,6 +192,7 @@ impl Validator {
         &self,
         compact: &jws::Compact<'_>,
         key: &VerifyingKey,
+        issuer: Option<&str>,
         now: i64,
     ) -> Result<Claims, TokenError> {
         if !key.verify(
@@ -185,6 +204,11 @@ impl Validator {
         }
         let claims = jws::with_payload(compact, Claims::from_payload)?;
         self.check_claims(&claims, now)?;
+        // The keys were chosen by the issuer read before verification; the verified claims must
+        // name that same issuer (a second parse cannot be allowed to disagree with the first).
+        if issuer.is_some_and(|iss| iss != claims.iss) {
+            return Err(TokenError::WrongIssuer);
+        }
         Ok(claims)
     }
 
@@ -226,9 +250,25 @@ impl Validator {
         &self.inner.audiences
     }
 
-    /// The key cache this validator uses.
+    /// The key cache this validator uses (for the issuers set with
+    /// [`issuer`](ValidatorBuilder::issuer); see [`keys_of`](Self::keys_of) for the others).
     pub fn keys(&self) -> &Jwks {
         &self.inner.keys
+    }
+
+    /// The accepted issuers: those set with [`issuer`](ValidatorBuilder::issuer), then those
+    /// set with [`issuer_keys`](ValidatorBuilder::issuer_keys).
+    pub fn issuers(&self) -> &[String] {
+        &self.inner.issuers
+    }
+
+    /// The key cache that verifies tokens of `issuer`, or `None` if it is not accepted.
+    pub fn keys_of(&self, issuer: &str) -> Option<&Jwks> {
+        let cfg = &*self.inner;
+        match &cfg.per_issuer {
+            Some(table) => table.get(issuer),
+            None => cfg.issuers.iter().any(|i| i == issuer).then_some(&cfg.keys),
+        }
     }
 }
 
@@ -243,6 +283,33 @@ impl ValidatorBuilder {
     /// The accepted issuer (exact string match). May be called more than once to accept several.
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
         self.issuers.push(issuer.into());
+        self
+    }
+
+    /// Also accept tokens of `issuer`, verified only with keys from `keys`: its own key source.
+    ///
+    /// For a second provider next to the first (another Feide client, ID-porten, Entra ID).
+    /// With it, a token's `iss` picks the key source before the signature is checked: a token
+    /// naming an issuer outside the accepted ones is refused without looking up or fetching any
+    /// key, and a token is never verified with another issuer's keys (a `kid` published only by
+    /// issuer B, in a token claiming issuer A, is refused after at most one refresh of A's keys).
+    /// Issuers set with [`issuer`](Self::issuer) keep the builder's key source. Without this
+    /// method the payload is not read before verification at all (the usual, fastest path).
+    ///
+    /// ```no_run
+    /// # async fn run(feide: feide_tower::Provider, other: feide_tower::Provider) -> Result<(), Box<dyn std::error::Error>> {
+    /// use feide_tower::token::Validator;
+    ///
+    /// let validator = Validator::for_provider(&feide)
+    ///     .issuer_keys(other.issuer(), other.jwks().clone())
+    ///     .audience("https://api.example.no")
+    ///     .build()?;
+    /// let claims = validator.validate("eyJ...").await?;
+    /// println!("issued by {}", claims.iss);
+    /// # Ok(()) }
+    /// ```
+    pub fn issuer_keys(mut self, issuer: impl Into<String>, keys: Jwks) -> Self {
+        self.issuer_keys.push((issuer.into(), keys));
         self
     }
 
@@ -289,10 +356,24 @@ impl ValidatorBuilder {
     }
 
     /// Builds the validator; refuses a configuration without issuer, audience or algorithm.
-    pub fn build(self) -> Result<Validator, ValidatorConfigError> {
-        if self.issuers.is_empty() {
+    pub fn build(mut self) -> Result<Validator, ValidatorConfigError> {
+        if self.issuers.is_empty() && self.issuer_keys.is_empty() {
             return Err(ValidatorConfigError("an issuer is required"));
         }
+        let per_issuer = if self.issuer_keys.is_empty() {
+            None
+        } else {
+            let table: Vec<(String, Jwks)> = self
+                .issuers
+                .iter()
+                .map(|iss| (iss.clone(), self.keys.clone()))
+                .chain(self.issuer_keys)
+                .collect();
+            self.issuers = table.iter().map(|(iss, _)| iss.clone()).collect();
+            Some(IssuerKeys::new(table).ok_or(ValidatorConfigError(
+                "an issuer is accepted twice (with two key sources, or twice with the same)",
+            ))?)
+        };
         if self.audiences.is_empty() {
             return Err(ValidatorConfigError("an audience is required"));
         }
@@ -302,6 +383,7 @@ impl ValidatorBuilder {
         Ok(Validator {
             inner: Arc::new(Config {
                 keys: self.keys,
+                per_issuer,
                 issuers: self.issuers,
                 audiences: self.audiences,
                 algorithms: self.algorithms,
