@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The load benchmark (BENCHMARKS.md): builds `load-bench` in release mode and runs it.
 #
-#   bench/load/run.sh                  # 5 rounds x 7 variants, 5 s each (~4 min)
+#   bench/load/run.sh                  # 9 rounds x 7 variants, each after a run of (a), 2 s each (~5 min)
 #   bench/load/run.sh --rounds 5 --duration 10
 #   bench/load/run.sh --smoke          # CI: one 2-second round, fails on any error or non-2xx
 #

@@ -13,9 +13,11 @@
 //!
 //! Each variant is its own server process (this binary re-executed as `load-bench serve <v>`),
 //! pinned to one core with `taskset`; `wrk` runs pinned to the other. Every round runs every
-//! variant once (each after a short unmeasured warm-up on its own server), each round starting one
-//! variant later than the one before; the table shows the median of the rounds for each variant,
-//! with its ratio to (a). Everything stays on 127.0.0.1 and every process ends with the run:
+//! variant once, each right after a run of (a) (every run after a short unmeasured warm-up on its
+//! own server), each round starting one variant later than the one before; the table shows, for
+//! each variant, the medians over its runs, and its ratio to (a) as the median over the rounds of
+//! its req/s over that of the (a) run right before it (paired: seconds apart).
+//! Everything stays on 127.0.0.1 and every process ends with the run:
 //! servers exit when this process closes their stdin (also when it dies) and after a hard
 //! deadline; each `wrk` run is killed if it overruns.
 //!
@@ -97,14 +99,14 @@ pub(crate) struct Settings {
     pub(crate) smoke: bool,
 }
 
-const USAGE: &str = "usage: load-bench [--rounds N (default 5)] [--duration SECS (default 5)] \
+const USAGE: &str = "usage: load-bench [--rounds N (default 9)] [--duration SECS (default 2)] \
 [--warmup SECS (default 1)] [--connections N (default 64)] [--variants abcdetk] \
 [--server-cpu N (default 0)] [--client-cpu N (default 1)] [--no-pin] [--smoke]";
 
 fn parse(args: &[String]) -> Result<Settings, String> {
     let mut settings = Settings {
-        rounds: 5,
-        duration: Duration::from_secs(5),
+        rounds: 9,
+        duration: Duration::from_secs(2),
         warmup: Duration::from_secs(1),
         connections: 64,
         variants: Variant::ALL.to_vec(),

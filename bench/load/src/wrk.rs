@@ -59,7 +59,8 @@ pub(crate) fn run(settings: &Settings) -> Result<bool, String> {
     };
     let (server_cpu, client_cpu) = (pin(&settings.server_cpu), pin(&settings.client_cpu));
     let per_run = settings.duration + settings.warmup + Duration::from_secs(2);
-    let runs = (settings.rounds * settings.variants.len()) as u32;
+    // Every variant but (a) is preceded by a run of (a).
+    let runs = (settings.rounds * (2 * settings.variants.len()).saturating_sub(1)) as u32;
     let estimate = per_run * runs + Duration::from_secs(60);
     if estimate > MAX_RUN {
         return Err(format!(
@@ -118,34 +119,55 @@ pub(crate) fn run(settings: &Settings) -> Result<bool, String> {
     };
     let mut samples: Vec<(Variant, Vec<Sample>)> =
         settings.variants.iter().map(|&v| (v, Vec::new())).collect();
+    // `baselines[i][r]`: req/s of (a) in the run right before variant i's run of round r.
+    let mut baselines: Vec<Vec<f64>> = vec![Vec::new(); servers.len()];
+    let unprotected = servers
+        .iter()
+        .position(|s| s.variant == Variant::Unprotected);
+    let mut measure = |index: usize, round: usize| -> Result<Sample, String> {
+        let server = &servers[index];
+        let headers = headers(server.variant, &mut fixtures)?;
+        // Each measured run follows load on the same server, never the previous variant's:
+        // on this kind of machine a run right after an RSA-bound one is measurably faster.
+        if !settings.warmup.is_zero() {
+            wrk(server, &headers, settings.warmup)?;
+        }
+        let sample = wrk(server, &headers, settings.duration)?;
+        eprintln!(
+            "  round {round} ({}) {:>10.0} req/s  p50 {:>8}  p99 {:>8}  cpu {:>5.2} µs/req  errors {}",
+            server.variant.letter(),
+            sample.rps,
+            micros(sample.p50_us),
+            micros(sample.p99_us),
+            sample.cpu_us,
+            sample.errors
+        );
+        Ok(sample)
+    };
     for round in 1..=settings.rounds {
-        // Every round runs every variant; each round starts one variant later, so that no
-        // variant always runs in the same position (on this machine a run's speed depends on
-        // what ran before it: see BENCHMARKS.md).
+        // Every round runs every variant, each right after a run of (a): its baseline, measured
+        // seconds before it, so that the ratio compares runs the machine treated alike. Each
+        // round starts one variant later, so that no variant always runs in the same position.
         let n = servers.len();
         for index in (0..n).map(|i| (i + round - 1) % n) {
-            let server = &servers[index];
-            let headers = headers(server.variant, &mut fixtures)?;
-            // Each measured run follows load on the same server, never the previous variant's:
-            // on this kind of machine a run right after an RSA-bound one is measurably faster.
-            if !settings.warmup.is_zero() {
-                wrk(server, &headers, settings.warmup)?;
+            if Some(index) == unprotected {
+                continue;
             }
-            let sample = wrk(server, &headers, settings.duration)?;
-            eprintln!(
-                "  round {round} ({}) {:>10.0} req/s  p50 {:>8}  p99 {:>8}  cpu {:>5.2} µs/req  errors {}",
-                server.variant.letter(),
-                sample.rps,
-                micros(sample.p50_us),
-                micros(sample.p99_us),
-                sample.cpu_us,
-                sample.errors
-            );
+            if let Some(a) = unprotected {
+                let baseline = measure(a, round)?;
+                samples[a].1.push(baseline);
+                baselines[index].push(baseline.rps);
+            }
+            let sample = measure(index, round)?;
             samples[index].1.push(sample);
+        }
+        if unprotected.is_some() && n == 1 {
+            let sample = measure(0, round)?;
+            samples[0].1.push(sample);
         }
     }
     drop(servers);
-    print_table(&samples);
+    print_table(&samples, &baselines);
     let errors: u64 = samples.iter().flat_map(|(_, s)| s).map(|s| s.errors).sum();
     let requests: u64 = samples
         .iter()
@@ -418,23 +440,56 @@ fn same_bytes_baseline(variant: Variant) -> Option<Variant> {
     }
 }
 
-fn print_table(samples: &[(Variant, Vec<Sample>)]) {
-    let medians: Vec<(Variant, f64)> = samples
-        .iter()
-        .map(|(v, s)| (*v, median(s.iter().map(|s| s.rps))))
-        .collect();
-    let rps_of = |variant: Variant| medians.iter().find(|(v, _)| *v == variant).map(|(_, r)| *r);
-    let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
-        (Some(a), Some(b)) => format!("{:.3}", a / b),
-        _ => "–".to_owned(),
+/// Each run of `variant` as a fraction of the run of (a) right before it.
+fn normalised<'a>(
+    samples: &'a [(Variant, Vec<Sample>)],
+    baselines: &'a [Vec<f64>],
+    variant: Variant,
+) -> Option<impl Iterator<Item = f64> + 'a> {
+    let index = samples.iter().position(|(v, _)| *v == variant)?;
+    let base = baselines.get(index).filter(|b| !b.is_empty())?;
+    Some(samples[index].1.iter().zip(base).map(|(x, b)| x.rps / b))
+}
+
+/// The ratio of `variant` to `against`, paired round by round: the median over the rounds of
+/// `variant`'s req/s over that of the (a) run right before it, divided by the same for `against`
+/// ((a) itself: 1). Slow spells of the shared machine move a run and the baseline run seconds
+/// before it alike, and cancel out.
+fn paired_ratio(
+    samples: &[(Variant, Vec<Sample>)],
+    baselines: &[Vec<f64>],
+    variant: Variant,
+    against: Variant,
+) -> Option<f64> {
+    let x: Vec<f64> = normalised(samples, baselines, variant)?.collect();
+    let ratios: Vec<f64> = if against == Variant::Unprotected {
+        x
+    } else {
+        let y = normalised(samples, baselines, against)?;
+        x.iter().zip(y).map(|(x, y)| x / y).collect()
     };
-    let base = rps_of(Variant::Unprotected);
-    let rounds = samples.first().map_or(0, |(_, s)| s.len());
+    (!ratios.is_empty()).then(|| median(ratios))
+}
+
+fn print_table(samples: &[(Variant, Vec<Sample>)], baselines: &[Vec<f64>]) {
+    let ratio = |variant: Variant, against: Option<Variant>| {
+        against
+            .and_then(|against| paired_ratio(samples, baselines, variant, against))
+            .map_or_else(|| "–".to_owned(), |r| format!("{r:.3}"))
+    };
+    // (a) runs before every other variant: count the rounds on another one.
+    let rounds = samples
+        .iter()
+        .filter(|(v, _)| *v != Variant::Unprotected)
+        .map(|(_, s)| s.len())
+        .max()
+        .unwrap_or_else(|| samples.first().map_or(0, |(_, s)| s.len()));
     println!();
     println!(
-        "Median of {rounds} round(s) per variant. Ratio to (a): median req/s over that of (a). \
-         Same-bytes ratio: over the unprotected server receiving the same requests \
-         ((t) for the token, (k) for the cookie): the cost of the layer alone."
+        "{rounds} round(s). Ratio to (a): the median over the rounds of the variant's req/s \
+         divided by that of the run of (a) right before it. Same-bytes ratio: the same, relative \
+         to the unprotected server receiving the same requests ((t) for the token, (k) for the \
+         cookie): the cost of the layer alone. req/s, p50, p99 and CPU: medians over all runs."
     );
     println!();
     println!(
@@ -443,13 +498,24 @@ fn print_table(samples: &[(Variant, Vec<Sample>)]) {
     println!("|---|---:|---:|---:|---:|---:|---:|---|");
     for (variant, runs) in samples {
         let rps = median(runs.iter().map(|s| s.rps));
-        let per_round: Vec<String> = runs.iter().map(|s| format!("{:.0}", s.rps)).collect();
+        let per_round: Vec<String> = if *variant == Variant::Unprotected && runs.len() > 12 {
+            // Before every other variant's run: too many to list.
+            let min = runs.iter().map(|s| s.rps).fold(f64::INFINITY, f64::min);
+            let max = runs.iter().map(|s| s.rps).fold(0.0, f64::max);
+            vec![format!("{} runs, {min:.0}–{max:.0}", runs.len())]
+        } else {
+            runs.iter().map(|s| format!("{:.0}", s.rps)).collect()
+        };
+        let to_a = if *variant == Variant::Unprotected {
+            "1.000".to_owned()
+        } else {
+            ratio(*variant, Some(Variant::Unprotected))
+        };
         println!(
-            "| ({}) {} | {} | {} | {rps:.0} | {} | {} | {:.2} µs | {} |",
+            "| ({}) {} | {to_a} | {} | {rps:.0} | {} | {} | {:.2} µs | {} |",
             variant.letter(),
             variant.describe(),
-            ratio(Some(rps), base),
-            ratio(Some(rps), same_bytes_baseline(*variant).and_then(rps_of)),
+            ratio(*variant, same_bytes_baseline(*variant)),
             micros(median(runs.iter().map(|s| s.p50_us))),
             micros(median(runs.iter().map(|s| s.p99_us))),
             median(runs.iter().map(|s| s.cpu_us)),
@@ -458,16 +524,18 @@ fn print_table(samples: &[(Variant, Vec<Sample>)]) {
     }
     println!();
     for (variant, against, at_least) in TARGETS {
-        let (Some(a), Some(b)) = (rps_of(variant), rps_of(against)) else {
+        let Some(ratio) = paired_ratio(samples, baselines, variant, against) else {
             continue;
         };
-        let ratio = a / b;
         let same = same_bytes_baseline(variant)
             .filter(|_| against == Variant::Unprotected)
-            .and_then(|baseline| Some((baseline, rps_of(baseline)?)))
-            .map(|(baseline, r)| {
-                format!(" (same bytes, over ({}): {:.3})", baseline.letter(), a / r)
+            .and_then(|baseline| {
+                Some((
+                    baseline,
+                    paired_ratio(samples, baselines, variant, baseline)?,
+                ))
             })
+            .map(|(baseline, r)| format!(" (same bytes, over ({}): {r:.3})", baseline.letter()))
             .unwrap_or_default();
         println!(
             "target ({}) >= {at_least:.2} x ({}): {ratio:.3}  {}{same}",
