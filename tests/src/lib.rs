@@ -3,6 +3,8 @@
 //! Every test talks only to servers it starts itself on 127.0.0.1 (FakeFeide and the app under
 //! test), so the suite runs offline.
 
+pub mod browser;
+
 use std::future::Future;
 use std::time::{Duration, Instant};
 

@@ -3,7 +3,6 @@
 //! routes, and a cookie-keeping browser.
 
 use std::convert::Infallible;
-use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::get;
@@ -16,7 +15,7 @@ use feide_tower::testkit::{DEFAULT_DATASOURCE_AUDIENCE, FakeClient, FakeFeide};
 use http::{Request, Response};
 use http_body_util::Full;
 use integration_tests::{bind, serve_axum, serve_hyper};
-use reqwest::header::{ACCEPT, AUTHORIZATION, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use serde_json::{Value, json};
 use tower::ServiceBuilder;
 
@@ -210,58 +209,14 @@ pub async fn api_get(url: &str, authorization: Option<&str>, cookie: Option<&str
     Reply::from(request.send().await.unwrap()).await
 }
 
-/// A browser: keeps cookies, sends `Accept: text/html`, follows redirects by hand.
-pub struct Browser {
-    pub client: reqwest::Client,
-}
+pub use integration_tests::browser::Browser;
 
-impl Browser {
-    pub fn new() -> Self {
-        let jar = Arc::new(reqwest::cookie::Jar::default());
-        let client = reqwest::Client::builder()
-            .cookie_provider(jar)
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .unwrap();
-        Self { client }
-    }
-
-    pub async fn get(&self, url: &str) -> reqwest::Response {
-        self.client
-            .get(url)
-            .header(ACCEPT, "text/html")
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// `GET url` with the browser's cookies and `Authorization: value`.
-    pub async fn get_with_token(&self, url: &str, authorization: &str) -> Reply {
-        let response = self
-            .client
-            .get(url)
-            .header(ACCEPT, "text/html")
-            .header(AUTHORIZATION, authorization)
-            .send()
-            .await
-            .unwrap();
-        Reply::from(response).await
-    }
-
-    /// GET `url` and follow every redirect.
-    pub async fn visit(&self, url: &str) -> (Vec<String>, reqwest::Response) {
-        let mut response = self.get(url).await;
-        let mut visited = Vec::new();
-        for _ in 0..10 {
-            if !response.status().is_redirection() {
-                return (visited, response);
-            }
-            let raw = response.headers()[LOCATION].to_str().unwrap();
-            let next = response.url().join(raw).unwrap().to_string();
-            visited.push(next.clone());
-            response = self.get(&next).await;
-        }
-        panic!("redirect loop: {visited:?}");
-    }
+/// `GET url` as `browser` (its cookies, `Accept: text/html`) with `Authorization: value`.
+pub async fn get_with_token(browser: &Browser, url: &str, authorization: &str) -> Reply {
+    Reply::from(
+        browser
+            .get_with(url, &[("authorization", authorization)])
+            .await,
+    )
+    .await
 }

@@ -1,6 +1,6 @@
 //! Bearer-or-session: a token is judged by the bearer rules only; without one the session decides.
 
-use crate::harness::{REALM, SCOPE, STACKS, api_get, start};
+use crate::harness::{Browser, REALM, SCOPE, STACKS, api_get, get_with_token, start};
 
 #[tokio::test]
 async fn a_valid_token_gets_in_as_bearer() {
@@ -58,7 +58,7 @@ async fn without_credentials_api_clients_get_401_and_browsers_a_redirect() {
         assert_eq!(reply.body["error"], "login_required");
         assert!(reply.get("www-authenticate").is_none());
 
-        let browser = crate::harness::Browser::new();
+        let browser = Browser::new();
         let response = browser.get(&app.url("/api?x=1")).await;
         assert_eq!(response.status(), 302, "{stack:?}");
         assert_eq!(
@@ -79,9 +79,7 @@ async fn a_session_gets_in_and_a_token_is_never_downgraded_to_it() {
         assert_eq!(reply.body["subject"], app.fake.users()[0].sub);
 
         // Same browser, same valid cookie, but a bad or under-scoped token: refused.
-        let reply = browser
-            .get_with_token(&app.url("/api"), "Bearer garbage")
-            .await;
+        let reply = get_with_token(&browser, &app.url("/api"), "Bearer garbage").await;
         assert_eq!(reply.status, 401, "{stack:?}");
         assert!(
             reply
@@ -90,16 +88,12 @@ async fn a_session_gets_in_and_a_token_is_never_downgraded_to_it() {
                 .contains("invalid_token")
         );
         let under = app.token("otherScope");
-        let reply = browser
-            .get_with_token(&app.url("/api"), &format!("Bearer {under}"))
-            .await;
+        let reply = get_with_token(&browser, &app.url("/api"), &format!("Bearer {under}")).await;
         assert_eq!(reply.status, 403, "{stack:?}");
 
         // A good token wins over the cookie: the caller is judged as an API client.
         let token = app.token(SCOPE);
-        let reply = browser
-            .get_with_token(&app.url("/api"), &format!("Bearer {token}"))
-            .await;
+        let reply = get_with_token(&browser, &app.url("/api"), &format!("Bearer {token}")).await;
         assert_eq!(reply.status, 200, "{stack:?}");
         assert_eq!(reply.kind(), "bearer", "{stack:?}");
     }

@@ -2,7 +2,6 @@
 //! with its own FakeFeide and a Provider whose timeout and JWKS cooldown are short, so timeouts
 //! and recovery are observable in a test's time.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -13,7 +12,7 @@ use feide_tower::login::FeideLogin;
 use feide_tower::session::FeideSession;
 use feide_tower::testkit::{DEFAULT_DATASOURCE_AUDIENCE, FakeClient, FakeFeide};
 use integration_tests::{bind, serve_axum};
-use reqwest::header::{ACCEPT, LOCATION, SET_COOKIE};
+use reqwest::header::{ACCEPT, SET_COOKIE};
 
 pub const CLIENT_ID: &str = "faults-login";
 pub const CLIENT_SECRET: &str = "faults-login-secret-0123456789";
@@ -106,71 +105,33 @@ pub fn bearer_router(provider: &Provider) -> Router {
         .layer(bearer)
 }
 
-/// A browser: keeps cookies, follows nothing by itself.
-#[derive(Clone)]
-pub struct Browser {
-    pub client: reqwest::Client,
+pub use integration_tests::browser::{Browser, location};
+
+/// `/login` and the provider's approval: the callback URL, not yet visited.
+pub async fn approved_callback(browser: &Browser, app: &LoginApp) -> String {
+    let login = browser.get(&app.url("/login")).await;
+    assert_eq!(login.status(), 302);
+    let approved = browser.get(&location(&login)).await;
+    assert_eq!(approved.status(), 302);
+    location(&approved)
 }
 
-impl Browser {
-    pub fn new() -> Browser {
-        let client = reqwest::Client::builder()
-            .cookie_provider(Arc::new(reqwest::cookie::Jar::default()))
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(20))
-            .build()
-            .expect("client");
-        Browser { client }
-    }
-
-    pub async fn get(&self, url: &str) -> reqwest::Response {
-        self.client
-            .get(url)
-            .header(ACCEPT, "text/html")
-            .send()
-            .await
-            .expect("the server answers")
-    }
-
-    /// `/login` and the provider's approval: the callback URL, not yet visited.
-    pub async fn approved_callback(&self, app: &LoginApp) -> String {
-        let login = self.get(&app.url("/login")).await;
-        assert_eq!(login.status(), 302);
-        let approved = self.get(&location(&login)).await;
-        assert_eq!(approved.status(), 302);
-        location(&approved)
-    }
-
-    /// A whole login; returns the callback's answer.
-    pub async fn log_in(&self, app: &LoginApp) -> reqwest::Response {
-        let callback = self.approved_callback(app).await;
-        self.get(&callback).await
-    }
-
-    /// `/me` as an API client: 200 and the subject, or 401.
-    pub async fn me(&self, app: &LoginApp) -> (u16, String) {
-        let r = self
-            .client
-            .get(app.url("/me"))
-            .header(ACCEPT, "application/json")
-            .send()
-            .await
-            .expect("the server answers");
-        (r.status().as_u16(), r.text().await.unwrap_or_default())
-    }
+/// A whole login; returns the callback's answer.
+pub async fn log_in(browser: &Browser, app: &LoginApp) -> reqwest::Response {
+    let callback = approved_callback(browser, app).await;
+    browser.get(&callback).await
 }
 
-pub fn location(response: &reqwest::Response) -> String {
-    let raw = response
-        .headers()
-        .get(LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .expect("a redirect has Location");
-    response
-        .url()
-        .join(raw)
-        .expect("Location resolves")
-        .to_string()
+/// `/me` as an API client: 200 and the subject, or 401.
+pub async fn me(browser: &Browser, app: &LoginApp) -> (u16, String) {
+    let r = browser
+        .client
+        .get(app.url("/me"))
+        .header(ACCEPT, "application/json")
+        .send()
+        .await
+        .expect("the server answers");
+    (r.status().as_u16(), r.text().await.unwrap_or_default())
 }
 
 /// Whether the answer sets a (non-empty) session cookie.

@@ -8,7 +8,7 @@ use feide_tower::Provider;
 use feide_tower::provider::ProviderError;
 use feide_tower::testkit::{DEFAULT_DATASOURCE_AUDIENCE, Endpoint, Failure};
 
-use crate::app::{Browser, login_app, serve_datasource};
+use crate::app::{Browser, log_in, login_app, me, serve_datasource};
 use crate::panics;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -97,11 +97,15 @@ async fn discovery_changing_issuer_refuses_new_providers_and_keeps_existing_ones
         );
         let browser = Browser::new();
         assert_eq!(
-            browser.log_in(&app).await.status(),
+            log_in(&browser, &app).await.status(),
             302,
             "{name}: login still works"
         );
-        assert_eq!(browser.me(&app).await.0, 200, "{name}: and gives a session");
+        assert_eq!(
+            me(&browser, &app).await.0,
+            200,
+            "{name}: and gives a session"
+        );
 
         fake.set_discovery_issuer(None);
         fake.clear_failure(Endpoint::Discovery);

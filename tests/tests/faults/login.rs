@@ -7,7 +7,9 @@ use std::time::Instant;
 use feide_tower::testkit::{Endpoint, Failure};
 use serde_json::json;
 
-use crate::app::{Browser, LoginApp, TIMEOUT, login_app, sets_session};
+use crate::app::{
+    Browser, LoginApp, TIMEOUT, approved_callback, log_in, login_app, me, sets_session,
+};
 use crate::panics;
 
 struct Row {
@@ -88,7 +90,7 @@ async fn login_under_provider_faults() {
         if row.rotate {
             app.fake.rotate_keys();
         }
-        let callback = browser.approved_callback(&app).await;
+        let callback = approved_callback(&browser, &app).await;
         app.fake.fail(row.endpoint, row.failure.clone());
 
         let started = Instant::now();
@@ -132,7 +134,12 @@ async fn login_under_provider_faults() {
                 "{}: nothing from the provider is echoed",
                 row.name
             );
-            assert_eq!(browser.me(&app).await.0, 401, "{}: not signed in", row.name);
+            assert_eq!(
+                me(&browser, &app).await.0,
+                401,
+                "{}: not signed in",
+                row.name
+            );
         }
         if slow(&row.failure) {
             assert!(
@@ -149,7 +156,7 @@ async fn login_under_provider_faults() {
 
         app.fake.clear_failure(row.endpoint);
         let again = Browser::new();
-        let recovered = again.log_in(&app).await;
+        let recovered = log_in(&again, &app).await;
         assert_eq!(
             recovered.status(),
             302,
@@ -158,7 +165,7 @@ async fn login_under_provider_faults() {
         );
         assert!(sets_session(&recovered));
         assert_eq!(
-            again.me(&app).await,
+            me(&again, &app).await,
             (200, alice.clone()),
             "{}: recovered session",
             row.name
@@ -184,7 +191,7 @@ async fn provider_gone_entirely() {
     panics::install();
     let app = login_app().await;
     let browser = Browser::new();
-    let callback = browser.approved_callback(&app).await;
+    let callback = approved_callback(&browser, &app).await;
     app.fake.shutdown();
     let r = browser.get(&callback).await;
     let status = r.status().as_u16();

@@ -4,7 +4,7 @@ use feide_tower::session::{CookieCodec, Envelope, KeyRing};
 use feide_tower::testkit::Endpoint;
 use serde_json::Value;
 
-use crate::harness::{Browser, KEY, Stack, TestApp, location, logs, set_cookies, start};
+use crate::harness::{Browser, KEY, Stack, TestApp, location, log_in, logs, set_cookies, start};
 
 async fn round_trip(stack: Stack) -> TestApp {
     let app = start(stack, |b| b).await;
@@ -221,7 +221,7 @@ async fn require_login_redirects_browsers_and_refuses_api_callers() {
 async fn logout_is_post_only_unless_allowed_and_same_origin() {
     let app = start(Stack::Axum, |b| b).await;
     let browser = Browser::new();
-    browser.log_in(&app, "").await;
+    log_in(&browser, &app, "").await;
     let get = browser.get(&app.url("/logout")).await;
     assert_eq!(get.status(), 405);
     assert_eq!(get.headers()["allow"], "POST");
@@ -240,7 +240,7 @@ async fn logout_is_post_only_unless_allowed_and_same_origin() {
 
     let relaxed = start(Stack::Axum, |b| b.allow_get_logout(true)).await;
     let browser = Browser::new();
-    browser.log_in(&relaxed, "").await;
+    log_in(&browser, &relaxed, "").await;
     let get = browser.get(&relaxed.url("/logout")).await;
     assert_eq!(get.status(), 302);
     assert_eq!(

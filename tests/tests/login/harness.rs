@@ -14,7 +14,6 @@ use feide_tower::testkit::{FakeClient, FakeFeide};
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 use integration_tests::{bind, serve_axum, serve_hyper};
-use reqwest::header::{ACCEPT, LOCATION, SET_COOKIE};
 use serde_json::json;
 use tower::ServiceBuilder;
 
@@ -110,89 +109,15 @@ async fn hyper_app(
     Ok(response)
 }
 
-/// A browser: keeps cookies, sends `Accept: text/html`, follows redirects by hand.
-pub struct Browser {
-    pub client: reqwest::Client,
-}
+pub use integration_tests::browser::{Browser, location, set_cookies};
 
-impl Browser {
-    pub fn new() -> Self {
-        let jar = Arc::new(reqwest::cookie::Jar::default());
-        let client = reqwest::Client::builder()
-            .cookie_provider(jar)
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .unwrap();
-        Self { client }
-    }
-
-    pub async fn get(&self, url: &str) -> reqwest::Response {
-        self.client
-            .get(url)
-            .header(ACCEPT, "text/html")
-            .send()
-            .await
-            .unwrap()
-    }
-
-    pub async fn post(&self, url: &str) -> reqwest::Response {
-        self.client
-            .post(url)
-            .header(ACCEPT, "text/html")
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// Follows redirects from `response` until a non-redirect; returns the visited URLs and it.
-    pub async fn follow(
-        &self,
-        mut response: reqwest::Response,
-    ) -> (Vec<String>, reqwest::Response) {
-        let mut visited = Vec::new();
-        for _ in 0..10 {
-            if !response.status().is_redirection() {
-                return (visited, response);
-            }
-            let next = location(&response);
-            visited.push(next.clone());
-            response = self.get(&next).await;
-        }
-        panic!("redirect loop: {visited:?}");
-    }
-
-    /// GET `url` and follow every redirect.
-    pub async fn visit(&self, url: &str) -> (Vec<String>, reqwest::Response) {
-        let first = self.get(url).await;
-        self.follow(first).await
-    }
-
-    /// A full login starting at `/login?{query}`; returns the final response.
-    pub async fn log_in(&self, app: &TestApp, query: &str) -> (Vec<String>, reqwest::Response) {
-        self.visit(&app.url(&format!("/login?{query}"))).await
-    }
-}
-
-/// The absolute `Location` of a redirect.
-pub fn location(response: &reqwest::Response) -> String {
-    let raw = response
-        .headers()
-        .get(LOCATION)
-        .expect("redirect has Location")
-        .to_str()
-        .unwrap();
-    response.url().join(raw).unwrap().to_string()
-}
-
-/// The response's `Set-Cookie` headers.
-pub fn set_cookies(response: &reqwest::Response) -> Vec<String> {
-    response
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect()
+/// A full login starting at `/login?{query}`, every redirect followed; the final response.
+pub async fn log_in(
+    browser: &Browser,
+    app: &TestApp,
+    query: &str,
+) -> (Vec<String>, reqwest::Response) {
+    browser.visit(&app.url(&format!("/login?{query}"))).await
 }
 
 /// Everything logged by every test in this binary (tracing at TRACE level).

@@ -1,6 +1,6 @@
 //! Open-redirect attempts in `return_to` fall back to `/` after a real login.
 
-use crate::harness::{Browser, Stack, start};
+use crate::harness::{Browser, Stack, log_in, start};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn open_redirects_fall_back_to_the_root() {
@@ -25,12 +25,12 @@ async fn open_redirects_fall_back_to_the_root() {
             "return_to={}",
             form_urlencoded::byte_serialize(payload.as_bytes()).collect::<String>()
         );
-        let (visited, page) = browser.log_in(&app, &query).await;
+        let (visited, page) = log_in(&browser, &app, &query).await;
         assert_eq!(visited.last().unwrap(), &app.url("/"), "{payload:?}");
         assert_eq!(page.status(), 200);
     }
     // A same-origin path is kept.
     let browser = Browser::new();
-    let (visited, _) = browser.log_in(&app, "return_to=%2Fcourses%3Fid%3D7").await;
+    let (visited, _) = log_in(&browser, &app, "return_to=%2Fcourses%3Fid%3D7").await;
     assert_eq!(visited.last().unwrap(), &app.url("/courses?id=7"));
 }

@@ -16,7 +16,6 @@ use feide_tower::testkit::{FakeClient, FakeFeide};
 use http::{Extensions, Request, Response};
 use http_body_util::Full;
 use integration_tests::{bind, serve_axum, serve_hyper};
-use reqwest::header::{ACCEPT, LOCATION, SET_COOKIE};
 use serde_json::{Value, json};
 use tower::ServiceBuilder;
 
@@ -216,97 +215,31 @@ fn hyper_app(
     })
 }
 
-/// A browser: keeps cookies, sends `Accept: text/html`, follows redirects by hand.
-pub struct Browser {
-    pub client: reqwest::Client,
-}
+pub use integration_tests::browser::{Browser, cookie_value, location, set_cookies};
 
-impl Browser {
-    pub fn new() -> Self {
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .unwrap();
-        Self { client }
-    }
-
-    pub async fn get(&self, url: &str) -> reqwest::Response {
-        self.client
-            .get(url)
-            .header(ACCEPT, "text/html")
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// Follows redirects from `response` until a non-redirect.
-    pub async fn follow(&self, mut response: reqwest::Response) -> reqwest::Response {
-        for _ in 0..10 {
-            if !response.status().is_redirection() {
-                return response;
-            }
-            let next = location(&response);
-            response = self.get(&next).await;
+/// A full login at `/<name>/login`; returns the `Set-Cookie` headers of the callback.
+pub async fn log_in(browser: &Browser, app: &TwoLogins, name: &str) -> Vec<String> {
+    let mut response = browser.get(&app.url(&format!("/{name}/login"))).await;
+    let mut cookies = Vec::new();
+    for _ in 0..10 {
+        if response.url().path() == format!("/{name}/callback") {
+            cookies = set_cookies(&response);
         }
-        panic!("redirect loop");
-    }
-
-    /// A full login at `/<name>/login`; returns the `Set-Cookie` headers of the callback.
-    pub async fn log_in(&self, app: &TwoLogins, name: &str) -> Vec<String> {
-        let mut response = self.get(&app.url(&format!("/{name}/login"))).await;
-        let mut cookies = Vec::new();
-        for _ in 0..10 {
-            if response.url().path() == format!("/{name}/callback") {
-                cookies = set_cookies(&response);
-            }
-            if !response.status().is_redirection() {
-                break;
-            }
-            let next = location(&response);
-            response = self.get(&next).await;
+        if !response.status().is_redirection() {
+            break;
         }
-        assert!(
-            response.status().is_success(),
-            "{name}: {}",
-            response.status()
-        );
-        cookies
+        let next = location(&response);
+        response = browser.get(&next).await;
     }
-
-    /// `GET /me` as JSON.
-    pub async fn me(&self, app: &TwoLogins) -> Value {
-        self.get(&app.url("/me")).await.json().await.unwrap()
-    }
+    assert!(
+        response.status().is_success(),
+        "{name}: {}",
+        response.status()
+    );
+    cookies
 }
 
-/// The absolute `Location` of a redirect.
-pub fn location(response: &reqwest::Response) -> String {
-    let raw = response
-        .headers()
-        .get(LOCATION)
-        .expect("redirect has Location")
-        .to_str()
-        .unwrap();
-    response.url().join(raw).unwrap().to_string()
-}
-
-/// The response's `Set-Cookie` headers.
-pub fn set_cookies(response: &reqwest::Response) -> Vec<String> {
-    response
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect()
-}
-
-/// The value `name` is set to among `set_cookies`.
-pub fn cookie_value(set_cookies: &[String], name: &str) -> Option<String> {
-    set_cookies.iter().find_map(|c| {
-        let pair = c.split(';').next()?;
-        let (n, v) = pair.split_once('=')?;
-        (n == name && !v.is_empty()).then(|| v.to_owned())
-    })
+/// `GET /me` as JSON.
+pub async fn whoami(browser: &Browser, app: &TwoLogins) -> Value {
+    browser.get(&app.url("/me")).await.json().await.unwrap()
 }

@@ -3,7 +3,7 @@
 use reqwest::header::{ACCEPT, COOKIE};
 use serde_json::Value;
 
-use crate::harness::{Browser, Stack, cookie_value, location, set_cookies, start};
+use crate::harness::{Browser, Stack, cookie_value, location, log_in, set_cookies, start, whoami};
 
 const STACKS: [Stack; 2] = [Stack::Axum, Stack::Hyper];
 
@@ -12,19 +12,19 @@ async fn each_login_signs_in_with_its_own_provider_and_cookie() {
     for stack in STACKS {
         let app = start(stack, false).await;
         let browser = Browser::new();
-        let me = browser.me(&app).await;
+        let me = whoami(&browser, &app).await;
         assert_eq!(
             (me["seen"].clone(), me["count"].clone()),
             (Value::Null, 0.into())
         );
 
-        let cookies = browser.log_in(&app, "feide").await;
+        let cookies = log_in(&browser, &app, "feide").await;
         assert!(
             cookie_value(&cookies, "feide_session_feide").is_some(),
             "{cookies:?}"
         );
         assert!(cookie_value(&cookies, "feide_session_other").is_none());
-        let me = browser.me(&app).await;
+        let me = whoami(&browser, &app).await;
         assert_eq!(me["seen"]["provider"], "feide", "{stack:?}");
         assert_eq!(me["seen"]["issuer"], app.feide.issuer().as_str());
         assert_eq!(
@@ -32,7 +32,7 @@ async fn each_login_signs_in_with_its_own_provider_and_cookie() {
             (Value::Null, 1.into())
         );
 
-        let cookies = browser.log_in(&app, "other").await;
+        let cookies = log_in(&browser, &app, "other").await;
         assert!(
             cookie_value(&cookies, "feide_session_other").is_some(),
             "{cookies:?}"
@@ -43,7 +43,7 @@ async fn each_login_signs_in_with_its_own_provider_and_cookie() {
                 .all(|c| !c.starts_with("feide_session_feide=")),
             "signing in with one leaves the other's cookie alone: {cookies:?}"
         );
-        let me = browser.me(&app).await;
+        let me = whoami(&browser, &app).await;
         // The inner layer's session is the one handlers see; both are found by name.
         assert_eq!(me["seen"]["provider"], "other", "{stack:?}");
         assert_eq!(me["seen"]["issuer"], app.other.issuer().as_str());
@@ -67,9 +67,9 @@ async fn logout_at_one_leaves_the_other_signed_in() {
     for stack in STACKS {
         let app = start(stack, false).await;
         let browser = Browser::new();
-        browser.log_in(&app, "feide").await;
-        browser.log_in(&app, "other").await;
-        assert_eq!(browser.me(&app).await["count"], 2);
+        log_in(&browser, &app, "feide").await;
+        log_in(&browser, &app, "other").await;
+        assert_eq!(whoami(&browser, &app).await["count"], 2);
 
         let logout = browser
             .client
@@ -91,10 +91,10 @@ async fn logout_at_one_leaves_the_other_signed_in() {
                 .iter()
                 .any(|c| c.starts_with("feide_session_feide="))
         );
-        let end = browser.follow(logout).await;
+        let (_, end) = browser.follow(logout).await;
         assert_eq!(end.text().await.unwrap(), "signed out");
 
-        let me = browser.me(&app).await;
+        let me = whoami(&browser, &app).await;
         assert_eq!(me["seen"]["provider"], "other", "{stack:?}");
         assert_eq!(
             (me["feide"].clone(), me["count"].clone()),
@@ -127,7 +127,7 @@ async fn guards_redirect_to_their_own_login_or_to_a_chooser() {
     );
     // The chooser passes return_to on to the login the user picks, which checks it.
     let response = browser.get(&app.url("/other/login?return_to=%2Fany")).await;
-    let end = browser.follow(response).await;
+    let (_, end) = browser.follow(response).await;
     assert_eq!(end.url().path(), "/any");
     assert_eq!(
         end.text().await.unwrap(),
@@ -148,7 +148,7 @@ async fn a_cookie_sealed_for_one_provider_is_refused_under_the_others_name() {
     for stack in STACKS {
         let app = start(stack, false).await;
         let browser = Browser::new();
-        let cookies = browser.log_in(&app, "feide").await;
+        let cookies = log_in(&browser, &app, "feide").await;
         let value = cookie_value(&cookies, "feide_session_feide").unwrap();
         let client = reqwest::Client::new();
         let me = |cookie: String| {
@@ -183,7 +183,7 @@ async fn a_session_of_another_login_is_ignored_even_with_the_same_cookie_name_an
         // Misconfigured: `other` uses `feide`'s cookie name and keys, so the value opens for both.
         let app = start(stack, true).await;
         let browser = Browser::new();
-        browser.log_in(&app, "feide").await;
+        log_in(&browser, &app, "feide").await;
         let response = browser.get(&app.url("/me")).await;
         assert!(
             set_cookies(&response).is_empty(),

@@ -1,7 +1,8 @@
 //! Refresh tokens in FeideLoginLayer over real HTTP against FakeFeide (refresh tokens switched
 //! on), on axum and on plain hyper: refresh before expiry, single flight, rotation, failures.
 
-#[allow(dead_code)]
+// Shared with the login binary, which uses all of it.
+#[allow(dead_code, unused_imports)]
 #[path = "../login/harness.rs"]
 mod harness;
 
