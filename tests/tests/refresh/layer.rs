@@ -3,10 +3,12 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
+use feide_tower::access::Denial;
 use feide_tower::testkit::{Endpoint, Failure};
 use futures_util::future::join_all;
-use http::StatusCode;
 use http::header::{CONTENT_TYPE, LOCATION, RETRY_AFTER};
+use http::{HeaderValue, StatusCode};
 
 use crate::harness::Browser;
 use crate::setup::*;
@@ -261,4 +263,32 @@ async fn the_plain_function_refreshes_for_other_frameworks() {
     assert_ne!(session.access_token().expose(), old_token);
     assert_eq!(lookup.set_cookies.len(), 1, "the re-sealed cookie");
     assert_eq!(app.fake.refresh_grants(), 1);
+}
+
+#[tokio::test]
+async fn a_renderer_renders_the_503_but_keeps_status_retry_after_and_cookie() {
+    let render = |denial: &Denial| {
+        let reason = match denial {
+            Denial::LoginFailed(failure) => failure.reason,
+            _ => "other",
+        };
+        let body = format!(r#"{{"status":200,"reason":"{reason}"}}"#);
+        (
+            HeaderValue::from_static("application/problem+json"),
+            Bytes::from(body),
+        )
+    };
+    let app = start(Stack::Hyper, true, Duration::ZERO, |b| {
+        b.fetch_userinfo(false).render_body(render)
+    })
+    .await;
+    let browser = Browser::new();
+    let cookie = log_in(&browser, &app).await;
+    app.fake.fail(Endpoint::Token, Failure::Status(503));
+    let api = with_cookie(&app, "/token", &cookie).await;
+    assert_eq!(api.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(api.headers[RETRY_AFTER], "5");
+    assert_eq!(api.headers[CONTENT_TYPE], "application/problem+json");
+    assert_eq!(api.json["reason"], "unavailable");
+    assert!(session_cookie(&api.headers).is_none(), "the cookie is kept");
 }
