@@ -1,5 +1,5 @@
-//! TokenExchangeLayer on a plain tower client stack (reqwest behind a tower Service, no axum):
-//! the header, the subject, the 401 rule.
+//! TokenExchangeLayer on plain tower client stacks (reqwest behind a tower Service, and
+//! hyper-util's client; no axum): the header, the subject, the 401 rule.
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
@@ -253,5 +253,34 @@ async fn concurrent_401s_replace_the_token_once() -> TestResult {
         2,
         "one re-exchange shared by every refused request"
     );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn works_on_hyper_utils_client_as_well() -> TestResult {
+    // The same layer over hyper's own client (hyper-util's legacy `Client`, a tower Service):
+    // nothing in the layer depends on reqwest.
+    let (fake, exchange, downstream, subject) = setup().await;
+    let hyper_client =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build_http::<Full<Bytes>>();
+    let client = ServiceBuilder::new()
+        .layer(exchange.layer())
+        .service(hyper_client);
+    for _ in 0..2 {
+        let response = client
+            .clone()
+            .oneshot(get(&downstream.url("/me"), Some(&subject)))
+            .await?;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let expected = exchange.exchange(&Secret::new(subject.clone())).await?;
+    let bearer = format!("Bearer {}", expected.expose());
+    assert_eq!(
+        downstream.seen(),
+        vec![Some(bearer.clone()), Some(bearer)],
+        "both requests carried the exchanged token"
+    );
+    assert_eq!(token_calls(&fake), 1, "and it was exchanged once");
     Ok(())
 }
