@@ -8,7 +8,7 @@ use http::{HeaderMap, HeaderValue};
 
 use super::identity::Identity;
 use super::judge::BearerJudge;
-use super::render::{Denial, ErrorRenderer};
+use super::render::{Denial, ErrorRenderer, SharedRenderer};
 use crate::login::FeideLogin;
 use crate::session::FeideSession;
 
@@ -35,7 +35,7 @@ struct Config {
     bearer: BearerJudge,
     login: FeideLogin,
     optional: bool,
-    renderer: Option<Arc<dyn ErrorRenderer>>,
+    renderer: Option<SharedRenderer>,
 }
 
 /// A request let in by [`AccessGuard::decide`].
@@ -82,7 +82,7 @@ impl AccessGuardBuilder {
     /// Renders the body of refusals (see [`ErrorRenderer`]). Status, `WWW-Authenticate`,
     /// `Location`, `Set-Cookie` and `Retry-After` stay the guard's.
     pub fn render_body(mut self, renderer: impl ErrorRenderer) -> Self {
-        self.config.renderer = Some(Arc::new(renderer));
+        self.config.renderer = Some(SharedRenderer::new(renderer));
         self
     }
 
@@ -127,7 +127,7 @@ impl AccessGuard {
 
     /// The renderer of refusal bodies, if one was configured.
     pub fn renderer(&self) -> Option<&dyn ErrorRenderer> {
-        self.inner.renderer.as_deref()
+        self.inner.renderer.as_ref().map(SharedRenderer::as_dyn)
     }
 
     /// Decides for a request to `target` (its path and query, for the login redirect's

@@ -139,6 +139,11 @@ impl SharedRenderer {
         Self(Arc::new(renderer))
     }
 
+    /// The renderer itself.
+    pub(crate) fn as_dyn(&self) -> &dyn ErrorRenderer {
+        &*self.0
+    }
+
     /// `challenge` with the rendered body and `Content-Type`; status and headers unchanged.
     pub(crate) fn challenge(&self, mut challenge: Challenge) -> Challenge {
         let (content_type, body) = self.0.render(&Denial::Bearer(challenge.clone()));
@@ -149,7 +154,7 @@ impl SharedRenderer {
 
     /// The login flow's answer for `denial`, with the rendered body.
     pub(crate) fn login(&self, denial: Denial) -> LoginResponse {
-        let (status, headers, body) = denial.rendered(Some(&*self.0));
+        let (status, headers, body) = denial.rendered(Some(self.as_dyn()));
         LoginResponse {
             status,
             headers,

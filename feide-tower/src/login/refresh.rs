@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_lc_rs::digest::{SHA256, digest};
-use http::header::{CONTENT_TYPE, RETRY_AFTER};
+use http::header::RETRY_AFTER;
 use http::{HeaderMap, HeaderValue, StatusCode};
 use moka::future::Cache;
 
@@ -332,14 +332,10 @@ fn unavailable(headers: &HeaderMap, login_path: &str) -> LoginResponse {
             login_path,
         )
     } else {
-        let mut response = LoginResponse::page(
+        LoginResponse::json(
             StatusCode::SERVICE_UNAVAILABLE,
-            r#"{"error":"temporarily_unavailable"}"#.to_owned(),
-        );
-        response
-            .headers
-            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        response
+            r#"{"error":"temporarily_unavailable"}"#,
+        )
     };
     response
         .headers
@@ -349,7 +345,7 @@ fn unavailable(headers: &HeaderMap, login_path: &str) -> LoginResponse {
 
 #[cfg(test)]
 mod tests {
-    use http::header::ACCEPT;
+    use http::header::{ACCEPT, CONTENT_TYPE};
 
     use super::*;
     use crate::provider::Secret;

@@ -5,8 +5,8 @@ use std::task::{Context, Poll};
 
 use futures_util::FutureExt as _;
 use futures_util::future::{Either, Ready, ready};
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
-use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
+use http::header::{ACCEPT, AUTHORIZATION};
+use http::{HeaderMap, Request, Response, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -208,20 +208,18 @@ impl FeideLogin {
                 &format!("{page}{separator}return_to={return_to}"),
             );
         }
-        let mut response = LoginResponse::page(
+        LoginResponse::json(
             StatusCode::UNAUTHORIZED,
-            r#"{"error":"login_required","error_description":"Sign in first"}"#.to_owned(),
-        );
-        response
-            .headers
-            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        response
+            r#"{"error":"login_required","error_description":"Sign in first"}"#,
+        )
     }
 }
 
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
+
+    use http::HeaderValue;
 
     use super::*;
     use crate::Provider;

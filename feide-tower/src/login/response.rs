@@ -57,6 +57,15 @@ impl LoginResponse {
         }
     }
 
+    /// A small JSON answer for API callers (`{"error": ...}`).
+    pub(crate) fn json(status: StatusCode, json: &'static str) -> Self {
+        let mut response = Self::page(status, json.to_owned());
+        response
+            .headers
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response
+    }
+
     /// `405 Method Not Allowed` with `Allow`.
     pub(crate) fn method_not_allowed(allow: &'static str) -> Self {
         let mut response = Self::page(StatusCode::METHOD_NOT_ALLOWED, String::new());

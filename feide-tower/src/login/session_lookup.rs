@@ -168,8 +168,8 @@ impl FeideLogin {
         }
     }
 
-    /// Keeps a session just sealed as `value` (after a refresh), so the next request carrying
-    /// it is a hit.
+    /// Keeps a session just sealed as `value` (re-issued, or refreshed), so the next request
+    /// carrying it is a hit.
     pub(super) fn remember(&self, value: &str, session: &FeideSession, issued_at: u64, seen: u64) {
         if let Some(cache) = self.config.session_cache.as_ref() {
             let opened = Opened {
@@ -218,16 +218,8 @@ impl FeideLogin {
                 .set_cookies(&cfg.chunker, name, &renewed, request_cookies(headers))
                 .unwrap_or_default();
             // The browser sends the new value from now on: have it opened already.
-            if let Some(cache) = cache
-                && !set_cookies.is_empty()
-            {
-                let opened = Opened {
-                    session: opened.session.clone(),
-                    issued_at: envelope.issued_at,
-                    seen: envelope.seen,
-                    old_key: false,
-                };
-                cache.insert(renewed.as_bytes(), opened);
+            if !set_cookies.is_empty() {
+                self.remember(&renewed, &opened.session, envelope.issued_at, envelope.seen);
             }
         }
         let lookup = SessionLookup {
