@@ -9,7 +9,7 @@ use super::client::{Shared, Target, TokenExchange, normalise_scope};
 use super::clock::{self, Clock};
 use super::error::ExchangeError;
 use super::pattern::ExchangePattern;
-use crate::provider::{ClientAuthMethod, ClientCredentials, Provider, Secret};
+use crate::provider::{ClientAuthMethod, ClientCredentials, Provider, setting};
 
 /// Default safety margin: a cached token is replaced when less than this is left.
 pub const DEFAULT_MARGIN: Duration = Duration::from_secs(60);
@@ -123,11 +123,7 @@ impl TokenExchangeBuilder {
         pattern: ExchangePattern,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ExchangeError> {
-        let var = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let var = |name: &str| setting(&lookup, name);
         let mut builder = Self::new(provider, pattern);
         match pattern {
             ExchangePattern::LoginClient => {
@@ -160,10 +156,7 @@ impl TokenExchangeBuilder {
     /// Authenticates as this client instead of the provider's (a data source usually has a
     /// client of its own: `DATASOURCE_CLIENT_ID`).
     pub fn client(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
-        self.client = Some(ClientCredentials {
-            id: id.into(),
-            secret: Secret::new(secret),
-        });
+        self.client = Some(ClientCredentials::new(id, secret));
         self
     }
 

@@ -222,10 +222,7 @@ pub struct ClientCredentialsBuilder {
 impl ClientCredentialsBuilder {
     /// Authenticates as this client instead of the provider's.
     pub fn client(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
-        self.client = Some(ClientCredentials {
-            id: id.into(),
-            secret: Secret::new(secret),
-        });
+        self.client = Some(ClientCredentials::new(id, secret));
         self
     }
 

@@ -8,7 +8,7 @@ use moka::future::Cache;
 use super::introspector::{Config, Introspector};
 use crate::Provider;
 use crate::bearer::DEFAULT_REALM;
-use crate::provider::{ClientAuthMethod, ClientCredentials, Secret};
+use crate::provider::{ClientAuthMethod, ClientCredentials};
 use crate::token::{ScopeRule, Validator};
 
 /// Default number of active answers remembered.
@@ -77,10 +77,7 @@ impl IntrospectorBuilder {
 
     /// The client that authenticates at the introspection endpoint (default: the provider's).
     pub fn client(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
-        self.client = Some(ClientCredentials {
-            id: id.into(),
-            secret: Secret::new(secret.into()),
-        });
+        self.client = Some(ClientCredentials::new(id, secret));
         self
     }
 

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::access::{ErrorRenderer, SharedRenderer};
-use crate::provider::{ClientAuthMethod, Provider};
+use crate::provider::{ClientAuthMethod, Provider, setting};
 use crate::session::{Chunker, CookieCodec, CookieOptions, KeyError, KeyRing};
 use crate::token::{Algorithm, Validator};
 
@@ -142,11 +142,7 @@ impl FeideLoginBuilder {
     /// Reads `OIDC_REDIRECT_URI`, `APP_SECRET_KEY`, `POST_LOGOUT_REDIRECT_URI` and `OIDC_SCOPES`
     /// through `lookup`.
     pub fn env_with(mut self, lookup: impl Fn(&str) -> Option<String>) -> Self {
-        let var = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let var = |name: &str| setting(&lookup, name);
         if let Some(uri) = var("OIDC_REDIRECT_URI") {
             self = self.redirect_uri(uri);
         }

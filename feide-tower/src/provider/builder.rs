@@ -7,7 +7,7 @@ use super::fetch::get_document;
 use super::jwks::{Jwks, JwksSettings};
 use super::{
     ClientCredentials, FEIDE_EXTENDED_USERINFO_URL, FEIDE_GROUPS_URL, FEIDE_ISSUER, Inner,
-    Provider, ProviderError, ProviderMetadata, Secret,
+    Provider, ProviderError, ProviderMetadata, setting,
 };
 
 /// Builds a [`Provider`]. Every setting has a safe default; see each method.
@@ -84,11 +84,7 @@ impl ProviderBuilder {
     /// .unwrap();
     /// ```
     pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ProviderError> {
-        let var = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let var = |name: &str| setting(&lookup, name);
         let mut builder = Self::new(var("FEIDE_ISSUER").unwrap_or_else(|| FEIDE_ISSUER.to_owned()));
         match (var("OIDC_CLIENT_ID"), var("OIDC_CLIENT_SECRET")) {
             (Some(id), Some(secret)) => builder = builder.client(id, secret),
@@ -112,10 +108,7 @@ impl ProviderBuilder {
     /// This application's confidential client (needed for login and token exchange, not for
     /// bearer validation).
     pub fn client(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
-        self.client = Some(ClientCredentials {
-            id: id.into(),
-            secret: Secret::new(secret),
-        });
+        self.client = Some(ClientCredentials::new(id, secret));
         self
     }
 

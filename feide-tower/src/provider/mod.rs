@@ -4,6 +4,7 @@
 //! exchange then share the same metadata and key cache.
 
 mod builder;
+mod env;
 mod error;
 mod fetch;
 mod jwks;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use builder::ProviderBuilder;
+pub(crate) use env::setting;
 pub use error::ProviderError;
 pub use jwks::Jwks;
 pub use metadata::ProviderMetadata;
@@ -65,6 +67,16 @@ pub struct ClientCredentials {
     pub id: String,
     /// The client secret.
     pub secret: Secret,
+}
+
+impl ClientCredentials {
+    /// A client id and its secret.
+    pub fn new(id: impl Into<String>, secret: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            secret: Secret::new(secret),
+        }
+    }
 }
 
 impl Provider {
