@@ -30,6 +30,7 @@ pub mod introspection;
 pub mod login;
 pub mod provider;
 pub mod session;
+mod take_ready;
 pub mod token;
 
 #[cfg(feature = "axum")]

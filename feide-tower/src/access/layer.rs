@@ -15,6 +15,7 @@ use super::guard::{Access, AccessGuard};
 use super::render::Denial;
 use crate::body::{self, ResponseBody};
 use crate::session::FeideSession;
+use crate::take_ready::take_ready;
 
 /// Guards routes that serve both browsers and API clients: see [`AccessGuard`] for the rules.
 /// A request let in carries an [`Identity`](super::Identity) in its extensions (none for an
@@ -111,9 +112,7 @@ where
             FeideSession::for_provider(request.extensions(), self.guard.login().name()).cloned();
         let decision: Decision =
             Box::pin(async move { guard.decide_with_session(&target, &headers, session).await });
-        // The service polled ready is the one that will be called: take it, leave a clone.
-        let clone = self.inner.clone();
-        let service = std::mem::replace(&mut self.inner, clone);
+        let service = take_ready(&mut self.inner);
         ResponseFuture {
             state: State::Deciding {
                 decision,

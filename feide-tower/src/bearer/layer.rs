@@ -18,6 +18,7 @@ use super::principal::Principal;
 use super::require_scope::RequireScopeLayer;
 use crate::Provider;
 use crate::body::{self, ResponseBody};
+use crate::take_ready::take_ready;
 use crate::token::ScopeRule;
 
 /// Protects a service with Feide JWT access tokens (RFC 6750).
@@ -180,9 +181,7 @@ where
         let authorizer = self.authorizer.clone();
         let verification: Verification =
             Box::pin(async move { authorizer.verify(&token).await }.instrument(span.clone()));
-        // The service polled ready is the one that will be called: take it, leave a clone.
-        let clone = self.inner.clone();
-        let service = std::mem::replace(&mut self.inner, clone);
+        let service = take_ready(&mut self.inner);
         ResponseFuture {
             state: State::Verifying {
                 verification,

@@ -18,6 +18,7 @@ use tracing::Instrument as _;
 
 use super::error::{ExchangeError, LayerError};
 use super::issued::IssuedToken;
+use crate::take_ready::take_ready;
 
 /// The future of [`OutgoingBearer`].
 pub type ResponseFuture<T, E> =
@@ -107,16 +108,6 @@ impl<S, Src, R> OutgoingBearer<S, Src, R> {
     pub fn into_inner(self) -> S {
         self.inner
     }
-
-    /// The ready inner service for this call, leaving a fresh clone in its place (the clone has
-    /// not been polled ready; the one that was is the one called).
-    fn take_ready(&mut self) -> S
-    where
-        S: Clone,
-    {
-        let clone = self.inner.clone();
-        std::mem::replace(&mut self.inner, clone)
-    }
 }
 
 impl<S, Src, ReqBody, ResBody> Service<Request<ReqBody>> for OutgoingBearer<S, Src, RetryOnce>
@@ -137,7 +128,7 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let inner = self.take_ready();
+        let inner = take_ready(&mut self.inner);
         let subject = self.source.take_subject(request.extensions_mut());
         // Cloned after the subject left the extensions: it is not sent twice either.
         let again = request.clone();
@@ -169,7 +160,7 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let inner = self.take_ready();
+        let inner = take_ready(&mut self.inner);
         let subject = self.source.take_subject(request.extensions_mut());
         Box::pin(send(self.source.clone(), inner, subject, request, None))
     }

@@ -15,6 +15,7 @@ use super::session_lookup::SessionLookup;
 use super::{FeideLogin, LoginRoute};
 use crate::body::{self, ResponseBody};
 use crate::session::insert_session;
+use crate::take_ready::take_ready;
 
 /// Wraps a service with Feide login: answers the login, callback and logout paths itself and
 /// passes every other request on, with the [`FeideSession`](crate::session::FeideSession) (if
@@ -115,9 +116,8 @@ where
                 let (lookup, due) = login.lookup_at(request.headers(), now);
                 if let Some(due) = due {
                     // The rare request whose access token needs refreshing: talk to the provider
-                    // first, then call the service that was made ready (a clone stays behind).
-                    let clone = self.inner.clone();
-                    let inner = std::mem::replace(&mut self.inner, clone);
+                    // first, then call the service that was made ready.
+                    let inner = take_ready(&mut self.inner);
                     return ResponseFuture::refreshing(refresh(
                         login.clone(),
                         lookup,
