@@ -7,7 +7,9 @@ const MAX_LEN: usize = 2048;
 ///
 /// Anything that could leave the site is refused: scheme-relative `//host`, `/\host` (browsers
 /// read `\` as `/`), absolute URLs and `javascript:`, control characters and whitespace (including
-/// tab, CR and LF, which browsers strip), and the same tricks percent-encoded (`/%2F%2Fevil`).
+/// tab, CR and LF, which browsers strip), the same tricks percent-encoded (`/%2F%2Fevil`), and
+/// paths whose dot segments a browser removes into one of them (`/.//evil`, `/a/..//evil`,
+/// `/%2e%2e//evil`: RFC 3986 §5.2.4, with `%2e` read as `.` as browsers do).
 ///
 /// ```
 /// use feide_tower::login::ReturnTo;
@@ -17,6 +19,9 @@ const MAX_LEN: usize = 2048;
 /// assert!(ReturnTo::parse("/\\evil.example").is_none());
 /// assert!(ReturnTo::parse("https://evil.example").is_none());
 /// assert!(ReturnTo::parse("/%2F%2Fevil.example").is_none());
+/// assert!(ReturnTo::parse("/.//evil.example").is_none());
+/// assert!(ReturnTo::parse("/a/..//evil.example").is_none());
+/// assert_eq!(ReturnTo::parse("/a/../b").unwrap().as_str(), "/a/../b");
 /// assert_eq!(ReturnTo::parse_or_root("javascript:alert(1)").as_str(), "/");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +35,10 @@ impl ReturnTo {
 
     /// Accepts `raw` only if it is a safe same-origin path.
     pub fn parse(raw: &str) -> Option<Self> {
-        if raw.len() > MAX_LEN || !is_safe_path(raw.as_bytes()) {
+        if raw.len() > MAX_LEN
+            || !is_safe_path(raw.as_bytes())
+            || !stays_a_path_after_dot_segments(raw.as_bytes())
+        {
             return None;
         }
         // Decode up to three times: a value that decodes into something unsafe is refused, so a
@@ -41,7 +49,7 @@ impl ReturnTo {
             if decoded == current {
                 break;
             }
-            if !is_safe_decoded(&decoded) {
+            if !is_safe_decoded(&decoded) || !stays_a_path_after_dot_segments(&decoded) {
                 return None;
             }
             current = decoded;
@@ -73,6 +81,69 @@ fn is_safe_path(bytes: &[u8]) -> bool {
 fn is_safe_decoded(bytes: &[u8]) -> bool {
     matches!(bytes, [b'/', rest @ ..] if !rest.starts_with(b"/"))
         && bytes.iter().all(|&b| b >= 0x20 && b != 0x7f && b != b'\\')
+}
+
+/// Whether the path part of `bytes` (up to `?` or `#`), with its dot segments removed as a browser
+/// removes them, still starts with exactly one `/` (a backslash counts as a `/` here, as it does
+/// for browsers).
+///
+/// Browsers resolve `Location: /.//evil.example` to the path `//evil.example` on our origin;
+/// harmless as such, but that path is scheme-relative wherever it is used as a URL again (a
+/// framework's trailing-slash redirect, a script reading `location.pathname`). So a value that
+/// normalises to it is refused like `//evil.example` itself.
+fn stays_a_path_after_dot_segments(bytes: &[u8]) -> bool {
+    let end = bytes
+        .iter()
+        .position(|&b| b == b'?' || b == b'#')
+        .unwrap_or(bytes.len());
+    let path = remove_dot_segments(&bytes[..end]);
+    !path.starts_with(b"//")
+}
+
+/// RFC 3986 §5.2.4 on an absolute path, the way the WHATWG URL parser does it for `http(s)`:
+/// segments end at `/` or `\`, and `.`/`..` may be spelt with `%2e` in any case.
+fn remove_dot_segments(path: &[u8]) -> Vec<u8> {
+    let mut segments = path.split(|&b| b == b'/' || b == b'\\');
+    // The part before the first `/` (empty for an absolute path): kept as the root.
+    let mut out: Vec<&[u8]> = Vec::new();
+    let root = segments.next().unwrap_or_default();
+    let mut rest = segments.peekable();
+    while let Some(segment) = rest.next() {
+        let last = rest.peek().is_none();
+        if is_double_dot(segment) {
+            out.pop();
+            if last {
+                out.push(b"");
+            }
+        } else if is_single_dot(segment) {
+            if last {
+                out.push(b"");
+            }
+        } else {
+            out.push(segment);
+        }
+    }
+    let mut normalised = root.to_vec();
+    for segment in out {
+        normalised.push(b'/');
+        normalised.extend_from_slice(segment);
+    }
+    normalised
+}
+
+/// `.` or `%2e`.
+fn is_single_dot(segment: &[u8]) -> bool {
+    segment == b"." || segment.eq_ignore_ascii_case(b"%2e")
+}
+
+/// `..`, `.%2e`, `%2e.` or `%2e%2e`.
+fn is_double_dot(segment: &[u8]) -> bool {
+    match segment.len() {
+        2 => segment == b"..",
+        4 => segment.eq_ignore_ascii_case(b".%2e") || segment.eq_ignore_ascii_case(b"%2e."),
+        6 => segment.eq_ignore_ascii_case(b"%2e%2e"),
+        _ => false,
+    }
 }
 
 fn percent_decode(input: &[u8]) -> Vec<u8> {
@@ -109,6 +180,19 @@ mod tests {
             "/x#frag",
             "/%41bc",
             "/caf%C3%A9",
+            "/a/../b",
+            "/a/./b",
+            "/a/b/..",
+            "/..",
+            "/./",
+            "/.",
+            "/a//b",
+            "/a/.//b",
+            "/...//x",
+            "/.a//x",
+            "/%2e%2e%2e//x",
+            "/x?next=/.//evil.example",
+            "/x#/..//evil.example",
         ] {
             assert_eq!(
                 ReturnTo::parse(ok).map(|r| r.0),
@@ -148,27 +232,79 @@ mod tests {
             "/é",
             " /me",
             "/me ",
+            // Dot segments that a browser removes into `//evil.example` (issue 13, finding 12).
+            "/.//evil.example",
+            "/..//evil.example",
+            "/./..//evil.example",
+            "/a/..//evil.example",
+            "/a/b/../..//evil.example",
+            "/%2e//evil.example",
+            "/%2E//evil.example",
+            "/%2e%2e//evil.example",
+            "/.%2E//evil.example",
+            "/%2e.//evil.example",
+            "/.//",
+            "/.//evil.example?x=1",
+            "/%252e%252e//evil.example",
+            "/.%2F%2Fevil.example",
+            "/.%2F/evil.example",
+            "/%2e%2F%2Fevil.example",
+            "/.%5C%5Cevil.example",
+            "/..%5Cevil.example",
+            "/%2e%2e%5C%5Cevil.example",
         ];
         for b in bad {
             assert_eq!(ReturnTo::parse_or_root(b), ReturnTo::root(), "{b:?}");
         }
         assert!(ReturnTo::parse(&format!("/{}", "a".repeat(MAX_LEN))).is_none());
     }
+
+    #[test]
+    fn dot_segments_are_removed_as_browsers_do() {
+        let cases: [(&str, &str); 15] = [
+            ("/", "/"),
+            ("/a/b", "/a/b"),
+            ("/.", "/"),
+            ("/..", "/"),
+            ("/a/.", "/a/"),
+            ("/a/..", "/"),
+            ("/a/../b", "/b"),
+            ("/a/./b/", "/a/b/"),
+            ("/.//x", "//x"),
+            ("/..//x", "//x"),
+            ("/a/b/../../..//x", "//x"),
+            ("/%2E%2e/x", "/x"),
+            ("/.\\x", "/x"),
+            ("/.\\\\x", "//x"),
+            ("/...", "/..."),
+        ];
+        for (path, normalised) in cases {
+            assert_eq!(
+                String::from_utf8(remove_dot_segments(path.as_bytes())).unwrap(),
+                normalised,
+                "{path:?}"
+            );
+        }
+    }
 }
 
 /// Property tests (issue #9): whatever `parse` accepts stays on this site, as given and after
-/// any number of percent-decodings up to the three it checks; ordinary paths are never refused.
+/// any number of percent-decodings up to the three it checks, also once a browser has removed
+/// its dot segments (issue 13); ordinary paths are never refused.
 #[cfg(test)]
 mod props {
     use proptest::prelude::*;
 
     use super::*;
 
-    /// Whether `location`, followed by a browser on an `https://app.example` page, stays there.
+    /// Whether `location`, followed by a browser on an `https://app.example` page, stays there,
+    /// and resolves (dot segments removed, `%2e` read as `.`, as the WHATWG parser of the `url`
+    /// crate does like browsers) to a path that is not itself scheme-relative.
     fn same_origin(location: &str) -> bool {
         let base = url::Url::parse("https://app.example/some/page?x=1").unwrap();
-        base.join(location)
-            .is_ok_and(|target| target.origin() == base.origin())
+        base.join(location).is_ok_and(|target| {
+            target.origin() == base.origin() && !target.path().starts_with("//")
+        })
     }
 
     fn check_accepted(raw: &str) -> Result<(), TestCaseError> {
@@ -245,6 +381,11 @@ mod props {
             ".",
             "..",
             "%2E",
+            "%2e",
+            "%252e",
+            ".%2E",
+            "/./",
+            "/../",
             "?",
             "#",
             "%3F",

@@ -190,21 +190,56 @@ pub const TABLE: &[Redirect] = &[
         b"return_to=/%u002F%u002Fevil.example",
         "/%u002F%u002Fevil.example",
     ),
-    // Dot segments: resolved against our origin, they stay on it.
-    kept(
-        "dot_slash_slash",
-        b"return_to=/.//evil.example",
-        "/.//evil.example",
-    ),
-    kept(
-        "dot_dot_slash_slash",
+    // Dot segments (issue 13, finding 12): a browser resolves them away, leaving the path
+    // `//evil.example`, scheme-relative wherever it is used as a URL again.
+    fallback("dot_slash_slash", b"return_to=/.//evil.example"),
+    fallback("dot_dot_slash_slash", b"return_to=/..//evil.example"),
+    fallback(
+        "dot_dot_slash_slash_encoded_once",
         b"return_to=/%2e%2e//evil.example",
-        "/..//evil.example",
     ),
-    kept(
+    fallback(
         "dot_dot_encoded_slash_slash",
         b"return_to=/%252e%252e//evil.example",
-        "/%2e%2e//evil.example",
+    ),
+    fallback(
+        "dot_dot_upper_encoded_slash_slash",
+        b"return_to=/%252E%252E//evil.example",
+    ),
+    fallback("encoded_dot_slash_slash", b"return_to=/%252e//evil.example"),
+    fallback(
+        "dot_mixed_encoded_dot_slash_slash",
+        b"return_to=/.%252E//evil.example",
+    ),
+    fallback("dot_then_dot_dot", b"return_to=/./..//evil.example"),
+    fallback("segment_then_dot_dot", b"return_to=/a/..//evil.example"),
+    fallback(
+        "two_segments_then_two_dot_dots",
+        b"return_to=/a/b/../..//evil.example",
+    ),
+    fallback(
+        "dot_then_encoded_slashes",
+        b"return_to=/.%252F%252Fevil.example",
+    ),
+    fallback(
+        "dot_dot_triple_encoded",
+        b"return_to=/%25252e%25252e//evil.example",
+    ),
+    fallback(
+        "dot_then_backslashes",
+        b"return_to=/.%255C%255Cevil.example",
+    ),
+    fallback("dot_dot_then_backslash", b"return_to=/..%255Cevil.example"),
+    fallback(
+        "dot_slash_slash_with_query",
+        b"return_to=/.//evil.example%3Fx%3D1",
+    ),
+    kept("dot_dot_inside_stays", b"return_to=/a/../b", "/a/../b"),
+    kept("dot_inside_stays", b"return_to=/a/./b", "/a/./b"),
+    kept(
+        "dot_segments_in_query_stay",
+        b"return_to=/x%3Fnext%3D/.//evil.example",
+        "/x?next=/.//evil.example",
     ),
     kept("at_path", b"return_to=/@evil.example", "/@evil.example"),
     kept(
