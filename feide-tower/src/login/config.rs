@@ -501,16 +501,14 @@ impl FeideLoginBuilder {
             secure,
             ..CookieOptions::default()
         };
+        // `__Host-` (hence `Path=/`): a sibling subdomain cannot plant a flow cookie, so a flow
+        // completes only in the browser that started it (see `flow`).
         let flow_options = CookieOptions {
-            path: callback_path.clone(),
             secure,
             max_age: Some(super::flow::FLOW_LIFETIME),
             ..CookieOptions::default()
         };
-        let flow_cookie_prefix = format!(
-            "{}feide_flow{suffix}_",
-            if secure { "__Secure-" } else { "" }
-        );
+        let flow_cookie_prefix = format!("{prefix}feide_flow{suffix}_");
         session_options
             .validate(&session_cookie)
             .map_err(|e| LoginConfigError::Invalid(e.to_string()))?;

@@ -9,7 +9,8 @@
 //! guards routes that need a user.
 //!
 //! Security behaviour (DESIGN §3): state, nonce and PKCE verifier live in a per-flow encrypted
-//! cookie named after the state, scoped to the callback path, alive 10 minutes and deleted on
+//! cookie named after the state, `__Host-` prefixed so that only the browser that started the
+//! login can complete it (no prefix on plain `http://localhost`), alive 10 minutes and deleted on
 //! first use whatever the outcome; `return_to` must be a same-origin path; the post-logout URL
 //! comes from configuration only; provider errors are shown as escaped, generic pages.
 

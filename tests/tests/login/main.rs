@@ -3,5 +3,6 @@
 mod callback;
 mod cookies;
 mod flow;
+mod flow_binding;
 mod harness;
 mod return_to;
