@@ -13,7 +13,7 @@ use super::response::LoginResponse;
 use super::values::CsrfState;
 use crate::apis::{ApiError, userinfo};
 use crate::provider::{OAuthErrorCode, TokenEndpointError};
-use crate::session::{SessionData, request_cookies};
+use crate::session::{OriginalIdToken, SessionData, request_cookies};
 use crate::token::{TokenError, now};
 
 /// Why a callback did not produce a session. Logged by kind; never shown with details.
@@ -252,6 +252,15 @@ impl FeideLogin {
             .sub
             .clone()
             .ok_or(CallbackError::IdToken(TokenError::MissingClaim("sub")))?;
+        // What an ID token from a refresh will be held to (OpenID Connect Core §12.2); only
+        // sessions with a refresh token keep it.
+        let original =
+            (tokens.refresh_token.is_some() && cfg.refresh_before.is_some()).then(|| {
+                OriginalIdToken {
+                    nonce: claims.nonce.clone(),
+                    auth_time: claims.auth_time,
+                }
+            });
         let userinfo = match (&cfg.fetch_userinfo, &provider.metadata().userinfo_endpoint) {
             (true, Some(_)) => Some(
                 userinfo(provider, &tokens.access_token, Some(&sub))
@@ -286,6 +295,7 @@ impl FeideLogin {
             refresh_token,
             id_token,
             auth_time,
+            original,
         };
         let value = cfg
             .codec

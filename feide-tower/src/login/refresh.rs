@@ -30,8 +30,8 @@ use super::require_login::is_browser;
 use super::response::LoginResponse;
 use super::session_lookup::SessionLookup;
 use crate::provider::TokenEndpointError;
-use crate::session::{Envelope, FeideSession, SessionData, request_cookies};
-use crate::token::TokenError;
+use crate::session::{Envelope, FeideSession, OriginalIdToken, SessionData, request_cookies};
+use crate::token::{Claims, TokenError};
 
 /// Default margin before the access token's expiry within which a request refreshes it.
 pub(crate) const DEFAULT_REFRESH_BEFORE: Duration = Duration::from_secs(60);
@@ -97,8 +97,10 @@ enum RefreshError {
     Token(#[from] TokenEndpointError),
     #[error("the refreshed ID token is invalid: {0}")]
     IdToken(TokenError),
-    #[error("the refreshed ID token names another subject")]
-    SubjectChanged,
+    /// OpenID Connect Core §12.2: the refreshed ID token is not about the login's
+    /// authentication (names the claim, never its value).
+    #[error("the refreshed ID token's `{0}` differs from the login's")]
+    Changed(&'static str),
     #[error("the refreshed session could not be sealed")]
     TooLarge,
     #[error("the session has no refresh token")]
@@ -111,7 +113,7 @@ impl RefreshError {
     fn refused(&self) -> bool {
         match self {
             Self::Token(TokenEndpointError::OAuth { .. })
-            | Self::SubjectChanged
+            | Self::Changed(_)
             | Self::TooLarge
             | Self::NoRefreshToken => true,
             Self::IdToken(e) => !e.is_unavailable(),
@@ -271,8 +273,14 @@ impl FeideLogin {
                 ],
             )
             .await?;
+        // Sessions sealed before the login's nonce and auth_time were kept: their claims are the
+        // login's (or, refreshed before, agreed with them on what was checked then).
+        let original = old
+            .original
+            .clone()
+            .unwrap_or_else(|| original_from_claims(&old.claims));
         // OpenID Connect Core §12.2: an ID token in a refresh answer is validated and must be
-        // about the same user; none keeps the login's.
+        // about the login's authentication; none keeps the login's.
         let (id_token, claims) = match tokens.id_token {
             Some(id_token) => {
                 let claims = cfg
@@ -280,9 +288,7 @@ impl FeideLogin {
                     .validate(id_token.expose())
                     .await
                     .map_err(RefreshError::IdToken)?;
-                if claims.sub.as_deref() != Some(old.sub.as_str()) {
-                    return Err(RefreshError::SubjectChanged);
-                }
+                check_refreshed(&claims, old, &original, &cfg.client_id)?;
                 let claims = match serde_json::to_value(&claims) {
                     Ok(serde_json::Value::Object(map)) => map,
                     _ => old.claims.clone(),
@@ -304,6 +310,7 @@ impl FeideLogin {
             refresh_token: tokens.refresh_token.or_else(|| old.refresh_token.clone()),
             id_token,
             auth_time: old.auth_time,
+            original: Some(original),
         };
         let expires_at = session.expires_at();
         let envelope = Envelope::from_parts(due.issued_at, expires_at, now, &data, false);
@@ -316,6 +323,89 @@ impl FeideLogin {
         tracing::info!("access token refreshed");
         Ok(Refreshed { session, value })
     }
+}
+
+/// The login ID token's `nonce` and `auth_time`, read from its claims.
+fn original_from_claims(claims: &serde_json::Map<String, serde_json::Value>) -> OriginalIdToken {
+    OriginalIdToken {
+        nonce: claims
+            .get("nonce")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned),
+        auth_time: claims.get("auth_time").and_then(serde_json::Value::as_i64),
+    }
+}
+
+/// OpenID Connect Core §12.2: an ID token from a refresh must be about the authentication of the
+/// login, checked against the session `old` (whose claims are the login's ID token's, or those
+/// of an earlier refreshed one that passed this same check) and `original`:
+///
+/// - `iss` and `sub` the same; `aud` the same set; `azp` the same (present only if it was), and
+///   as at login, with several audiences it must be us;
+/// - `acr` the same: there is no ordering of `acr` values to tell "stronger" from "weaker", so
+///   "not weaker" is read as equal, and absent if it was absent (a refresh does not
+///   authenticate anyone, so a new or different level cannot come from it);
+/// - `auth_time`, if the login's ID token had one, absent or the same (it must name the
+///   original authentication);
+/// - `nonce` absent (as the specification advises) or the login's.
+fn check_refreshed(
+    claims: &Claims,
+    old: &SessionData,
+    original: &OriginalIdToken,
+    client_id: &str,
+) -> Result<(), RefreshError> {
+    let before = |name: &str| old.claims.get(name).and_then(serde_json::Value::as_str);
+    if claims.iss != old.iss {
+        return Err(RefreshError::Changed("iss"));
+    }
+    if claims.sub.as_deref() != Some(old.sub.as_str()) {
+        return Err(RefreshError::Changed("sub"));
+    }
+    if !same_audiences(&claims.aud, old.claims.get("aud")) {
+        return Err(RefreshError::Changed("aud"));
+    }
+    if claims.azp.as_deref() != before("azp")
+        || (claims.aud.len() > 1 && claims.azp.as_deref() != Some(client_id))
+    {
+        return Err(RefreshError::Changed("azp"));
+    }
+    if claims.acr.as_deref() != before("acr") {
+        return Err(RefreshError::Changed("acr"));
+    }
+    if let (Some(now), Some(then)) = (claims.auth_time, original.auth_time)
+        && now != then
+    {
+        return Err(RefreshError::Changed("auth_time"));
+    }
+    if claims.nonce.is_some() && claims.nonce != original.nonce {
+        return Err(RefreshError::Changed("nonce"));
+    }
+    Ok(())
+}
+
+/// Whether `aud` names the same audiences as `before` (the login's `aud`: a string, or an array
+/// of strings), in any order.
+fn same_audiences(aud: &[String], before: Option<&serde_json::Value>) -> bool {
+    let mut before: Vec<&str> = match before {
+        Some(serde_json::Value::String(one)) => vec![one.as_str()],
+        Some(serde_json::Value::Array(many)) => {
+            match many
+                .iter()
+                .map(serde_json::Value::as_str)
+                .collect::<Option<Vec<_>>>()
+            {
+                Some(all) => all,
+                None => return false,
+            }
+        }
+        _ => return false,
+    };
+    let mut now: Vec<&str> = aud.iter().map(String::as_str).collect();
+    before.sort_unstable();
+    before.dedup();
+    now.sort_unstable();
+    now.dedup();
+    before == now
 }
 
 const UNAVAILABLE_TITLE: &str = "Temporarily unavailable";
@@ -362,6 +452,7 @@ mod tests {
             refresh_token: refresh.then(|| Secret::new("rt")),
             id_token: Secret::new("e30.e30.sig"),
             auth_time: 0,
+            original: None,
         }
     }
 
@@ -401,7 +492,7 @@ mod tests {
             status: 503,
         }));
         assert!(!down.refused());
-        assert!(RefreshError::SubjectChanged.refused());
+        assert!(RefreshError::Changed("sub").refused());
     }
 
     #[test]
@@ -419,6 +510,91 @@ mod tests {
         let back: SessionData = serde_json::from_value(json).unwrap();
         assert_eq!(back.refresh_token.as_ref().map(Secret::expose), Some("rt"));
         assert!(!format!("{with:?}").contains("\"rt\""));
+    }
+
+    /// `check_refreshed` of the login claims `login` changed by `changes` (`null` removes a
+    /// claim): `None` if accepted, else the claim named.
+    fn changed(
+        login: &serde_json::Value,
+        changes: serde_json::Value,
+        session: &SessionData,
+        original: &OriginalIdToken,
+    ) -> Option<&'static str> {
+        let mut claims = login.as_object().unwrap().clone();
+        for (name, value) in changes.as_object().unwrap() {
+            match value {
+                serde_json::Value::Null => claims.remove(name),
+                _ => claims.insert(name.clone(), value.clone()),
+            };
+        }
+        let payload = serde_json::Value::Object(claims).to_string();
+        let claims = Claims::from_payload(payload.as_bytes()).unwrap();
+        match check_refreshed(&claims, session, original, "client") {
+            Ok(()) => None,
+            Err(RefreshError::Changed(name)) => Some(name),
+            Err(other) => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn a_refreshed_id_token_must_be_about_the_logins_authentication() {
+        use serde_json::json;
+        let login = json!({
+            "iss": "https://op.example", "sub": "alice", "aud": "client", "exp": T + 60,
+            "iat": T - 60, "nonce": "n-1", "auth_time": T - 100, "acr": "mfa",
+        });
+        let mut session = data(true, Some(T));
+        session.claims = login.as_object().unwrap().clone();
+        let original = original_from_claims(&session.claims);
+        assert_eq!(original.nonce.as_deref(), Some("n-1"));
+        assert_eq!(original.auth_time, Some(T as i64 - 100));
+        let check = |changes, session: &SessionData| changed(&login, changes, session, &original);
+        // The same authentication, re-issued: fresh times; nonce and auth_time may go.
+        assert_eq!(check(json!({"iat": T, "exp": T + 3600}), &session), None);
+        assert_eq!(check(json!({"nonce": null}), &session), None);
+        assert_eq!(check(json!({"auth_time": null}), &session), None);
+        assert_eq!(check(json!({"aud": ["client"]}), &session), None);
+        assert_eq!(check(json!({"name": "Alice"}), &session), None);
+        // Anything else about the authentication may not change.
+        for (changes, claim) in [
+            (json!({"iss": "https://other.example"}), "iss"),
+            (json!({"sub": "mallory"}), "sub"),
+            (json!({"aud": "other"}), "aud"),
+            (json!({"aud": ["client", "other"]}), "aud"),
+            (json!({"azp": "client"}), "azp"),
+            (json!({"acr": "password"}), "acr"),
+            (json!({"acr": null}), "acr"),
+            (json!({"auth_time": T - 99}), "auth_time"),
+            (json!({"auth_time": T}), "auth_time"),
+            (json!({"nonce": "n-2"}), "nonce"),
+            (json!({"nonce": ""}), "nonce"),
+        ] {
+            assert_eq!(check(changes.clone(), &session), Some(claim), "{changes}");
+        }
+        // A login without `acr`: a refresh cannot add one.
+        session.claims.remove("acr");
+        assert_eq!(check(json!({"acr": null}), &session), None);
+        assert_eq!(check(json!({"acr": "mfa"}), &session), Some("acr"));
+        // Several audiences, as at login: `azp` must be us.
+        session
+            .claims
+            .insert("aud".into(), json!(["client", "api"]));
+        session.claims.insert("azp".into(), json!("client"));
+        let several = json!({"aud": ["api", "client"], "azp": "client", "acr": null});
+        assert_eq!(check(several, &session), None);
+        let no_azp = json!({"aud": ["api", "client"], "acr": null});
+        assert_eq!(check(no_azp, &session), Some("azp"));
+        // A login whose ID token had no auth_time: nothing to hold a new one to.
+        let no_auth_time = OriginalIdToken {
+            auth_time: None,
+            ..original.clone()
+        };
+        let later = json!({"aud": ["api", "client"], "azp": "client", "acr": null, "auth_time": T});
+        assert_eq!(changed(&login, later, &session, &no_auth_time), None);
+        // A login nonce that was never kept: a refreshed token may not bring one.
+        let forgotten = OriginalIdToken::default();
+        let nonce = json!({"aud": ["api", "client"], "azp": "client", "acr": null});
+        assert_eq!(changed(&login, nonce, &session, &forgotten), Some("nonce"));
     }
 
     #[test]

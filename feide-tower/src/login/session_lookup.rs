@@ -298,6 +298,7 @@ mod tests {
             refresh_token: None,
             id_token: Secret::new("e30.e30.sig"),
             auth_time: T,
+            original: None,
         }
     }
 

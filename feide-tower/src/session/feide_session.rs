@@ -55,6 +55,20 @@ pub(crate) struct SessionData {
     pub(crate) id_token: Secret,
     /// When the user authenticated (Unix seconds).
     pub(crate) auth_time: u64,
+    /// What the login's ID token said that an ID token from a refresh may leave out but not
+    /// change (OpenID Connect Core §12.2; `claims` are the latest ID token's). Kept only with a
+    /// refresh token; absent in sessions sealed before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) original: Option<OriginalIdToken>,
+}
+
+/// The login ID token's `nonce` and `auth_time`, for checking ID tokens from refreshes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct OriginalIdToken {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) nonce: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) auth_time: Option<i64>,
 }
 
 fn default_provider() -> String {

@@ -66,7 +66,7 @@ pub use codec::CookieCodec;
 pub use envelope::{DEFAULT_TOUCH_INTERVAL, Envelope};
 pub use error::{ChunkError, CookieError, KeyError, OpenError, SealError};
 pub use feide_session::FeideSession;
-pub(crate) use feide_session::SessionData;
+pub(crate) use feide_session::{OriginalIdToken, SessionData};
 pub use key_ring::KeyRing;
 pub(crate) use provider_sessions::insert_session;
 pub use request::request_cookies;

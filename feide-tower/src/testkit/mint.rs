@@ -38,30 +38,51 @@ pub(crate) fn id_token_claims(
     user: &FakeUser,
     lifetime: Duration,
 ) -> Value {
-    let now = now_unix();
     let req = &grant.request;
-    let mut claims = json!({
-        "iss": issuer,
-        "aud": req.client_id,
-        "sub": user.sub,
-        "iat": now,
-        "exp": now + lifetime.as_secs(),
-        "auth_time": grant.auth_time,
-        "jti": random_token(),
-    });
+    let mut claims = user_id_token_claims(
+        issuer,
+        &req.client_id,
+        &req.scope,
+        user,
+        grant.auth_time,
+        lifetime,
+    );
     if let Some(nonce) = &req.nonce {
         claims["nonce"] = json!(nonce);
     }
     if let Some(acr) = &req.acr {
         claims["acr"] = json!(acr);
     }
-    if has_scope(&req.scope, "profile") {
+    claims
+}
+
+/// Claims of an ID token about `user`'s authentication at `auth_time` for `client_id`, with the
+/// user claims `scope` allows; no `nonce` or `acr`.
+pub(crate) fn user_id_token_claims(
+    issuer: &str,
+    client_id: &str,
+    scope: &str,
+    user: &FakeUser,
+    auth_time: u64,
+    lifetime: Duration,
+) -> Value {
+    let now = now_unix();
+    let mut claims = json!({
+        "iss": issuer,
+        "aud": client_id,
+        "sub": user.sub,
+        "iat": now,
+        "exp": now + lifetime.as_secs(),
+        "auth_time": auth_time,
+        "jti": random_token(),
+    });
+    if has_scope(scope, "profile") {
         claims["name"] = json!(user.name);
     }
-    if has_scope(&req.scope, "email") {
+    if has_scope(scope, "email") {
         claims["email"] = json!(user.email);
     }
-    if has_scope(&req.scope, "userid-feide") {
+    if has_scope(scope, "userid-feide") {
         claims[EPPN_CLAIM] = json!(user.eppn);
     }
     claims

@@ -359,9 +359,40 @@ impl FakeFeide {
     /// endpoint accepts `grant_type=refresh_token` (client-authenticated, RFC 6749 §6). Each
     /// refresh returns a new access token and **rotates** the refresh token: the answer carries a
     /// new one and the presented one becomes invalid, so a replay answers `invalid_grant`. No ID
-    /// token is returned on refresh. When off, the refresh grant answers `unsupported_grant_type`.
+    /// token is returned on refresh unless [`set_refresh_id_token`](Self::set_refresh_id_token)
+    /// asks for one. When off, the refresh grant answers `unsupported_grant_type`.
     pub fn enable_refresh_tokens(&self, on: bool) {
         self.state().lock().refresh_enabled = on;
+    }
+
+    /// Makes refresh answers carry an ID token (by default they carry none), to test how a client
+    /// checks it (OpenID Connect Core §12.2). It repeats the login's: `iss`, `sub`, `aud`,
+    /// `auth_time`, `acr` and the user claims of the scope, with a fresh `iat`, `exp` and `jti`
+    /// and no `nonce` (as §12.2 advises); then every member of `overrides` replaces that claim,
+    /// and a `null` member removes it. `json!({})` gives a correct ID token,
+    /// `json!({"sub": "someone-else"})` one a client must refuse. `None` goes back to none.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use feide_tower::testkit::FakeFeide;
+    /// use serde_json::json;
+    ///
+    /// let feide = FakeFeide::builder().refresh_tokens(true).start().await?;
+    /// feide.set_refresh_id_token(Some(json!({"acr": "urn:example:weaker"})));
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `overrides` is not a JSON object.
+    pub fn set_refresh_id_token(&self, overrides: Option<serde_json::Value>) {
+        let overrides = overrides.map(|value| match value {
+            serde_json::Value::Object(map) => map,
+            other => panic!("refresh ID token overrides must be a JSON object, not {other}"),
+        });
+        self.state().lock().refresh_id_token = overrides;
     }
 
     /// Makes every refresh token issued so far invalid (`invalid_grant` from now on), as when a

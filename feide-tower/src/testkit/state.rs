@@ -87,6 +87,8 @@ pub(crate) struct Inner {
     pub(crate) refresh_enabled: bool,
     /// Live refresh tokens (each works once: the grant rotates it).
     pub(crate) refresh_tokens: HashMap<String, super::refresh::RefreshGrant>,
+    /// Claims to change in the ID token of refresh answers (`None`: no ID token).
+    pub(crate) refresh_id_token: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl State {
@@ -142,6 +144,7 @@ impl Inner {
             introspection: Default::default(),
             refresh_enabled: false,
             refresh_tokens: HashMap::new(),
+            refresh_id_token: None,
         }
     }
 

@@ -18,7 +18,7 @@ use super::keys;
 use super::mint::{self, has_scope};
 use super::oauth_error::OAuthError;
 use super::params::{Params, is_valid_scope};
-use super::refresh;
+use super::refresh::{self, RefreshGrant};
 use super::response::{self, Resp};
 use super::server::Req;
 use super::state::{Inner, State};
@@ -79,7 +79,7 @@ fn grant(state: &State, req: &Req) -> Result<Value, OAuthError> {
         "authorization_code" => authorization_code(state, &mut inner, &client, &p),
         "client_credentials" => client_credentials(&mut inner, &client, &p),
         TOKEN_EXCHANGE => token_exchange::exchange(state, &mut inner, &client, &p),
-        "refresh_token" => refresh::refresh(&mut inner, &client, &p),
+        "refresh_token" => refresh::refresh(state, &mut inner, &client, &p),
         _ => Err(OAuthError::unsupported_grant_type(
             "supported: authorization_code, client_credentials, token-exchange",
         )),
@@ -156,8 +156,13 @@ fn authorization_code(
         "scope": req.scope,
     });
     if inner.refresh_enabled {
-        body["refresh_token"] =
-            json!(inner.issue_refresh_token(&client.client_id, &user.id, &req.scope));
+        body["refresh_token"] = json!(inner.issue_refresh_token(RefreshGrant {
+            client_id: client.client_id.clone(),
+            user_id: user.id.clone(),
+            scope: req.scope.clone(),
+            acr: req.acr.clone(),
+            auth_time: grant.auth_time,
+        }));
     }
     if has_scope(&req.scope, "openid") {
         let key = keys::by_kid(inner.signing_kid).unwrap_or(&keys::all()[0]);

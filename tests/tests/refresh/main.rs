@@ -7,5 +7,6 @@
 mod harness;
 
 mod fake;
+mod id_token;
 mod layer;
 mod setup;
