@@ -10,6 +10,11 @@ use crate::body::{self, ResponseBody};
 ///
 /// The tower layer turns it into an `http::Response`; the actix bridge copies it field by field.
 /// Every login response carries `Cache-Control: no-store`.
+///
+/// Its `Set-Cookie` values (sealed sessions and login flows) and its `Location` (which can carry
+/// `id_token_hint`, `state` and `nonce`) are credentials: they are marked sensitive, so `Debug`
+/// prints `Sensitive` in their place. Read them with [`location`](Self::location) or from
+/// [`headers`](Self::headers).
 #[derive(Debug, Clone)]
 pub struct LoginResponse {
     /// The status code.
@@ -25,7 +30,9 @@ impl LoginResponse {
     pub(crate) fn redirect(status: StatusCode, location: &str) -> Self {
         let mut headers = HeaderMap::new();
         match HeaderValue::try_from(location) {
-            Ok(value) => {
+            Ok(mut value) => {
+                // The logout redirect carries the ID token, the login redirect state and nonce.
+                value.set_sensitive(true);
                 headers.insert(LOCATION, value);
             }
             // Every location is built from checked parts; if one were not header-safe, send the
@@ -80,9 +87,11 @@ impl LoginResponse {
         Self::page(StatusCode::INTERNAL_SERVER_ERROR, String::new())
     }
 
-    /// Adds `Set-Cookie` headers.
+    /// Adds `Set-Cookie` headers, marked sensitive (they are already when rendered by
+    /// `CookieOptions`; this keeps it so whatever the source).
     pub(crate) fn with_cookies(mut self, cookies: impl IntoIterator<Item = HeaderValue>) -> Self {
-        for cookie in cookies {
+        for mut cookie in cookies {
+            cookie.set_sensitive(true);
             self.headers.append(SET_COOKIE, cookie);
         }
         self
@@ -99,5 +108,32 @@ impl LoginResponse {
         *response.status_mut() = self.status;
         *response.headers_mut() = self.headers;
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_prints_neither_cookies_nor_the_location() {
+        let response = LoginResponse::redirect(
+            StatusCode::SEE_OTHER,
+            "https://op.example/end?id_token_hint=eyJ.secret-id-token.sig",
+        )
+        .with_cookies([HeaderValue::from_static(
+            "feide_session=v1.sealed-secret; Path=/",
+        )]);
+        let printed = format!("{response:?} {response:#?}");
+        assert!(!printed.contains("secret"), "{printed}");
+        assert!(printed.contains("Sensitive"));
+        assert_eq!(
+            response.location(),
+            Some("https://op.example/end?id_token_hint=eyJ.secret-id-token.sig")
+        );
+        assert_eq!(
+            response.headers[SET_COOKIE],
+            "feide_session=v1.sealed-secret; Path=/"
+        );
     }
 }

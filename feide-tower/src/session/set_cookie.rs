@@ -209,7 +209,12 @@ impl CookieOptions {
 fn to_header(cookie: &cookie::Cookie<'_>) -> Result<HeaderValue, CookieError> {
     // Name, value, path and domain were checked to be visible ASCII, so this cannot fail; map
     // the error anyway rather than trust that.
-    HeaderValue::try_from(cookie.to_string()).map_err(|_| CookieError::InvalidValue)
+    let mut header =
+        HeaderValue::try_from(cookie.to_string()).map_err(|_| CookieError::InvalidValue)?;
+    // A sealed session or flow cookie is a credential: `Debug` of the header (and of every
+    // `HeaderMap` or answer holding it) prints `Sensitive`, and HTTP/2 never indexes it.
+    header.set_sensitive(true);
+    Ok(header)
 }
 
 /// RFC 6265 `cookie-name`: an RFC 7230 token character.
