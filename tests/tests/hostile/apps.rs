@@ -15,6 +15,12 @@ use crate::wire::{self, Request};
 pub const CLIENT_ID: &str = "hostile-login";
 pub const CLIENT_SECRET: &str = "hostile-login-secret-0123456789";
 pub const SESSION_KEY: &str = "hostile-session-key-0123456789-abcdefghijklmnopqrstuvwxyz";
+/// The codec axum-login seals its session cookies with.
+pub fn session_codec() -> feide_tower::session::CookieCodec {
+    use feide_tower::session::{CookieCodec, KeyRing};
+    CookieCodec::new(KeyRing::from_secrets(&[SESSION_KEY]).expect("key"))
+}
+
 pub const SCOPE: &str = "readUser";
 pub const AUDIENCE: &str = DEFAULT_DATASOURCE_AUDIENCE;
 

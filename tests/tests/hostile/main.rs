@@ -9,6 +9,7 @@
 
 mod apps;
 mod callback;
+mod chunk_flood;
 mod cookie;
 mod jwt;
 mod oversized;
@@ -66,4 +67,14 @@ async fn hostile_input_corpus() {
         "the corpus is as large as issue #9 asks"
     );
     panics::assert_none("the whole corpus");
+}
+
+/// Issue 13, finding 1: thousands of bogus `feide_session.N` cookies get a bounded answer, for
+/// `/me`, a re-issued session and logout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bogus_chunk_cookies_get_a_bounded_answer() {
+    panics::install();
+    let apps = apps::start().await;
+    chunk_flood::run(&apps).await;
+    panics::assert_none("chunk_flood");
 }
