@@ -122,3 +122,112 @@ pub async fn run(apps: &Apps) {
         .expect("a normal request answers");
     assert_eq!(reply.status, 200);
 }
+
+/// Median and 99th percentile of `samples`, in milliseconds.
+fn summary(samples: &mut [Duration]) -> (f64, f64) {
+    samples.sort();
+    let at = |q: f64| {
+        let i = ((samples.len() as f64 - 1.0) * q).round() as usize;
+        samples[i].as_secs_f64() * 1e3
+    };
+    (at(0.5), at(0.99))
+}
+
+/// `count` normal `/me` requests one after another, with their latencies.
+async fn normal_requests(apps: &Apps, session: &[(String, String)], count: usize) -> Vec<Duration> {
+    let me = Request::get("/me")
+        .header("Accept", "application/json")
+        .cookie(session);
+    let mut samples = Vec::with_capacity(count);
+    for _ in 0..count {
+        let start = std::time::Instant::now();
+        let reply = send(apps, &me).await;
+        samples.push(start.elapsed());
+        assert_eq!(reply.status, 200);
+    }
+    samples
+}
+
+/// The before/after figures for the closing note of issue 13 (finding 1): one request with
+/// 5,000 bogus chunk cookies (time, `Set-Cookie` count, answer size), and a normal request's
+/// latency alone and while two attacker loops send such requests (bounded: at most 400 attack
+/// requests or 20 s, loopback only).
+pub async fn measure(apps: &Apps) {
+    let alice = &apps.fake.users()[0];
+    let session = log_in(apps, &alice.id).await;
+    let jar = bogus(5_000);
+    let attacks = [
+        (
+            "GET /me",
+            Request::get("/me")
+                .header("Accept", "application/json")
+                .cookie(&jar),
+        ),
+        (
+            "POST /logout",
+            Request::post("/logout")
+                .header("Accept", "text/html")
+                .cookie(&jar),
+        ),
+    ];
+    println!(
+        "chunk flood: Cookie header of {} bytes with 5,000 bogus chunks",
+        attacks[0].1.headers[1].1.len()
+    );
+    for (what, request) in &attacks {
+        let mut samples = Vec::new();
+        let mut last = None;
+        for _ in 0..5 {
+            let start = std::time::Instant::now();
+            let reply = send(apps, request).await;
+            samples.push(start.elapsed());
+            last = Some(reply);
+        }
+        let reply = last.expect("five replies");
+        let head: usize = reply
+            .headers
+            .iter()
+            .map(|(n, v)| n.len() + v.len() + 4)
+            .sum();
+        let (median, _) = summary(&mut samples);
+        println!(
+            "chunk flood: {what}: status {}, {} Set-Cookie headers, {head} bytes of headers, \
+             median {median:.1} ms over 5",
+            reply.status,
+            reply.all("set-cookie").len(),
+        );
+    }
+
+    let (alone, alone_p99) = summary(&mut normal_requests(apps, &session, 200).await);
+    println!(
+        "chunk flood: normal GET /me alone: median {alone:.2} ms, p99 {alone_p99:.2} ms (200)"
+    );
+
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let attackers: Vec<_> = (0..2)
+        .map(|_| {
+            let (stop, sent) = (stop.clone(), sent.clone());
+            let (addr, request) = (apps.login, attacks[0].1.clone());
+            tokio::spawn(async move {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed)
+                    && std::time::Instant::now() < deadline
+                    && sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < 400
+                {
+                    let _ = wire::send(addr, &request).await;
+                }
+            })
+        })
+        .collect();
+    let (under, under_p99) = summary(&mut normal_requests(apps, &session, 200).await);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for attacker in attackers {
+        let _ = attacker.await;
+    }
+    println!(
+        "chunk flood: normal GET /me during two attacker loops: median {under:.2} ms, \
+         p99 {under_p99:.2} ms (200; {} attack requests sent meanwhile)",
+        sent.load(std::sync::atomic::Ordering::Relaxed).min(400)
+    );
+}

@@ -78,3 +78,11 @@ async fn bogus_chunk_cookies_get_a_bounded_answer() {
     chunk_flood::run(&apps).await;
     panics::assert_none("chunk_flood");
 }
+
+/// Issue 13, finding 1: the before/after figures (`--ignored --nocapture`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a check"]
+async fn measure_chunk_flood() {
+    let apps = apps::start().await;
+    chunk_flood::measure(&apps).await;
+}
