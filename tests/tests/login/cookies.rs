@@ -1,5 +1,6 @@
 //! Session cookies that must not open, key rotation, and chunking.
 
+use feide_tower::login::DEFAULT_LOGIN_NAME;
 use feide_tower::session::{CookieCodec, Envelope, KeyRing};
 use feide_tower::testkit::FakeUser;
 use serde_json::Value;
@@ -42,7 +43,7 @@ async fn me_with(app: &TestApp, cookies: &[(String, String)]) -> reqwest::Respon
 }
 
 fn codec(keys: &[&str]) -> CookieCodec {
-    CookieCodec::new(KeyRing::from_secrets(keys).unwrap())
+    CookieCodec::login_session(KeyRing::from_secrets(keys).unwrap(), DEFAULT_LOGIN_NAME)
 }
 
 fn now() -> u64 {
@@ -77,7 +78,7 @@ async fn broken_cookies_mean_logged_out_and_are_cleared() {
     let truncated = value[..value.len() - 10].to_owned();
     let c = codec(&[KEY]);
     let mut env: Envelope<Value> = c.open_envelope(NAME, &value, now(), None).unwrap();
-    let wrong_key = codec(&["another-key-0123456789-abcdefghijklmnopqrstuvwxyz"])
+    let wrong_key = codec(&["1e01e922ddd4c350ba09c5a5ef00d4b566488d3b7a51f5f1a5995b99135a9f91"])
         .reseal_envelope(NAME, &env)
         .unwrap();
     env.expires_at = now() - 1;
@@ -102,7 +103,7 @@ async fn broken_cookies_mean_logged_out_and_are_cleared() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rotation_old_key_still_opens_and_sessions_move_to_the_new_key() {
-    const NEW: &str = "the-new-session-key-0123456789-abcdefghijklmnopqrstuv";
+    const NEW: &str = "C5hheP5IHItv2Y2+c0kIZv18c4YALNiLVe9sqW9xnqk=";
     let app = start(Stack::Axum, |b| b.secret_keys(&format!("{NEW},{KEY}"))).await;
     // A session sealed with the old key only (as the app did before the rotation).
     let fresh = session_cookies(&app).await;
