@@ -25,8 +25,8 @@ fn codec() -> &'static CookieCodec {
     static CODEC: OnceLock<CookieCodec> = OnceLock::new();
     CODEC.get_or_init(|| {
         let ring = KeyRing::from_secrets(&[
-            "fuzz-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
-            "fuzz-old-secret-ZYXWVUTSRQPONMLKJIHGFEDCBA-9876543210",
+            "3LwBDLF/D6HBATHce8XtzQ9ygiV2nDsIbMZ84hC8DWM=",
+            "kGSb/e951ZYEVu/g13JgyHq5dHmuKrK7PeBEEu/2XdM=",
         ])
         .expect("test secrets");
         CookieCodec::new(ring)

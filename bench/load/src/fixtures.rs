@@ -19,7 +19,7 @@ pub(crate) const CLIENT_SECRET: &str = "load-bench-app-secret";
 /// Never contacted: the coordinator completes the login itself.
 pub(crate) const REDIRECT_URI: &str = "http://127.0.0.1:9/callback";
 /// The session key of variant (d) (a fixed test value; never use a literal key in an app).
-pub(crate) const SESSION_KEY: &str = "load-bench-session-key-0123456789-abcdefghijklmnopqrstuvwxyz";
+pub(crate) const SESSION_KEY: &str = "GH/3Rx0xburDfk+CeqP6PWrBKIkh+LQvigqcgMcHUkk=";
 /// The session cookie's value length, in bytes.
 pub(crate) const SESSION_COOKIE_LEN: usize = 2048;
 
@@ -79,8 +79,10 @@ impl Fixtures {
 
         let login = login(&fake.issuer()).await?;
         let value = sign_in(&login, &http).await?;
-        let codec =
-            CookieCodec::new(KeyRing::from_env_value(SESSION_KEY).map_err(|e| e.to_string())?);
+        let codec = CookieCodec::login_session(
+            KeyRing::from_env_value(SESSION_KEY).map_err(|e| e.to_string())?,
+            login.name(),
+        );
         let name = login.cookie_name().to_owned();
         let mut session: Envelope<Value> = codec
             .open_envelope(&name, &value, now(), None)

@@ -11,7 +11,7 @@ use feide_tower::session::FeideSession;
 use feide_tower::testkit::{DEFAULT_DATASOURCE_AUDIENCE, FakeClient, FakeFeide};
 use serde_json::{Value, json};
 
-const KEY: &str = "shared-session-key-0123456789-abcdefghijklmnopqrstuvwxyz";
+const KEY: &str = "hKgT2A7awHzc3RWjqkZ8p7ISEQlzphCGLtg4dM2b/D8=";
 
 /// Starts the actix app in its own actix system on 127.0.0.1:0; returns its base URL.
 async fn start_actix(fake: &FakeFeide) -> String {

@@ -18,7 +18,7 @@ use serde_json::Value;
 pub const CLIENT_ID: &str = "bench-app";
 pub const CLIENT_SECRET: &str = "bench-app-secret";
 pub const REDIRECT_URI: &str = "http://127.0.0.1:9/callback";
-pub const SESSION_KEY: &str = "bench-session-key-0123456789-abcdefghijklmnopqrstuvwxyz";
+pub const SESSION_KEY: &str = "y50aDDuZ2Udu8iAlkeIkSeTYakgx8TUQj6T8AsT1YwM=";
 
 /// Short runs: the figures are stable to a few percent within 2 s on this machine.
 pub fn criterion() -> Criterion {
@@ -104,7 +104,10 @@ pub async fn sign_in(login: &FeideLogin) -> String {
 
 /// The session codec of [`login`].
 pub fn codec() -> CookieCodec {
-    CookieCodec::new(KeyRing::from_env_value(SESSION_KEY).expect("key"))
+    CookieCodec::login_session(
+        KeyRing::from_env_value(SESSION_KEY).expect("key"),
+        feide_tower::login::DEFAULT_LOGIN_NAME,
+    )
 }
 
 /// `session` (from [`sign_in`]) resealed now with a padding claim so that the value is `len`

@@ -45,7 +45,11 @@ pub(crate) struct LoginConfig {
     pub(crate) allow_get_logout: bool,
     pub(crate) fetch_userinfo: bool,
     pub(crate) id_tokens: Validator,
+    /// Seals this login's session cookies ([`CookieCodec::login_session`]).
     pub(crate) codec: CookieCodec,
+    /// Seals this login's flow cookies ([`CookieCodec::login_flow`]): other keys, so a flow
+    /// cookie never opens as a session and a session never as a flow.
+    pub(crate) flow_codec: CookieCodec,
     pub(crate) chunker: Chunker,
     pub(crate) session_cookie: String,
     pub(crate) session_options: CookieOptions,
@@ -163,9 +167,10 @@ impl FeideLoginBuilder {
     /// default is [`DEFAULT_LOGIN_NAME`] (`"default"`).
     ///
     /// The name is recorded in every session this login seals and read back as
-    /// [`FeideSession::provider`](crate::session::FeideSession::provider); a session recorded
-    /// under another name is never accepted by this login (it is ignored, not deleted: it may
-    /// be another login's). Unless [`cookie_name`](Self::cookie_name) is set, a named login
+    /// [`FeideSession::provider`](crate::session::FeideSession::provider), and its cookies are
+    /// sealed with keys of its own ([`CookieCodec::login_session`]): a session of another login
+    /// never opens for this one, even under the same cookie name and `APP_SECRET_KEY` (it is
+    /// refused and deleted like any cookie that does not open). Unless [`cookie_name`](Self::cookie_name) is set, a named login
     /// keeps its session in its own cookie, `__Host-feide_session_<name>` (`feide_session_<name>`
     /// when cookies cannot be `Secure`), and its login flow cookies carry the name too. Give each
     /// login its own [`login_path`](Self::login_path), [`logout_path`](Self::logout_path) and
@@ -211,9 +216,11 @@ impl FeideLoginBuilder {
         self
     }
 
-    /// Session keys from an `APP_SECRET_KEY`-style value: comma-separated secrets of at least 32
-    /// bytes; the first encrypts, all decrypt (rotation: prepend the new key, drop the old one
-    /// once sessions sealed with it have expired). Generate one with `openssl rand -base64 32`.
+    /// Session keys from an `APP_SECRET_KEY`-style value: comma-separated keys, each hex or
+    /// base64 of at least 32 random bytes (passphrases are refused at [`build`](Self::build),
+    /// see [`KeyRing`]); the first encrypts, all decrypt (rotation: prepend the new key, drop the
+    /// old one once sessions sealed with it have expired). Generate one with
+    /// `openssl rand -base64 32`.
     pub fn secret_keys(mut self, value: &str) -> Self {
         self.keys = Some(KeyRing::from_env_value(value));
         self
@@ -515,6 +522,10 @@ impl FeideLoginBuilder {
         flow_options
             .validate(&format!("{flow_cookie_prefix}x"))
             .map_err(|e| LoginConfigError::Invalid(e.to_string()))?;
+        // Separate keys per purpose and per login name.
+        let codec = CookieCodec::login_session(keys.clone(), &name)
+            .with_max_value_len(chunker.max_value_len());
+        let flow_codec = CookieCodec::login_flow(keys, &name);
         Ok(FeideLogin {
             config: Arc::new(LoginConfig {
                 name,
@@ -535,7 +546,8 @@ impl FeideLoginBuilder {
                 allow_get_logout: self.allow_get_logout,
                 fetch_userinfo: self.fetch_userinfo,
                 id_tokens,
-                codec: CookieCodec::new(keys).with_max_value_len(chunker.max_value_len()),
+                codec,
+                flow_codec,
                 chunker,
                 session_cookie,
                 session_options,

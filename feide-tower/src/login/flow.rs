@@ -51,7 +51,7 @@ impl LoginConfig {
     ) -> Option<HeaderValue> {
         let name = self.flow_cookie_name(state);
         let value = self
-            .codec
+            .flow_codec
             .seal_envelope(&name, flow, now, FLOW_LIFETIME)
             .ok()?;
         self.flow_options.set_cookie(&name, &value).ok()
@@ -70,7 +70,10 @@ impl LoginConfig {
         if values.next().is_some() {
             return None; // two cookies of one name: someone planted one
         }
-        let envelope: Envelope<Flow> = self.codec.open_envelope(&name, value, now, None).ok()?;
+        let envelope: Envelope<Flow> = self
+            .flow_codec
+            .open_envelope(&name, value, now, None)
+            .ok()?;
         Some(envelope.data)
     }
 

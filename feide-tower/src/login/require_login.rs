@@ -237,7 +237,7 @@ mod tests {
             .unwrap();
         FeideLogin::builder(&provider)
             .redirect_uri("http://127.0.0.1:8080/callback")
-            .secret_keys("require-login-test-key-0123456789-abcdefghijklmnop")
+            .secret_keys("v7+rpONHTSlzZ6Q/mdSuQSbMSi5egNukDpGGHrxXYaQ=")
             .build()
             .unwrap()
     }

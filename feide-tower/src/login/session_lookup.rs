@@ -150,8 +150,9 @@ impl FeideLogin {
             .codec
             .open_envelope::<SessionData>(name, &value, now, cfg.idle_timeout)
         {
-            // Sealed for another login (two logins misconfigured with one cookie name and the
-            // same keys): not ours. Ignored, not deleted, not cached: it may be the other's.
+            // Sealed for another login: each login's keys are its own, so this takes an app
+            // that seals sessions itself with this login's codec. Not ours: ignored, not
+            // cached.
             Ok(envelope) if envelope.data.provider != cfg.name => {
                 tracing::debug!("session cookie of another login ignored");
                 (SessionLookup::default(), None)
@@ -256,12 +257,12 @@ mod tests {
 
     use super::*;
     use crate::Provider;
-    use crate::login::FeideLoginBuilder;
+    use crate::login::{DEFAULT_LOGIN_NAME, FeideLoginBuilder};
     use crate::provider::Secret;
     use crate::session::{CookieCodec, KeyRing};
 
-    const KEY: &str = "session-lookup-test-key-0123456789-abcdefghijklmnopqrstuvwxyz";
-    const OLD_KEY: &str = "session-lookup-old-key-0123456789-ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    const KEY: &str = "TbwzrgYhup/Tm3FgJayZJNQKJUaG+QN0WwLuOvXbcJo=";
+    const OLD_KEY: &str = "WqtseaZvv3KLcwvsSQWBz1hy6seE0EKyz7dIoEysuuU=";
     const T: u64 = 1_700_000_000;
 
     /// A login against a provider configured by hand (nothing is fetched: the JWKS address
@@ -304,7 +305,8 @@ mod tests {
 
     /// A session cookie sealed with `key`: issued at `T`, ending `ttl` later, last seen at `seen`.
     fn cookie(key: &str, sub: &str, ttl: u64, seen: u64) -> HeaderMap {
-        let codec = CookieCodec::new(KeyRing::from_secrets(&[key]).unwrap());
+        let codec =
+            CookieCodec::login_session(KeyRing::from_secrets(&[key]).unwrap(), DEFAULT_LOGIN_NAME);
         let mut envelope = Envelope::new(data(sub), T, Duration::from_secs(ttl));
         envelope.seen = seen;
         let value = codec.reseal_envelope("feide_session", &envelope).unwrap();
@@ -405,7 +407,8 @@ mod tests {
         let next = headers(&renewed);
         assert!(cached(&login, &next));
         assert!(reissued(&login.session_at(&next, T + 62)).is_none());
-        let codec = CookieCodec::new(KeyRing::from_secrets(&[KEY]).unwrap());
+        let codec =
+            CookieCodec::login_session(KeyRing::from_secrets(&[KEY]).unwrap(), DEFAULT_LOGIN_NAME);
         let opened: Envelope<serde_json::Value> = codec
             .open_envelope("feide_session", &renewed, T + 62, None)
             .unwrap();
@@ -420,20 +423,24 @@ mod tests {
             let lookup = login.session_at(&old, at);
             assert!(lookup.session.is_some());
             let renewed = reissued(&lookup).expect("moved to the new key");
-            let codec = CookieCodec::new(KeyRing::from_secrets(&[KEY]).unwrap());
+            let codec = CookieCodec::login_session(
+                KeyRing::from_secrets(&[KEY]).unwrap(),
+                DEFAULT_LOGIN_NAME,
+            );
             assert!(codec.open("feide_session", &renewed).is_ok());
         }
     }
 
+    /// Issue 13, finding 6: each login has its own session keys, so a session of another login
+    /// never opens, even under the same cookie name and `APP_SECRET_KEY`.
     #[tokio::test]
-    async fn a_session_of_another_login_is_ignored_not_deleted() {
+    async fn a_session_of_another_login_never_opens() {
         // Misconfigured: named `other`, yet reading the unnamed login's cookie with its keys.
         let other = login(|b| b.name("other").cookie_name("feide_session")).await;
         let h = cookie(KEY, "alice", 3600, T);
         for _ in 0..2 {
             let lookup = other.session_at(&h, T);
             assert!(lookup.session.is_none());
-            assert!(lookup.set_cookies.is_empty(), "it may be the other login's");
         }
         assert!(!cached(&other, &h));
         // The login it belongs to opens it.

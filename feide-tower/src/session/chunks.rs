@@ -11,13 +11,22 @@ use super::ChunkError;
 pub const CHUNK_SIZE: usize = 3800;
 /// Default for the most cookies one value may be spread over.
 pub const DEFAULT_MAX_CHUNKS: usize = 5;
+/// The highest cap [`Chunker::with_max_chunks`] accepts: browsers keep some 180 cookies of 4 KB
+/// per site, and servers refuse a `Cookie` header far below 64 chunks (about 250 KB).
+const MAX_CHUNKS_LIMIT: usize = 64;
+// Chunk indices below the limit have at most two digits (see `Chunker::classify`).
+const _: () = assert!(MAX_CHUNKS_LIMIT <= 100);
 
 /// Splits values into cookies and joins them back from a request, with a cap on the number of
 /// chunks.
 ///
 /// The cap protects both sides: a session that grows past it is refused when written (keep
 /// sessions small: 5 chunks make a `Cookie` header of some 19 KB, above the 8 KB per header line
-/// that nginx accepts by default), and a request that claims more chunks is refused when read.
+/// that nginx accepts by default), and when reading a request only the cookies this chunker
+/// could have written count: the plain name and `name.0` to `name.{max_chunks - 1}`, indices
+/// written in canonical decimal. Any other `name.N` (`name.99`, `name.00`) is ignored like a
+/// foreign cookie and never deleted, so a request with thousands of bogus chunk cookies costs
+/// work linear in its `Cookie` header and gets at most `max_chunks + 1` removals.
 ///
 /// ```
 /// use feide_tower::session::Chunker;
@@ -51,7 +60,7 @@ impl Default for Chunker {
 enum Part {
     /// Exactly the name.
     Whole,
-    /// `name.N`; `N` saturates at `usize::MAX`.
+    /// `name.N` with `N` below the cap.
     Chunk(usize),
 }
 
@@ -63,11 +72,17 @@ impl Chunker {
         }
     }
 
-    /// Sets the most cookies one value may be spread over (at least 1).
+    /// Sets the most cookies one value may be spread over (at least 1, at most 64).
     #[must_use]
     pub const fn with_max_chunks(self, max_chunks: usize) -> Self {
         Self {
-            max_chunks: if max_chunks == 0 { 1 } else { max_chunks },
+            max_chunks: if max_chunks == 0 {
+                1
+            } else if max_chunks > MAX_CHUNKS_LIMIT {
+                MAX_CHUNKS_LIMIT
+            } else {
+                max_chunks
+            },
         }
     }
 
@@ -119,13 +134,14 @@ impl Chunker {
     ///
     /// If a cookie called exactly `name` is present it is the value (chunks beside it are stale
     /// and ignored). Otherwise the chunks `name.0`, `name.1`, … are joined; they must run from 0
-    /// with no gap. `Ok(None)` if there is neither.
+    /// with no gap. `Ok(None)` if there is neither. Cookies this chunker could not have written
+    /// (an index at or beyond [`max_chunks`](Self::max_chunks) such as `name.99`, or not in
+    /// canonical decimal such as `name.00`) are not part of the value: they are ignored.
     ///
     /// # Errors
-    /// [`ChunkError::Duplicate`] if the same cookie comes twice, [`ChunkError::OutOfRange`] for
-    /// a chunk index at or beyond [`max_chunks`](Self::max_chunks) (e.g. `name.99`),
-    /// [`ChunkError::Gap`] if chunks are missing. Clear the cookies of
-    /// [`names_to_clear`](Self::names_to_clear) then, or the browser sends them again.
+    /// [`ChunkError::Duplicate`] if the same cookie comes twice, [`ChunkError::Gap`] if chunks
+    /// are missing. Clear the cookies of [`names_to_clear`](Self::names_to_clear) then, or the
+    /// browser sends them again.
     pub fn join<'a>(
         &self,
         name: &str,
@@ -138,24 +154,18 @@ impl Chunker {
         let mut chunk_error: Option<ChunkError> = None;
 
         for (cookie_name, value) in cookies {
-            match classify(name, cookie_name) {
+            match self.classify(name, cookie_name) {
                 None => {}
                 Some(Part::Whole) => {
                     whole_twice |= whole.is_some();
                     whole = Some(value);
                 }
                 Some(Part::Chunk(_)) if chunk_error.is_some() => {}
-                Some(Part::Chunk(index)) if index >= self.max_chunks => {
-                    chunk_error = Some(ChunkError::OutOfRange {
-                        index,
-                        max: self.max_chunks,
-                    });
-                }
                 Some(Part::Chunk(index)) => {
                     if chunks.is_empty() {
                         chunks.resize(self.max_chunks, None);
                     }
-                    // `index < max_chunks == chunks.len()`, checked by the arm above.
+                    // `classify` returns only `index < max_chunks == chunks.len()`.
                     let slot = &mut chunks[index];
                     if slot.is_some() {
                         chunk_error = Some(ChunkError::Duplicate { index: Some(index) });
@@ -185,41 +195,57 @@ impl Chunker {
         }
     }
 
-    /// Every cookie of the request that belongs to `name` (`name` itself and any `name.N`),
-    /// each once, in request order.
+    /// Every cookie of the request that this chunker could have written for `name` (`name`
+    /// itself and `name.0` to `name.{max_chunks - 1}`), each once, in request order: at most
+    /// `max_chunks + 1` names, found in one pass over the cookies.
     ///
     /// Write a removal for each of them that the new value does not overwrite, so that a stale
-    /// or foreign set (3 chunks rewritten as 1, a planted `name.99`) cannot linger and shadow or
+    /// or foreign set (3 chunks rewritten as 1, a planted `name.1`) cannot linger and shadow or
     /// break the session. [`CookieOptions::set_cookies`](super::CookieOptions::set_cookies) does
-    /// that.
+    /// that. Other `name.N` cookies are not listed: [`join`](Self::join) ignores them, and
+    /// deleting whatever a request names would let it ask for thousands of removals.
     #[must_use]
     pub fn names_to_clear<'a>(
         &self,
         name: &str,
         cookies: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Vec<&'a str> {
+        // Slot 0: the plain name; slot `1 + i`: chunk `i`.
+        let mut listed = [false; MAX_CHUNKS_LIMIT + 1];
         let mut names: Vec<&'a str> = Vec::new();
         for (cookie_name, _) in cookies {
-            if classify(name, cookie_name).is_some() && !names.contains(&cookie_name) {
+            let slot = match self.classify(name, cookie_name) {
+                None => continue,
+                Some(Part::Whole) => 0,
+                Some(Part::Chunk(index)) => index + 1,
+            };
+            // `index < max_chunks <= MAX_CHUNKS_LIMIT`, so `slot` is in bounds.
+            if !std::mem::replace(&mut listed[slot], true) {
                 names.push(cookie_name);
             }
         }
         names
     }
-}
 
-/// Whether `cookie_name` is `name` or `name.<digits>`.
-fn classify(name: &str, cookie_name: &str) -> Option<Part> {
-    let rest = cookie_name.strip_prefix(name)?;
-    if rest.is_empty() {
-        return Some(Part::Whole);
+    /// Whether `cookie_name` is `name`, or `name.N` for a chunk this chunker could have written:
+    /// `N` below [`max_chunks`](Self::max_chunks), in canonical decimal (no sign, no leading
+    /// zero).
+    fn classify(&self, name: &str, cookie_name: &str) -> Option<Part> {
+        let rest = cookie_name.strip_prefix(name)?;
+        if rest.is_empty() {
+            return Some(Part::Whole);
+        }
+        let digits = rest.strip_prefix('.')?.as_bytes();
+        // `max_chunks <= MAX_CHUNKS_LIMIT <= 100`: an index we write has one or two digits.
+        let index = match *digits {
+            [d] if d.is_ascii_digit() => usize::from(d - b'0'),
+            [d1 @ b'1'..=b'9', d0 @ b'0'..=b'9'] => {
+                usize::from(d1 - b'0') * 10 + usize::from(d0 - b'0')
+            }
+            _ => return None,
+        };
+        (index < self.max_chunks).then_some(Part::Chunk(index))
     }
-    let digits = rest.strip_prefix('.')?;
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    // All digits: parsing fails only on overflow, which is out of range anyway.
-    Some(Part::Chunk(digits.parse().unwrap_or(usize::MAX)))
 }
 
 /// The largest char boundary of `s` at or below `at` (at least one character, so progress is

@@ -3,11 +3,13 @@
 //! Wire format: ASCII `v1.` then base64url without padding of
 //! `key_hint(4) || nonce(12) || ciphertext || tag(16)`.
 //!
-//! The associated data is `key_hint || cookie_name`: a value only opens under the cookie name it
-//! was sealed for, and the hint is authenticated, so a changed hint fails like any other changed
-//! bit.
+//! The key is derived for the codec's purpose (see [`KeyRing`]), and the associated data is
+//! `key_hint || len(purpose) as u32 big-endian || purpose || cookie_name`: a value only opens
+//! for the purpose and under the cookie name it was sealed for, and the hint is authenticated,
+//! so a changed hint fails like any other changed bit.
 
 use std::fmt;
+use std::sync::Arc;
 
 use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::{AeadInOut, Nonce, Tag};
@@ -15,6 +17,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::chunks::{CHUNK_SIZE, DEFAULT_MAX_CHUNKS};
+use super::key_ring::RingKey;
 use super::{KeyRing, OpenError};
 
 /// Prefix of every value this version seals.
@@ -24,12 +27,22 @@ const NONCE_LEN: usize = 12;
 const TAG_LEN: usize = 16;
 const HEADER_LEN: usize = HINT_LEN + NONCE_LEN;
 const OVERHEAD: usize = HEADER_LEN + TAG_LEN;
-/// Names up to this length build their associated data on the stack.
-const STACK_AAD_NAME_LEN: usize = 60;
+/// Associated data up to this length is built on the stack.
+const STACK_AAD_LEN: usize = 128;
+/// The purpose of [`CookieCodec::new`]: the application's own cookies.
+const APP_PURPOSE: &str = "app";
 
 /// Seals bytes into an encrypted, authenticated cookie value and opens them again.
 ///
-/// Cloning is cheap (the [`KeyRing`] is shared). `open` refuses values longer than
+/// Each codec has a *purpose*: its AES-256-GCM keys are derived from the [`KeyRing`]'s secrets
+/// with HKDF-SHA256 and the purpose as label, and the purpose is part of every value's
+/// associated data, so a value sealed for one purpose never opens for another, even under the
+/// same cookie name and with the same `APP_SECRET_KEY`. [`new`](Self::new) is for the
+/// application's own cookies; [`login_session`](Self::login_session) and
+/// [`login_flow`](Self::login_flow) give the codecs the login layer uses for its session and
+/// login-flow cookies, for example to seal a session in a test.
+///
+/// Cloning is cheap (keys and ring are shared). `open` refuses values longer than
 /// [`max_value_len`](Self::max_value_len) before decoding anything; keep that limit at least as
 /// large as what your [`Chunker`](super::Chunker) lets through
 /// ([`Chunker::max_value_len`](super::Chunker::max_value_len)).
@@ -40,20 +53,29 @@ const STACK_AAD_NAME_LEN: usize = 60;
 /// ```
 /// use feide_tower::session::{CookieCodec, KeyRing, OpenError};
 ///
-/// let ring = KeyRing::from_secrets(&["0123456789abcdefghijklmnopqrstuvwxyz"])?;
-/// let codec = CookieCodec::new(ring);
+/// let ring = KeyRing::from_secrets(&["PomoDJgTUK1yP9y2jPO25r/8HGzsUA56DkeceG+M8DI="])?;
+/// let codec = CookieCodec::new(ring.clone());
 ///
 /// let value = codec.seal("session", b"hello");
 /// assert!(value.starts_with("v1."));
 /// assert_eq!(codec.open("session", &value)?, b"hello");
 ///
-/// // Under another cookie name the same value does not open.
+/// // Under another cookie name the same value does not open,
 /// assert_eq!(codec.open("other", &value), Err(OpenError::Undecryptable));
+/// // nor for another purpose: here the login layer's session cookies.
+/// let sessions = CookieCodec::login_session(ring, "default");
+/// assert_eq!(sessions.open("session", &value), Err(OpenError::Undecryptable));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
 pub struct CookieCodec {
     ring: KeyRing,
+    purpose: Arc<str>,
+    /// The ring's keys derived for `purpose`, the sealing one first. Never empty.
+    keys: Arc<[RingKey]>,
+    /// `len(purpose) as u32 big-endian || purpose`: the part of the associated data between the
+    /// key hint and the cookie name.
+    aad_purpose: Arc<[u8]>,
     max_value_len: usize,
 }
 
@@ -62,12 +84,64 @@ impl CookieCodec {
     /// chunks (5 × 3800 = 19 000 bytes).
     pub const DEFAULT_MAX_VALUE_LEN: usize = CHUNK_SIZE * DEFAULT_MAX_CHUNKS;
 
-    /// A codec over `ring` with the default size limit.
+    /// A codec over `ring` for the application's own cookies (purpose `app`), with the default
+    /// size limit. Its values never open as the login layer's cookies, nor theirs with it.
     pub fn new(ring: KeyRing) -> Self {
+        Self::with_purpose(ring, APP_PURPOSE)
+    }
+
+    /// A codec over `ring` whose keys and associated data are bound to `purpose`, with the
+    /// default size limit. Give each kind of cookie its own purpose. Deriving the keys costs a
+    /// few microseconds per secret: build codecs once, not per request.
+    pub fn with_purpose(ring: KeyRing, purpose: &str) -> Self {
+        let keys = ring.derive(purpose);
+        let len = u32::try_from(purpose.len()).unwrap_or(u32::MAX);
+        let aad_purpose = len
+            .to_be_bytes()
+            .iter()
+            .chain(purpose.as_bytes())
+            .copied()
+            .collect();
         Self {
             ring,
+            purpose: purpose.into(),
+            keys,
+            aad_purpose,
             max_value_len: Self::DEFAULT_MAX_VALUE_LEN,
         }
+    }
+
+    /// The codec the login layer seals its session cookies with, for the login named
+    /// `login_name` ([`DEFAULT_LOGIN_NAME`](crate::login::DEFAULT_LOGIN_NAME), `"default"`,
+    /// unless [`FeideLoginBuilder::name`](crate::login::FeideLoginBuilder::name) set another;
+    /// purpose `login-session/<name>`). Give it the same `APP_SECRET_KEY` as the login layer to
+    /// read or seal its sessions outside it, e.g. in tests.
+    ///
+    /// ```
+    /// use feide_tower::session::{CookieCodec, KeyRing};
+    ///
+    /// let ring = KeyRing::from_env_value("PomoDJgTUK1yP9y2jPO25r/8HGzsUA56DkeceG+M8DI=")?;
+    /// let sessions = CookieCodec::login_session(ring.clone(), "default");
+    /// let value = sessions.seal("feide_session", b"{}");
+    /// // A session of one login does not open for another, nor as a login-flow cookie.
+    /// assert!(CookieCodec::login_session(ring.clone(), "idporten").open("feide_session", &value).is_err());
+    /// assert!(CookieCodec::login_flow(ring, "default").open("feide_session", &value).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn login_session(ring: KeyRing, login_name: &str) -> Self {
+        Self::with_purpose(ring, &format!("login-session/{login_name}"))
+    }
+
+    /// The codec the login layer seals its login-flow cookies with (state, nonce and PKCE
+    /// verifier between `/login` and the callback), for the login named `login_name`; purpose
+    /// `login-flow/<name>`.
+    pub fn login_flow(ring: KeyRing, login_name: &str) -> Self {
+        Self::with_purpose(ring, &format!("login-flow/{login_name}"))
+    }
+
+    /// What this codec's values are for (`app`, `login-session/default`, ...).
+    pub fn purpose(&self) -> &str {
+        &self.purpose
     }
 
     /// Sets the longest value `open` will look at, in bytes.
@@ -97,7 +171,8 @@ impl CookieCodec {
     /// would be worse than not answering.
     #[must_use]
     pub fn seal(&self, cookie_name: &str, plaintext: &[u8]) -> String {
-        let key = self.ring.primary();
+        // Every ring holds at least one key, so index 0 exists.
+        let key = &self.keys[0];
         let mut nonce = [0u8; NONCE_LEN];
         // A failing system CSPRNG leaves no safe way to seal: refuse loudly (see # Panics).
         aws_lc_rs::rand::fill(&mut nonce).expect("the system random generator failed");
@@ -107,7 +182,7 @@ impl CookieCodec {
         buf.extend_from_slice(&nonce);
         buf.extend_from_slice(plaintext);
         // `buf` starts with the 16 header bytes just written, so `[HEADER_LEN..]` is in bounds.
-        let tag = with_aad(key.hint, cookie_name, |aad| {
+        let tag = with_aad(key.hint, &self.aad_purpose, cookie_name, |aad| {
             // AES-GCM refuses only messages over 64 GiB, which cannot reach here as a cookie.
             key.cipher
                 .encrypt_inout_detached(&nonce.into(), aad, buf[HEADER_LEN..].as_mut().into())
@@ -173,9 +248,8 @@ impl CookieCodec {
         // keys with the same hint are tried (more than one when hints collide). A failed attempt
         // leaves `body` untouched (aes-gcm checks the tag before decrypting), so the next key
         // sees the same ciphertext.
-        let opened = with_aad(hint, cookie_name, |aad| {
-            self.ring
-                .keys()
+        let opened = with_aad(hint, &self.aad_purpose, cookie_name, |aad| {
+            self.keys
                 .iter()
                 .enumerate()
                 .filter(|(_, key)| key.hint == hint)
@@ -198,6 +272,7 @@ impl fmt::Debug for CookieCodec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CookieCodec")
             .field("ring", &self.ring)
+            .field("purpose", &self.purpose)
             .field("max_value_len", &self.max_value_len)
             .finish()
     }
@@ -211,18 +286,54 @@ fn has_version_prefix(value: &str) -> bool {
         .is_some_and(|(digits, _)| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// Calls `f` with the associated data `hint || cookie_name`, built on the stack for usual names.
-fn with_aad<R>(hint: [u8; HINT_LEN], cookie_name: &str, f: impl FnOnce(&[u8]) -> R) -> R {
+/// Calls `f` with the associated data `hint || purpose part || cookie_name`, built on the stack
+/// for usual lengths.
+fn with_aad<R>(
+    hint: [u8; HINT_LEN],
+    purpose: &[u8],
+    cookie_name: &str,
+    f: impl FnOnce(&[u8]) -> R,
+) -> R {
     let name = cookie_name.as_bytes();
-    if name.len() <= STACK_AAD_NAME_LEN {
-        let mut aad = [0u8; HINT_LEN + STACK_AAD_NAME_LEN];
+    let len = HINT_LEN + purpose.len() + name.len();
+    if len <= STACK_AAD_LEN {
+        let mut aad = [0u8; STACK_AAD_LEN];
         aad[..HINT_LEN].copy_from_slice(&hint);
-        aad[HINT_LEN..HINT_LEN + name.len()].copy_from_slice(name);
-        f(&aad[..HINT_LEN + name.len()])
+        aad[HINT_LEN..HINT_LEN + purpose.len()].copy_from_slice(purpose);
+        aad[HINT_LEN + purpose.len()..len].copy_from_slice(name);
+        f(&aad[..len])
     } else {
-        let mut aad = Vec::with_capacity(HINT_LEN + name.len());
+        let mut aad = Vec::with_capacity(len);
         aad.extend_from_slice(&hint);
+        aad.extend_from_slice(purpose);
         aad.extend_from_slice(name);
         f(&aad)
+    }
+}
+
+#[cfg(test)]
+impl CookieCodec {
+    /// The same keys, but `purpose` in the associated data: shows that the associated data
+    /// binds the purpose on its own, whatever the keys.
+    pub(super) fn relabelled(&self, purpose: &str) -> Self {
+        let other = Self::with_purpose(self.ring.clone(), purpose);
+        Self {
+            keys: self.keys.clone(),
+            ..other
+        }
+    }
+
+    /// A codec whose keys all carry the same hint, to test hint collisions.
+    pub(super) fn with_colliding_hints(secrets: &[&str]) -> Self {
+        let mut codec = Self::new(KeyRing::from_secrets(secrets).expect("test secrets are valid"));
+        codec.keys = codec
+            .keys
+            .iter()
+            .map(|k| RingKey {
+                hint: [0xAB; 4],
+                cipher: k.cipher.clone(),
+            })
+            .collect();
+        codec
     }
 }

@@ -25,7 +25,7 @@ pub const DEFAULT_TOUCH_INTERVAL: Duration = Duration::from_secs(60);
 /// use std::time::Duration;
 /// use feide_tower::session::{CookieCodec, Envelope, KeyRing, OpenError};
 ///
-/// let codec = CookieCodec::new(KeyRing::from_secrets(&["0123456789abcdefghijklmnopqrstuvwxyz"])?);
+/// let codec = CookieCodec::new(KeyRing::from_secrets(&["TVXDMivzjvRDjp5cD6eUxxQ19zgmpzZy9e5y2SNLJpA="])?);
 /// let eight_hours = Duration::from_secs(8 * 3600);
 /// let idle = Some(Duration::from_secs(30 * 60));
 ///

@@ -36,9 +36,22 @@ pub enum KeyError {
         /// Position in the list, counted from 1.
         index: usize,
     },
-    /// One key is shorter than [`KeyRing::MIN_SECRET_LEN`](super::KeyRing::MIN_SECRET_LEN).
+    /// One key is not hex, base64 or base64url (a passphrase, a typo, both base64 alphabets
+    /// mixed, stray bits at the end).
     #[error(
-        "{origin} key #{index} is shorter than 32 bytes ({len} bytes); \
+        "{origin} key #{index} is not key material (hex or base64 of at least 32 random bytes; \
+         a passphrase is not a key); generate one with `openssl rand -base64 32`"
+    )]
+    NotKeyMaterial {
+        /// Where the keys come from.
+        origin: &'static str,
+        /// Position in the list, counted from 1.
+        index: usize,
+    },
+    /// One key decodes to fewer than [`KeyRing::MIN_SECRET_LEN`](super::KeyRing::MIN_SECRET_LEN)
+    /// bytes.
+    #[error(
+        "{origin} key #{index} is shorter than 32 bytes ({len} bytes once decoded); \
          generate one with `openssl rand -base64 32`"
     )]
     TooShort {
@@ -46,13 +59,14 @@ pub enum KeyError {
         origin: &'static str,
         /// Position in the list, counted from 1.
         index: usize,
-        /// Its length in bytes.
+        /// Its length in bytes, decoded.
         len: usize,
     },
-    /// One key uses too few distinct characters to be random (e.g. `aaaa…` or `0000…`).
+    /// One key is not random: its bytes follow a pattern (repeats, sequences, words, encoded
+    /// text) that a guesser would try first.
     #[error(
-        "{origin} key #{index} is not random (fewer than 10 distinct characters); \
-         generate one with `openssl rand -base64 32`"
+        "{origin} key #{index} is not random (it follows a pattern: repeats, a sequence, words \
+         or text); generate one with `openssl rand -base64 32`"
     )]
     LowEntropy {
         /// Where the keys come from.
@@ -120,6 +134,9 @@ pub enum ChunkError {
         max: usize,
     },
     /// A chunk index at or beyond the allowed number of chunks (e.g. `name.99`).
+    ///
+    /// [`Chunker::join`](super::Chunker::join) no longer returns it: such a cookie cannot be
+    /// ours, so it is ignored (and never deleted). Kept so that code matching on it compiles.
     #[error("chunk #{index} is beyond the allowed number of chunks ({max})")]
     OutOfRange {
         /// The index found (saturated at `usize::MAX` if it does not fit).

@@ -17,7 +17,7 @@
 //!     request_cookies, Chunker, CookieCodec, CookieOptions, Envelope, KeyRing,
 //! };
 //!
-//! let codec = CookieCodec::new(KeyRing::from_env_value("0123456789abcdefghijklmnopqrstuvwxyz")?);
+//! let codec = CookieCodec::new(KeyRing::from_env_value("TVXDMivzjvRDjp5cD6eUxxQ19zgmpzZy9e5y2SNLJpA=")?);
 //! let chunker = Chunker::new();
 //! let options = CookieOptions::default();
 //! let now = 1_700_000_000;
@@ -39,9 +39,13 @@
 //! # Security
 //!
 //! * Confidentiality and integrity: AES-256-GCM with a fresh random 96-bit nonce per seal; the
-//!   cookie name is authenticated, so a value does not open under another name.
-//! * Keys: [`KeyRing`] derives them from `APP_SECRET_KEY` with HKDF-SHA256; weak secrets are
-//!   refused at startup. The first key seals, all open: rotate by prepending a new secret.
+//!   codec's purpose and the cookie name are authenticated, so a value does not open for
+//!   another purpose or under another name.
+//! * Keys: `APP_SECRET_KEY` must hold key material (hex or base64 of at least 32 random bytes);
+//!   passphrases and patterned keys are refused at startup ([`KeyRing`]). Each
+//!   [`CookieCodec`] derives its own keys from them with HKDF-SHA256 and its purpose (the login
+//!   layer's session and flow cookies per login name, the application's own cookies). The
+//!   first key seals, all open: rotate by prepending a new secret.
 //! * Being stateless, a session cannot be revoked before it expires: logging out deletes the
 //!   cookie in this browser, but a copy taken earlier stays valid until its absolute expiry or
 //!   idle timeout. Keep both short; rotating the key ends every session at once.
@@ -53,6 +57,7 @@ mod codec;
 mod envelope;
 mod error;
 mod feide_session;
+mod key_check;
 mod key_ring;
 mod provider_sessions;
 mod request;

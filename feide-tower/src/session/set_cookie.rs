@@ -148,7 +148,8 @@ impl CookieOptions {
 
     /// The `Set-Cookie` headers that store `value` under `name`, chunked as `chunker` decides,
     /// followed by removals for every cookie of `name` in the request (`request_cookies`) that
-    /// the new ones do not overwrite.
+    /// the new ones do not overwrite: only names `chunker` could have written
+    /// ([`Chunker::names_to_clear`]), so never more than `max_chunks + 1` removals.
     ///
     /// # Errors
     /// [`CookieError::Chunk`] if the value needs too many chunks, otherwise as
@@ -175,7 +176,8 @@ impl CookieOptions {
     }
 
     /// The `Set-Cookie` headers that delete every cookie of `name` in the request (logout, or a
-    /// session that failed to open).
+    /// session that failed to open): at most `max_chunks + 1`, as
+    /// [`Chunker::names_to_clear`] lists them.
     ///
     /// # Errors
     /// As [`removal`](Self::removal).

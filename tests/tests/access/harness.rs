@@ -19,7 +19,7 @@ use reqwest::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use serde_json::{Value, json};
 use tower::ServiceBuilder;
 
-pub const KEY: &str = "test-session-key-0123456789-abcdefghijklmnopqrstuvwxyz";
+pub const KEY: &str = "Ol9OcnxIjixAvjOilXaO7zqX7WJMU/Bjjof25TNzw/A=";
 pub const CLIENT_ID: &str = "access-app";
 pub const CLIENT_SECRET: &str = "access-app-secret";
 pub const AUD: &str = DEFAULT_DATASOURCE_AUDIENCE;

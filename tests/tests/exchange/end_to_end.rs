@@ -25,7 +25,7 @@ use crate::common::{TestResult, start, token_calls};
 const AUD: &str = DEFAULT_DATASOURCE_AUDIENCE;
 const WEB_ID: &str = "web-app";
 const WEB_SECRET: &str = "web-app-secret-3c1f";
-const KEY: &str = "exchange-test-session-key-0123456789-abcdefghijklmnopqrstuvwxyz";
+const KEY: &str = "339d64e4331b77d15771d9df038f5c12c8c0ea0e3704826184a2741fc55316ae";
 
 /// The data source: `/groups` behind the bearer layer; `/unguarded` without it.
 async fn data_source(provider: &Provider, client: (&str, &str)) -> String {

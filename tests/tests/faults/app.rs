@@ -16,7 +16,7 @@ use reqwest::header::{ACCEPT, SET_COOKIE};
 
 pub const CLIENT_ID: &str = "faults-login";
 pub const CLIENT_SECRET: &str = "faults-login-secret-0123456789";
-pub const KEY: &str = "faults-session-key-0123456789-abcdefghijklmnopqrstuvwxyz";
+pub const KEY: &str = "+DK1elEqwHidYWdqGCktLmQ8NTt/EoW7H3BmaHaPS14=";
 /// Every call to the provider gives up after this long.
 pub const TIMEOUT: Duration = Duration::from_millis(800);
 

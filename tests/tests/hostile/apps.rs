@@ -14,7 +14,17 @@ use crate::wire::{self, Request};
 
 pub const CLIENT_ID: &str = "hostile-login";
 pub const CLIENT_SECRET: &str = "hostile-login-secret-0123456789";
-pub const SESSION_KEY: &str = "hostile-session-key-0123456789-abcdefghijklmnopqrstuvwxyz";
+pub const SESSION_KEY: &str = "YW7mFPqVK1Ax0E+vejT9anVS6RwGvdI5pjxRbYw8yE0=";
+/// The codec axum-login seals its session cookies with.
+pub fn session_codec() -> feide_tower::session::CookieCodec {
+    use feide_tower::login::DEFAULT_LOGIN_NAME;
+    use feide_tower::session::{CookieCodec, KeyRing};
+    CookieCodec::login_session(
+        KeyRing::from_secrets(&[SESSION_KEY]).expect("key"),
+        DEFAULT_LOGIN_NAME,
+    )
+}
+
 pub const SCOPE: &str = "readUser";
 pub const AUDIENCE: &str = DEFAULT_DATASOURCE_AUDIENCE;
 
@@ -39,7 +49,7 @@ async fn listener() -> (TcpListener, SocketAddr) {
 }
 
 /// The environment a deployment of axum-login at `base` against `fake` has.
-fn login_env(fake: &FakeFeide, base: &str) -> HashMap<&'static str, String> {
+pub fn login_env(fake: &FakeFeide, base: &str) -> HashMap<&'static str, String> {
     HashMap::from([
         ("FEIDE_ISSUER", fake.issuer()),
         ("OIDC_CLIENT_ID", CLIENT_ID.to_owned()),

@@ -2,6 +2,7 @@
 //! `iss`, provider errors, flow-cookie tricks, replays. A refusal is a 4xx page and never a
 //! session; the positive controls complete the login.
 
+use feide_tower::login::DEFAULT_LOGIN_NAME;
 use feide_tower::session::{CookieCodec, Envelope, KeyRing};
 use serde_json::Value;
 
@@ -15,7 +16,10 @@ async fn flow(apps: &Apps) -> Approved {
 
 /// The flow cookie of `a`, re-sealed after `edit` (with the app's own key).
 fn resealed(a: &Approved, name: &str, edit: impl FnOnce(&mut Envelope<Value>)) -> (String, String) {
-    let codec = CookieCodec::new(KeyRing::from_secrets(&[SESSION_KEY]).expect("key"));
+    let codec = CookieCodec::login_flow(
+        KeyRing::from_secrets(&[SESSION_KEY]).expect("key"),
+        DEFAULT_LOGIN_NAME,
+    );
     let now = integration_tests::now() as u64;
     let mut envelope: Envelope<Value> = codec
         .open_envelope(&a.flow_cookie.0, &a.flow_cookie.1, now, None)

@@ -3,6 +3,7 @@
 //! swapped, missing, duplicated and a hundred chunks, and the replay of a session after logout,
 //! which stateless cookies cannot prevent (a documented known limit).
 
+use feide_tower::login::DEFAULT_LOGIN_NAME;
 use feide_tower::session::{CookieCodec, Envelope, KeyRing};
 use feide_tower::testkit::FakeUser;
 use serde_json::Value;
@@ -29,7 +30,10 @@ fn one(value: impl Into<String>) -> Jar {
 }
 
 fn codec(secret: &str) -> CookieCodec {
-    CookieCodec::new(KeyRing::from_secrets(&[secret]).expect("key"))
+    CookieCodec::login_session(
+        KeyRing::from_secrets(&[secret]).expect("key"),
+        DEFAULT_LOGIN_NAME,
+    )
 }
 
 fn now() -> u64 {
@@ -123,7 +127,7 @@ pub async fn cases(apps: &Apps) -> Vec<Case> {
     );
     add(
         "sealed_with_another_key",
-        one(codec("attacker-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+        one(codec("p9k30rfRkFsRYrhlWOW7iW7+PnubaESzFpiYLod4tJk=")
             .reseal_envelope(NAME, &envelope)
             .expect("reseal")),
         401,

@@ -9,8 +9,10 @@
 
 mod apps;
 mod callback;
+mod chunk_flood;
 mod cookie;
 mod jwt;
+mod keys;
 mod oversized;
 #[allow(dead_code)]
 mod panics;
@@ -66,4 +68,33 @@ async fn hostile_input_corpus() {
         "the corpus is as large as issue #9 asks"
     );
     panics::assert_none("the whole corpus");
+}
+
+/// Issue 13, finding 1: thousands of bogus `feide_session.N` cookies get a bounded answer, for
+/// `/me`, a re-issued session and logout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bogus_chunk_cookies_get_a_bounded_answer() {
+    panics::install();
+    let apps = apps::start().await;
+    chunk_flood::run(&apps).await;
+    panics::assert_none("chunk_flood");
+}
+
+/// Issue 13, finding 6: a passphrase refuses to start; cookies sealed for another purpose, by
+/// another login or by the old key derivation are not sessions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_keys_are_key_material_one_per_purpose() {
+    panics::install();
+    let apps = apps::start().await;
+    keys::passphrases_refuse_to_start(&apps).await;
+    keys::run(&apps).await;
+    panics::assert_none("keys");
+}
+
+/// Issue 13, finding 1: the before/after figures (`--ignored --nocapture`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a check"]
+async fn measure_chunk_flood() {
+    let apps = apps::start().await;
+    chunk_flood::measure(&apps).await;
 }

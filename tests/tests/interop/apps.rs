@@ -21,7 +21,7 @@ pub const DS_CLIENT_ID: &str = "feide-tower-datasource";
 pub const DS_CLIENT_SECRET: &str = "datasource-secret-0123456789";
 pub const DS_AUDIENCE: &str = "https://n.feide.no/datasources/5b9bd2a0-7c4e-4a51-9d0e-3f1c2b7a8e61";
 pub const DS_SCOPES: [&str; 2] = ["readUser", "writeUser"];
-pub const SESSION_KEY: &str = "interop-session-key-0123456789-abcdefghijklmnopqrstuvwxyz";
+pub const SESSION_KEY: &str = "097ITaT3vJ9v9ylouwlrtFQG6U+Lp3+4PiC4DEHMgsQ=";
 pub const SCOPES: &str = "openid profile email userid-feide";
 
 /// A user of op.mjs: login name (= `sub`) and display name.

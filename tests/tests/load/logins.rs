@@ -110,7 +110,7 @@ async fn five_hundred_concurrent_logins_each_get_their_own_session() {
         ("OIDC_REDIRECT_URI", format!("{base}/callback")),
         (
             "APP_SECRET_KEY",
-            "load-session-key-0123456789-abcdefghijklmnopqrstuvwxyz".to_owned(),
+            "BGSQ8D1dmAVB4r8Q8Lz2WzA+Ra76mGC46/l/R0uCAcY=".to_owned(),
         ),
         (
             "OIDC_SCOPES",

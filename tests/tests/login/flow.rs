@@ -1,5 +1,6 @@
 //! The whole flow: protected page -> login -> provider -> callback -> page -> logout.
 
+use feide_tower::login::DEFAULT_LOGIN_NAME;
 use feide_tower::session::{CookieCodec, Envelope, KeyRing};
 use feide_tower::testkit::Endpoint;
 use serde_json::Value;
@@ -93,7 +94,8 @@ async fn round_trip(stack: Stack) -> TestApp {
         .next()
         .unwrap()
         .trim_start_matches("feide_session=");
-    let codec = CookieCodec::new(KeyRing::from_secrets(&[KEY]).unwrap());
+    let codec =
+        CookieCodec::login_session(KeyRing::from_secrets(&[KEY]).unwrap(), DEFAULT_LOGIN_NAME);
     let env: Envelope<Value> = codec
         .open_envelope(
             "feide_session",

@@ -17,7 +17,7 @@ use integration_tests::{bind, serve_axum, serve_hyper};
 use serde_json::json;
 use tower::ServiceBuilder;
 
-pub const KEY: &str = "test-session-key-0123456789-abcdefghijklmnopqrstuvwxyz";
+pub const KEY: &str = "118KEmgjalYOUNAl2f8oqzaNo4pJg6FZYaicBAmIShw=";
 pub const CLIENT_ID: &str = "login-app";
 pub const CLIENT_SECRET: &str = "login-app-secret";
 

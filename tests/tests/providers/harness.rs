@@ -19,7 +19,7 @@ use integration_tests::{bind, serve_axum, serve_hyper};
 use serde_json::{Value, json};
 use tower::ServiceBuilder;
 
-pub const KEY: &str = "providers-session-key-0123456789-abcdefghijklmnopqrstuvwxyz";
+pub const KEY: &str = "AxTRKMfWJFIUHYSiTq4z9PcMOkUK9+fSsxLt0H3klvM=";
 
 #[derive(Clone, Copy, Debug)]
 pub enum Stack {

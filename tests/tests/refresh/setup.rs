@@ -8,7 +8,7 @@ use axum::Router;
 use axum::routing::get;
 use bytes::Bytes;
 use feide_tower::Provider;
-use feide_tower::login::{FeideLogin, FeideLoginBuilder};
+use feide_tower::login::{DEFAULT_LOGIN_NAME, FeideLogin, FeideLoginBuilder};
 use feide_tower::session::{CookieCodec, Envelope, FeideSession, KeyRing};
 use feide_tower::testkit::{FakeClient, FakeFeide};
 use http::header::SET_COOKIE;
@@ -162,7 +162,8 @@ fn set_cookies(headers: &HeaderMap) -> Vec<String> {
 
 /// The sealed session: the envelope with its data as JSON.
 pub fn open(value: &str) -> Envelope<Value> {
-    let codec = CookieCodec::new(KeyRing::from_secrets(&[KEY]).unwrap());
+    let codec =
+        CookieCodec::login_session(KeyRing::from_secrets(&[KEY]).unwrap(), DEFAULT_LOGIN_NAME);
     codec
         .open_envelope(COOKIE, value, integration_tests::now() as u64, None)
         .unwrap()

@@ -136,10 +136,13 @@ fn join_refuses_duplicates() {
         chunker.join("s", pairs(&[("s.0", "a"), ("s.1", "b"), ("s.0", "a")])),
         Err(ChunkError::Duplicate { index: Some(0) })
     );
-    // `s.00` is chunk 0 too.
+    // `s.00` is not how we write chunk 0: not ours, ignored.
     assert_eq!(
-        chunker.join("s", pairs(&[("s.0", "a"), ("s.00", "a")])),
-        Err(ChunkError::Duplicate { index: Some(0) })
+        chunker
+            .join("s", pairs(&[("s.0", "a"), ("s.00", "a")]))
+            .unwrap()
+            .as_deref(),
+        Some("a")
     );
     assert_eq!(
         chunker.join("s", pairs(&[("s", "a"), ("s", "b")])),
@@ -148,31 +151,34 @@ fn join_refuses_duplicates() {
 }
 
 #[test]
-fn join_refuses_indexes_beyond_the_cap() {
+fn join_ignores_indexes_beyond_the_cap() {
+    // Cookies we cannot have written are not part of the value: no error, no deletion.
     let chunker = Chunker::new();
     assert_eq!(
-        chunker.join("s", pairs(&[("s.0", "a"), ("s.99", "z")])),
-        Err(ChunkError::OutOfRange { index: 99, max: 5 })
+        chunker
+            .join("s", pairs(&[("s.0", "a"), ("s.99", "z")]))
+            .unwrap()
+            .as_deref(),
+        Some("a")
     );
-    assert_eq!(
-        chunker.join("s", pairs(&[("s.5", "f")])),
-        Err(ChunkError::OutOfRange { index: 5, max: 5 })
-    );
+    assert_eq!(chunker.join("s", pairs(&[("s.5", "f")])), Ok(None));
     assert_eq!(
         chunker.join("s", pairs(&[("s.99999999999999999999999999", "z")])),
-        Err(ChunkError::OutOfRange {
-            index: usize::MAX,
-            max: 5
-        })
+        Ok(None)
     );
     let hundred: Vec<(String, String)> = (0..100)
         .map(|i| (format!("s.{i}"), "x".to_owned()))
         .collect();
     let request = hundred.iter().map(|(n, v)| (n.as_str(), v.as_str()));
-    assert!(matches!(
-        chunker.join("s", request),
-        Err(ChunkError::OutOfRange { .. })
-    ));
+    assert_eq!(
+        chunker.join("s", request).unwrap().as_deref(),
+        Some("xxxxx"),
+        "chunks 0 to 4 only"
+    );
+    assert_eq!(
+        chunker.names_to_clear("s", hundred.iter().map(|(n, v)| (n.as_str(), v.as_str()))),
+        ["s.0", "s.1", "s.2", "s.3", "s.4"]
+    );
     // Exactly the cap is fine.
     let five = [
         ("s.0", "a"),
@@ -185,12 +191,26 @@ fn join_refuses_indexes_beyond_the_cap() {
         chunker.join("s", pairs(&five)).unwrap().as_deref(),
         Some("abcde")
     );
-    assert!(
+    assert_eq!(
         Chunker::new()
             .with_max_chunks(4)
             .join("s", pairs(&five))
-            .is_err()
+            .unwrap()
+            .as_deref(),
+        Some("abcd")
     );
+}
+
+#[test]
+fn the_cap_is_between_1_and_64() {
+    assert_eq!(Chunker::new().with_max_chunks(0).max_chunks(), 1);
+    assert_eq!(Chunker::new().with_max_chunks(64).max_chunks(), 64);
+    assert_eq!(Chunker::new().with_max_chunks(usize::MAX).max_chunks(), 64);
+    let chunker = Chunker::new().with_max_chunks(64);
+    let request: Vec<(String, &str)> = (0..100).map(|i| (format!("s.{i}"), "x")).collect();
+    let names = chunker.names_to_clear("s", request.iter().map(|(n, v)| (n.as_str(), *v)));
+    assert_eq!(names.len(), 64);
+    assert_eq!(names.last(), Some(&"s.63"));
 }
 
 #[test]
@@ -204,6 +224,9 @@ fn only_name_and_numbered_chunks_belong_to_a_name() {
         ("session.-1", "5"),
         ("session.+1", "6"),
         ("session.1.0", "7"),
+        ("session.00", "7a"),
+        ("session.5", "7b"),
+        ("session.99999999999999999999", "7c"),
         ("Session", "8"),
         ("xsession", "9"),
     ];
@@ -223,12 +246,14 @@ fn names_to_clear_lists_every_cookie_of_the_name_once() {
         ("s.0", "a"),
         ("s", "p"),
         ("s.1", "b"),
-        ("s.99", "z"),
+        ("s.99", "beyond the cap"),
+        ("s.01", "not canonical"),
         ("s.0", "again"),
         ("s.x", "not ours"),
+        ("s.4", "e"),
     ];
     assert_eq!(
         chunker.names_to_clear("s", pairs(&request)),
-        ["s.0", "s", "s.1", "s.99"]
+        ["s.0", "s", "s.1", "s.4"]
     );
 }

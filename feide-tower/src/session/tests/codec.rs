@@ -188,13 +188,13 @@ fn rotation_opens_old_and_seals_new() {
 fn colliding_hints_still_open_with_the_right_key() {
     // Both keys carry the same hint: the first is tried, fails, and must not spoil the buffer
     // for the second.
-    let sealer = CookieCodec::new(KeyRing::with_colliding_hints(&[OLD]));
+    let sealer = CookieCodec::with_colliding_hints(&[OLD]);
     let value = sealer.seal("session", &bytes(300, 3));
-    let ring = CookieCodec::new(KeyRing::with_colliding_hints(&[NEW, OLD]));
+    let ring = CookieCodec::with_colliding_hints(&[NEW, OLD]);
     let (plain, index) = ring.open_indexed("session", &value).unwrap();
     assert_eq!((plain, index), (bytes(300, 3), 1));
     // And a ring where no colliding key is right refuses it.
-    let wrong = CookieCodec::new(KeyRing::with_colliding_hints(&[NEW]));
+    let wrong = CookieCodec::with_colliding_hints(&[NEW]);
     assert_eq!(wrong.open("session", &value), Err(OpenError::Undecryptable));
 }
 

@@ -5,6 +5,7 @@ mod chunks;
 mod codec;
 mod envelope;
 mod flow;
+mod key_check;
 mod key_ring;
 mod props;
 mod props_chunks;
@@ -16,8 +17,8 @@ use http::{HeaderMap, HeaderValue};
 use super::{CookieCodec, KeyRing};
 
 /// Test secrets: long enough and varied enough.
-const NEW: &str = "new-secret-0123456789abcdefghijklmnopqrstuvwxyz";
-const OLD: &str = "old-secret-ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210";
+const NEW: &str = "wu3tf6XwPkAEu7JKmBbz3TRP3ebDZCeh+WNRXXUth5A=";
+const OLD: &str = "KsxYgaiZpevEEsJmJk5H75rOQbZGc/NKPl8A5pE0gZc=";
 
 fn codec(secrets: &[&str]) -> CookieCodec {
     CookieCodec::new(KeyRing::from_secrets(secrets).expect("test secrets are valid"))

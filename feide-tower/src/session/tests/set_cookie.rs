@@ -2,7 +2,9 @@ use std::time::Duration;
 
 use http::HeaderValue;
 
-use crate::session::{CHUNK_SIZE, ChunkError, Chunker, CookieError, CookieOptions, SameSite};
+use crate::session::{
+    CHUNK_SIZE, ChunkError, Chunker, CookieError, CookieOptions, DEFAULT_MAX_CHUNKS, SameSite,
+};
 
 fn text(header: &HeaderValue) -> &str {
     header.to_str().unwrap()
@@ -209,13 +211,19 @@ fn set_cookies_clears_stale_chunks() {
 
     // 1 rewritten as 3: the plain cookie must go, or it would shadow the chunks.
     let headers = options
-        .set_cookies(&chunker, "s", &long, [("s", "old"), ("s.99", "z")])
+        .set_cookies(
+            &chunker,
+            "s",
+            &long,
+            [("s", "old"), ("s.4", "z"), ("s.99", "z")],
+        )
         .unwrap();
     let names: Vec<&str> = headers
         .iter()
         .map(|h| text(h).split('=').next().unwrap())
         .collect();
-    assert_eq!(names, ["s.0", "s.1", "s.2", "s", "s.99"]);
+    // `s.99` is beyond the cap: never ours, never deleted.
+    assert_eq!(names, ["s.0", "s.1", "s.2", "s", "s.4"]);
     assert!(
         headers[..3]
             .iter()
@@ -248,7 +256,13 @@ fn set_cookies_clears_stale_chunks() {
 #[test]
 fn clear_cookies_deletes_every_piece() {
     let options = CookieOptions::default();
-    let request = [("s", "a"), ("s.0", "b"), ("t", "c"), ("s.7", "d")];
+    let request = [
+        ("s", "a"),
+        ("s.0", "b"),
+        ("t", "c"),
+        ("s.4", "d"),
+        ("s.7", "e"),
+    ];
     let headers = options
         .clear_cookies(&Chunker::new(), "s", request)
         .unwrap();
@@ -256,6 +270,31 @@ fn clear_cookies_deletes_every_piece() {
         .iter()
         .map(|h| text(h).split('=').next().unwrap())
         .collect();
-    assert_eq!(names, ["s", "s.0", "s.7"]);
+    // Every piece we could have written; `s.7` is beyond the cap of 5.
+    assert_eq!(names, ["s", "s.0", "s.4"]);
     assert!(headers.iter().all(|h| attributes(h).contains(&"Max-Age=0")));
+}
+
+/// Issue 13, finding 1: thousands of bogus chunk cookies give at most `max_chunks + 1`
+/// removals, whether a value is written or cleared.
+#[test]
+fn bogus_chunks_give_a_bounded_number_of_removals() {
+    let options = CookieOptions::default();
+    let chunker = Chunker::new();
+    let names: Vec<String> = (0..5_000)
+        .map(|i| format!("s.{i}"))
+        .chain((0..100).map(|i| format!("s.0{i}")))
+        .chain(["s".to_owned(), "s.0".to_owned(), "s".to_owned()])
+        .collect();
+    let request = || names.iter().map(|n| (n.as_str(), "x"));
+    let cleared = options.clear_cookies(&chunker, "s", request()).unwrap();
+    assert_eq!(cleared.len(), DEFAULT_MAX_CHUNKS + 1);
+    let written = options
+        .set_cookies(&chunker, "s", "v1.short", request())
+        .unwrap();
+    assert_eq!(
+        written.len(),
+        DEFAULT_MAX_CHUNKS + 1,
+        "s itself, and s.0 to s.4 removed"
+    );
 }
