@@ -49,7 +49,8 @@ pub struct BearerAuthorizer {
 
 /// Everything the decision needs, fixed at build time.
 pub(crate) struct Config {
-    /// Issuer, audience, algorithms, keys, leeway, size; no scopes (checked here, after the cache).
+    /// Issuer, audience, algorithms, kind, keys, leeway, size; no scopes (checked here, after
+    /// the cache).
     pub(crate) validator: Validator,
     pub(crate) required: Box<[String]>,
     pub(crate) rule: ScopeRule,
@@ -74,6 +75,7 @@ impl fmt::Debug for BearerAuthorizer {
         let cfg = &*self.inner;
         f.debug_struct("BearerAuthorizer")
             .field("audiences", &cfg.validator.audiences())
+            .field("kind", &cfg.validator.kind())
             .field("required_scopes", &cfg.required)
             .field("rule", &cfg.rule)
             .field("allow_clients", &cfg.allow_clients)

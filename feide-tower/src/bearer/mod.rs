@@ -21,6 +21,7 @@
 //! | no `Authorization`, or another scheme | 401 | `Bearer realm="api"` |
 //! | several `Authorization` headers, empty or malformed token | 401 | `…, error="invalid_request"` |
 //! | invalid token (signature, `alg`, `kid`, `iss`, `aud`, `exp`, `nbf`, size...) | 401 | `…, error="invalid_token"` |
+//! | an ID token or another kind of JWT ([`TokenKind`](crate::token::TokenKind)) | 401 | `…, error="invalid_token"` |
 //! | valid token without the required scope | 403 | `…, error="insufficient_scope", scope="…"` |
 //! | valid token without a user, clients not allowed | 403 | `…, error="insufficient_scope"` |
 //! | signing keys unavailable and none cached | 503 | none; `Retry-After: 5` |

@@ -90,7 +90,7 @@ impl Introspector {
     }
 
     /// Checks the request's `Authorization: Bearer` token: header syntax, then introspection,
-    /// issuer, audience, times, user and scopes.
+    /// issuer, audience, times, kind, user and scopes.
     pub async fn authorize(&self, headers: &HeaderMap) -> Result<Principal, BearerError> {
         let token = bearer_token(headers)?;
         self.authorize_token(token).await
@@ -193,6 +193,10 @@ impl Introspector {
         let claims = Claims::from_payload(&payload).map_err(Failure::Invalid)?;
         cfg.validator
             .check_claims(&claims, now())
+            .map_err(Failure::Invalid)?;
+        // An ID token the provider is willing to introspect is still no access token.
+        cfg.validator
+            .check_kind(&claims)
             .map_err(Failure::Invalid)?;
         Ok(Arc::new(claims))
     }

@@ -10,6 +10,7 @@ mod error;
 mod issuer_keys;
 mod jwk;
 mod jws;
+mod kind;
 mod scope;
 mod validator;
 
@@ -21,6 +22,7 @@ pub use claims::{Actor, Claims};
 pub use error::TokenError;
 pub(crate) use jwk::Lookup;
 pub use jwk::{JwkError, JwksParseError, KeySet, VerifyingKey};
+pub use kind::TokenKind;
 pub use scope::Scopes;
 pub use validator::{
     DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, ScopeRule, Validator, ValidatorBuilder,

@@ -7,4 +7,5 @@ mod extractors;
 mod keys;
 mod logs;
 mod scopes;
+mod token_kinds;
 mod tower_contract;
