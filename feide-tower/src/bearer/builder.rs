@@ -3,13 +3,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::admission::Admission;
 use super::authorizer::{BearerAuthorizer, Config};
 use super::cache::TokenCache;
 use super::layer::BearerJwtLayer;
 use crate::Provider;
 use crate::access::{ErrorRenderer, SharedRenderer};
 use crate::token::{
-    Algorithm, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, ScopeRule, TokenKind, Validator,
+    Algorithm, ClientRule, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, ScopeRule, TokenKind, Validator,
     ValidatorBuilder, ValidatorConfigError,
 };
 
@@ -75,6 +76,7 @@ pub struct BearerBuilder {
     renderer: Option<SharedRenderer>,
     accept_id_tokens: bool,
     require_at_jwt: bool,
+    client_rule: Option<ClientRule>,
 }
 
 impl BearerBuilder {
@@ -98,6 +100,7 @@ impl BearerBuilder {
             renderer: None,
             accept_id_tokens: false,
             require_at_jwt: false,
+            client_rule: None,
         }
     }
 
@@ -182,13 +185,23 @@ impl BearerBuilder {
     }
 
     /// Whether tokens without a user are let through as [`Principal::Client`](super::Principal::Client)
-    /// (default `false`: they get 403).
+    /// (default `false`: they get 403 `insufficient_scope` naming the scopes this layer requires).
     ///
-    /// Feide gives such tokens to clients that authenticate as themselves (client credentials):
-    /// `sub` equals `client_id` and there are no user claims. Turn this on only for routes that
-    /// make sense without a user, and check [`Principal`](super::Principal) in the handler.
+    /// Providers give such tokens to clients that authenticate as themselves (client
+    /// credentials, service accounts); [`client_rule`](Self::client_rule) says how they are
+    /// recognised. Turn this on only for routes that make sense without a user, and check
+    /// [`Principal`](super::Principal) in the handler.
     pub fn allow_clients(mut self, allow: bool) -> Self {
         self.allow_clients = allow;
+        self
+    }
+
+    /// How a client's own token (no user) is told from a user's token, for tokens of every
+    /// trusted issuer. Default: by each token's issuer, [`ClientRule::for_issuer`] (Feide's rule
+    /// for Feide, the generic rule, which also knows Keycloak, Entra ID and Auth0 service
+    /// accounts, for any other).
+    pub fn client_rule(mut self, rule: ClientRule) -> Self {
+        self.client_rule = Some(rule);
         self
     }
 
@@ -305,9 +318,12 @@ impl BearerBuilder {
         });
         Ok(BearerAuthorizer::from_config(Arc::new(Config {
             validator,
-            required: self.required.into(),
-            rule: self.rule,
-            allow_clients: self.allow_clients,
+            admission: Admission {
+                required: self.required.into(),
+                rule: self.rule,
+                allow_clients: self.allow_clients,
+                clients: self.client_rule,
+            },
             realm: self.realm.into(),
             max_token_len: self.max_token_len,
             cache,

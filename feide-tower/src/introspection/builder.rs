@@ -7,9 +7,9 @@ use moka::future::Cache;
 
 use super::introspector::{Config, Introspector};
 use crate::Provider;
-use crate::bearer::DEFAULT_REALM;
+use crate::bearer::{Admission, DEFAULT_REALM};
 use crate::provider::{ClientAuthMethod, ClientCredentials};
-use crate::token::{ScopeRule, Validator};
+use crate::token::{ClientRule, ScopeRule, Validator};
 
 /// Default number of active answers remembered.
 pub const DEFAULT_CACHE_CAPACITY: u64 = 10_000;
@@ -52,6 +52,7 @@ pub struct IntrospectorBuilder {
     required: Vec<String>,
     rule: ScopeRule,
     allow_clients: bool,
+    client_rule: Option<ClientRule>,
     realm: String,
     leeway: Option<Duration>,
     cache_capacity: u64,
@@ -68,6 +69,7 @@ impl IntrospectorBuilder {
             required: Vec::new(),
             rule: ScopeRule::AllOf,
             allow_clients: false,
+            client_rule: None,
             realm: DEFAULT_REALM.to_owned(),
             leeway: None,
             cache_capacity: DEFAULT_CACHE_CAPACITY,
@@ -108,6 +110,13 @@ impl IntrospectorBuilder {
     /// Let through tokens without a user (client credentials). Default off.
     pub fn allow_clients(mut self, allow: bool) -> Self {
         self.allow_clients = allow;
+        self
+    }
+
+    /// How a client's own token is told from a user's (default: by the answer's issuer,
+    /// [`ClientRule::for_issuer`]); as [`BearerBuilder::client_rule`](crate::bearer::BearerBuilder::client_rule).
+    pub fn client_rule(mut self, rule: ClientRule) -> Self {
+        self.client_rule = Some(rule);
         self
     }
 
@@ -176,9 +185,12 @@ impl IntrospectorBuilder {
             client,
             method: self.method,
             validator,
-            required: self.required.into_boxed_slice(),
-            rule: self.rule,
-            allow_clients: self.allow_clients,
+            admission: Admission {
+                required: self.required.into_boxed_slice(),
+                rule: self.rule,
+                allow_clients: self.allow_clients,
+                clients: self.client_rule,
+            },
             realm: self.realm.into_boxed_str(),
             max_token_len: DEFAULT_MAX_TOKEN_LEN,
             cache,

@@ -12,9 +12,9 @@ use moka::future::Cache;
 use super::builder::IntrospectorBuilder;
 use super::request::{CallError, introspect};
 use crate::Provider;
-use crate::bearer::{BearerError, Challenge, Principal};
+use crate::bearer::{Admission, BearerError, Challenge, Principal};
 use crate::provider::{ClientAuthMethod, ClientCredentials};
-use crate::token::{Claims, ScopeRule, TokenError, Validator, now};
+use crate::token::{Claims, TokenError, Validator, now};
 
 /// Decides whether a request's opaque bearer token lets it through, by RFC 7662 introspection.
 /// The same API and answers as [`BearerAuthorizer`](crate::bearer::BearerAuthorizer). Cheap to
@@ -46,9 +46,8 @@ pub(crate) struct Config {
     pub(crate) client: ClientCredentials,
     pub(crate) method: ClientAuthMethod,
     pub(crate) validator: Validator,
-    pub(crate) required: Box<[String]>,
-    pub(crate) rule: ScopeRule,
-    pub(crate) allow_clients: bool,
+    /// Subject, user and scopes: the same checks as for JWTs.
+    pub(crate) admission: Admission,
     pub(crate) realm: Box<str>,
     pub(crate) max_token_len: usize,
     /// Active answers by SHA-256 of the token.
@@ -62,9 +61,10 @@ impl fmt::Debug for Introspector {
             .field("endpoint", &cfg.endpoint)
             .field("client_id", &cfg.client.id)
             .field("audiences", &cfg.validator.audiences())
-            .field("required_scopes", &cfg.required)
-            .field("rule", &cfg.rule)
-            .field("allow_clients", &cfg.allow_clients)
+            .field("required_scopes", &cfg.admission.required)
+            .field("rule", &cfg.admission.rule)
+            .field("allow_clients", &cfg.admission.allow_clients)
+            .field("client_rule", &cfg.admission.clients)
             .field("realm", &cfg.realm)
             .finish_non_exhaustive()
     }
@@ -90,7 +90,7 @@ impl Introspector {
     }
 
     /// Checks the request's `Authorization: Bearer` token: header syntax, then introspection,
-    /// issuer, audience, times, kind, user and scopes.
+    /// issuer, audience, times, kind, subject, user and scopes.
     pub async fn authorize(&self, headers: &HeaderMap) -> Result<Principal, BearerError> {
         let token = bearer_token(headers)?;
         self.authorize_token(token).await
@@ -121,17 +121,7 @@ impl Introspector {
                 return Err(BearerError::Unavailable);
             }
         };
-        let principal = Principal::from_claims(claims);
-        if !principal.is_user() && !cfg.allow_clients {
-            return Err(BearerError::UserRequired);
-        }
-        match cfg.rule.check(principal.scopes(), &cfg.required) {
-            Ok(()) => Ok(principal),
-            Err(_) => Err(BearerError::InsufficientScope {
-                required: cfg.required.iter().collect(),
-                rule: cfg.rule,
-            }),
-        }
+        cfg.admission.admit(claims)
     }
 
     /// The RFC 6750 answer to `error`, in this introspector's realm.

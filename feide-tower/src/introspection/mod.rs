@@ -11,7 +11,7 @@
 //! |---|---|
 //! | `active: true`, right `iss`/`aud`, not expired, scopes present | let through |
 //! | `active: false` (unknown, expired, revoked) | 401 `invalid_token` |
-//! | active, wrong `iss`/`aud`, no `iss`/`aud`/`exp`, or an ID token's claims | 401 `invalid_token` |
+//! | active, wrong `iss`/`aud`, no `iss`/`aud`/`exp`/`sub`, or an ID token's claims | 401 `invalid_token` |
 //! | active, scopes missing | 403 `insufficient_scope` |
 //! | endpoint unreachable, slow, erroring, or refusing our client | 503 |
 //!

@@ -6,6 +6,7 @@
 
 mod algorithm;
 mod claims;
+mod client_rule;
 mod error;
 mod issuer_keys;
 mod jwk;
@@ -19,6 +20,7 @@ mod props;
 
 pub use algorithm::Algorithm;
 pub use claims::{Actor, Claims};
+pub use client_rule::ClientRule;
 pub use error::TokenError;
 pub(crate) use jwk::Lookup;
 pub use jwk::{JwkError, JwksParseError, KeySet, VerifyingKey};

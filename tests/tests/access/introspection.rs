@@ -141,6 +141,11 @@ async fn scope_audience_and_user_rules_are_those_of_jwts() {
         )
         .await;
         assert_eq!(reply.status, 403, "{stack:?}: clients are not allowed");
+        let www = reply.get("www-authenticate").unwrap();
+        assert!(
+            www.contains("insufficient_scope") && www.contains("scope=\"read\""),
+            "the refusal of a client token names the scopes required: {www}"
+        );
 
         app.fake
             .set_introspection_audience(Some("https://elsewhere.example".into()));

@@ -2,6 +2,7 @@
 
 mod answers;
 mod cache;
+mod clients;
 mod common;
 mod extractors;
 mod keys;

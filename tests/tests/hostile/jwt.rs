@@ -644,7 +644,7 @@ pub async fn cases(apps: &Apps) -> Vec<Case> {
         403,
     );
 
-    // Other kinds of JWT signed by the same keys (issue 13, finding 3).
+    // Other kinds of JWT signed by the same keys (issue 13, findings 3 and 7).
     add(
         "id_token_with_nonce_signed",
         claim("nonce", json!("the-login-s-nonce")),
@@ -699,6 +699,25 @@ pub async fn cases(apps: &Apps) -> Vec<Case> {
         "keycloak_refresh_token_typ_claim",
         claim("typ", json!("Refresh")),
         401,
+    );
+    add("sub_missing", without("sub"), 401);
+    add(
+        "keycloak_service_account_signed",
+        me(&good(fake)
+            .claim("sub", "5f3a7d2e-1c4b-4e8f-9a6d-2b7c8e9f0a1b")
+            .claim("azp", "svc")
+            .claim("preferred_username", "service-account-svc")
+            .remove("client_id")
+            .sign()),
+        403,
+    );
+    add(
+        "entra_app_only_signed",
+        me(&good(fake)
+            .claim("sub", "0b6e7c1d-aaaa-4bbb-8ccc-1234567890ab")
+            .claim("oid", "0b6e7c1d-aaaa-4bbb-8ccc-1234567890ab")
+            .sign()),
+        403,
     );
 
     // The positive control again, checking whose request it was.
