@@ -52,6 +52,9 @@ pub(crate) struct Config {
     pub(crate) max_token_len: usize,
     /// Active answers by SHA-256 of the token.
     pub(crate) cache: Option<Cache<[u8; 32], Arc<Claims>>>,
+    /// Refusals that the same answer would always give (inactive, wrong issuer or audience...),
+    /// by SHA-256 of the token, for a short time: a junk token sent again costs no call.
+    pub(crate) refused: Option<Cache<[u8; 32], Failure>>,
 }
 
 impl fmt::Debug for Introspector {
@@ -72,10 +75,26 @@ impl fmt::Debug for Introspector {
 
 /// Why a token got no claims.
 #[derive(Debug, Clone)]
-enum Failure {
+pub(crate) enum Failure {
     Inactive,
     Invalid(TokenError),
     Unavailable(CallError),
+}
+
+impl Failure {
+    /// Whether asking again about the same token would give the same refusal: the provider said
+    /// it is inactive, or its answer fails a check that time cannot change. Never a failed call
+    /// (an outage is not a refusal), nor a token that is not valid *yet*.
+    fn is_lasting(&self) -> bool {
+        match self {
+            Self::Inactive => true,
+            Self::Invalid(error) => !matches!(
+                error,
+                TokenError::NotYetValid | TokenError::IssuedInFuture | TokenError::KeysUnavailable
+            ),
+            Self::Unavailable(_) => false,
+        }
+    }
 }
 
 impl Introspector {
@@ -134,16 +153,35 @@ impl Introspector {
         &self.inner.realm
     }
 
-    /// Claims of an active, valid token: from the cache (expiry checked again) or the provider.
+    /// Claims of an active, valid token, or why not: a refusal remembered for the same token, or
+    /// the answer from the cache or the provider (a lasting refusal is then remembered).
     async fn claims(&self, token: &str) -> Result<Arc<Claims>, Failure> {
         let cfg = &*self.inner;
-        let Some(cache) = &cfg.cache else {
-            return self.fetch(token).await;
-        };
         let key: [u8; 32] = digest(&SHA256, token.as_bytes())
             .as_ref()
             .try_into()
             .unwrap_or([0; 32]);
+        let Some(refused) = &cfg.refused else {
+            return self.answer(token, key).await;
+        };
+        if let Some(failure) = refused.get(&key).await {
+            return Err(failure);
+        }
+        let answer = self.answer(token, key).await;
+        if let Err(failure) = &answer
+            && failure.is_lasting()
+        {
+            refused.insert(key, failure.clone()).await;
+        }
+        answer
+    }
+
+    /// Claims of an active, valid token: from the cache (expiry checked again) or the provider.
+    async fn answer(&self, token: &str, key: [u8; 32]) -> Result<Arc<Claims>, Failure> {
+        let cfg = &*self.inner;
+        let Some(cache) = &cfg.cache else {
+            return self.fetch(token).await;
+        };
         // Concurrent misses for one token share one call; only successes are kept.
         let fresh = AtomicBool::new(false);
         let claims = cache
