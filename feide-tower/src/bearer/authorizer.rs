@@ -9,6 +9,7 @@ use http::HeaderMap;
 use tracing::field::{Empty, display};
 use tracing::{Instrument as _, Span};
 
+use super::admission::Admission;
 use super::builder::BearerBuilder;
 use super::cache::TokenCache;
 use super::challenge::Challenge;
@@ -17,7 +18,7 @@ use super::header::{bearer_credentials, token68};
 use super::principal::Principal;
 use crate::Provider;
 use crate::access::SharedRenderer;
-use crate::token::{Claims, ScopeRule, TokenError, Validator, now};
+use crate::token::{Claims, TokenError, Validator, now};
 
 /// Decides whether a request's bearer token lets it through, and as whom.
 ///
@@ -49,11 +50,11 @@ pub struct BearerAuthorizer {
 
 /// Everything the decision needs, fixed at build time.
 pub(crate) struct Config {
-    /// Issuer, audience, algorithms, keys, leeway, size; no scopes (checked here, after the cache).
+    /// Issuer, audience, algorithms, kind, keys, leeway, size; no scopes (checked here, after
+    /// the cache).
     pub(crate) validator: Validator,
-    pub(crate) required: Box<[String]>,
-    pub(crate) rule: ScopeRule,
-    pub(crate) allow_clients: bool,
+    /// Subject, user and scopes.
+    pub(crate) admission: Admission,
     pub(crate) realm: Box<str>,
     pub(crate) max_token_len: usize,
     pub(crate) cache: Option<TokenCache>,
@@ -74,9 +75,11 @@ impl fmt::Debug for BearerAuthorizer {
         let cfg = &*self.inner;
         f.debug_struct("BearerAuthorizer")
             .field("audiences", &cfg.validator.audiences())
-            .field("required_scopes", &cfg.required)
-            .field("rule", &cfg.rule)
-            .field("allow_clients", &cfg.allow_clients)
+            .field("kind", &cfg.validator.kind())
+            .field("required_scopes", &cfg.admission.required)
+            .field("rule", &cfg.admission.rule)
+            .field("allow_clients", &cfg.admission.allow_clients)
+            .field("client_rule", &cfg.admission.clients)
             .field("realm", &cfg.realm)
             .field("cache", &cfg.cache)
             .field("renderer", &cfg.renderer.is_some())
@@ -96,7 +99,7 @@ impl BearerAuthorizer {
     }
 
     /// Checks the request's `Authorization: Bearer` token: header syntax, signature, issuer,
-    /// audience, times, user and scopes. Only the headers are read (never the query string).
+    /// audience, times, kind, subject, user and scopes. Only the headers are read (never the query string).
     pub async fn authorize(&self, headers: &HeaderMap) -> Result<Principal, BearerError> {
         let span = self.span();
         let step = self.start(headers, &span);
@@ -246,20 +249,9 @@ impl BearerAuthorizer {
         self.admit(claims)
     }
 
-    /// The checks after validity: a user where one is required, then the scopes.
+    /// The checks after validity: a subject, a user where one is required, then the scopes.
     fn admit(&self, claims: Arc<Claims>) -> Result<Principal, BearerError> {
-        let cfg = &*self.inner;
-        let principal = Principal::from_claims(claims);
-        if !principal.is_user() && !cfg.allow_clients {
-            return Err(BearerError::UserRequired);
-        }
-        match cfg.rule.check(principal.scopes(), &cfg.required) {
-            Ok(()) => Ok(principal),
-            Err(_) => Err(BearerError::InsufficientScope {
-                required: cfg.required.iter().collect(),
-                rule: cfg.rule,
-            }),
-        }
+        self.inner.admission.admit(claims)
     }
 
     /// Records the outcome on the span and emits one event; never the token.
@@ -377,7 +369,13 @@ mod tests {
             decide(&a, "user-x", now()),
             Err(BearerError::InsufficientScope { .. })
         ));
-        assert_eq!(decide(&a, "client", now()), Err(BearerError::UserRequired));
+        assert_eq!(
+            decide(&a, "client", now()),
+            Err(BearerError::UserRequired {
+                required: crate::token::Scopes::parse("read"),
+                rule: crate::token::ScopeRule::AllOf,
+            })
+        );
 
         let clients = authorizer(|b| b.require_scope("read").allow_clients(true));
         seed(

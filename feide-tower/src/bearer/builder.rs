@@ -3,14 +3,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::admission::Admission;
 use super::authorizer::{BearerAuthorizer, Config};
 use super::cache::TokenCache;
 use super::layer::BearerJwtLayer;
 use crate::Provider;
 use crate::access::{ErrorRenderer, SharedRenderer};
 use crate::token::{
-    Algorithm, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, ScopeRule, Validator, ValidatorBuilder,
-    ValidatorConfigError,
+    Algorithm, ClientRule, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, ScopeRule, TokenKind, Validator,
+    ValidatorBuilder, ValidatorConfigError,
 };
 
 /// The realm named in `WWW-Authenticate` unless [`BearerBuilder::realm`] sets another.
@@ -44,7 +45,8 @@ pub enum BearerConfigError {
 /// Builds a [`BearerJwtLayer`] (or the framework-agnostic [`BearerAuthorizer`]).
 ///
 /// Required: at least one [`audience`](Self::audience). Everything else has a safe default:
-/// RS256 only, 60 s leeway, tokens without a user refused, the verified-token cache on.
+/// RS256 only, 60 s leeway, access tokens only (ID tokens and other kinds of JWT refused, see
+/// [`TokenKind`]), tokens without a user refused, the verified-token cache on.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -72,6 +74,9 @@ pub struct BearerBuilder {
     cache_capacity: u64,
     cache_max_lifetime: Duration,
     renderer: Option<SharedRenderer>,
+    accept_id_tokens: bool,
+    require_at_jwt: bool,
+    client_rule: Option<ClientRule>,
 }
 
 impl BearerBuilder {
@@ -93,6 +98,9 @@ impl BearerBuilder {
             cache_capacity: DEFAULT_CACHE_CAPACITY,
             cache_max_lifetime: DEFAULT_CACHE_MAX_LIFETIME,
             renderer: None,
+            accept_id_tokens: false,
+            require_at_jwt: false,
+            client_rule: None,
         }
     }
 
@@ -177,13 +185,47 @@ impl BearerBuilder {
     }
 
     /// Whether tokens without a user are let through as [`Principal::Client`](super::Principal::Client)
-    /// (default `false`: they get 403).
+    /// (default `false`: they get 403 `insufficient_scope` naming the scopes this layer requires).
     ///
-    /// Feide gives such tokens to clients that authenticate as themselves (client credentials):
-    /// `sub` equals `client_id` and there are no user claims. Turn this on only for routes that
-    /// make sense without a user, and check [`Principal`](super::Principal) in the handler.
+    /// Providers give such tokens to clients that authenticate as themselves (client
+    /// credentials, service accounts); [`client_rule`](Self::client_rule) says how they are
+    /// recognised. Turn this on only for routes that make sense without a user, and check
+    /// [`Principal`](super::Principal) in the handler.
     pub fn allow_clients(mut self, allow: bool) -> Self {
         self.allow_clients = allow;
+        self
+    }
+
+    /// How a client's own token (no user) is told from a user's token, for tokens of every
+    /// trusted issuer. Default: by each token's issuer, [`ClientRule::for_issuer`] (Feide's rule
+    /// for Feide, the generic rule, which also knows Keycloak, Entra ID and Auth0 service
+    /// accounts, for any other).
+    pub fn client_rule(mut self, rule: ClientRule) -> Self {
+        self.client_rule = Some(rule);
+        self
+    }
+
+    /// RFC 9068 strict mode (default `false`): the token's `typ` header must be `at+jwt` (or
+    /// `application/at+jwt`, in any case); anything else is `invalid_token`.
+    ///
+    /// Not for Feide, whose data-source tokens are typed `JWT`; for providers that type their
+    /// access tokens as RFC 9068 says (`at+jwt`). Without it, `typ` may be absent, `JWT` or
+    /// `at+jwt`, and ID tokens are still told apart by their claims ([`TokenKind::Access`]).
+    pub fn require_at_jwt(mut self, on: bool) -> Self {
+        self.require_at_jwt = on;
+        self
+    }
+
+    /// Let ID tokens and other kinds of JWT of the trusted issuers through as if they were
+    /// access tokens (default `false`: they get 401 `invalid_token`; see [`TokenKind`]).
+    ///
+    /// Don't, unless the API must serve a legacy client that sends its own ID token and nothing
+    /// else tells that client's calls apart: an ID token is not meant for APIs, and it travels
+    /// (in logout URLs as `id_token_hint`, in browser storage) where access tokens do not. Anyone
+    /// who gets hold of one can then call the API as its user until it expires, wherever the
+    /// API's audience is the login's client id.
+    pub fn accept_id_tokens(mut self, accept: bool) -> Self {
+        self.accept_id_tokens = accept;
         self
     }
 
@@ -255,11 +297,17 @@ impl BearerBuilder {
     pub fn build_authorizer(self) -> Result<BearerAuthorizer, BearerConfigError> {
         check_scopes(&self.required, false)?;
         check_realm(&self.realm)?;
-        let validator = self
+        let mut validator = self
             .validator
             .leeway(self.leeway)
-            .max_token_len(self.max_token_len)
-            .build()?;
+            .max_token_len(self.max_token_len);
+        if self.accept_id_tokens {
+            validator = validator.kind(TokenKind::Any);
+        }
+        if self.require_at_jwt {
+            validator = validator.require_at_jwt(true);
+        }
+        let validator = validator.build()?;
         let leeway = i64::try_from(self.leeway.as_secs()).unwrap_or(i64::MAX);
         let cache = (self.cache && self.cache_capacity > 0).then(|| {
             TokenCache::new(
@@ -270,9 +318,12 @@ impl BearerBuilder {
         });
         Ok(BearerAuthorizer::from_config(Arc::new(Config {
             validator,
-            required: self.required.into(),
-            rule: self.rule,
-            allow_clients: self.allow_clients,
+            admission: Admission {
+                required: self.required.into(),
+                rule: self.rule,
+                allow_clients: self.allow_clients,
+                clients: self.client_rule,
+            },
             realm: self.realm.into(),
             max_token_len: self.max_token_len,
             cache,

@@ -60,10 +60,12 @@ impl Challenge {
     /// | [`InvalidRequest`](BearerError::InvalidRequest) | 401 | `…, error="invalid_request"` |
     /// | [`InvalidToken`](BearerError::InvalidToken) | 401 | `…, error="invalid_token"` |
     /// | [`InsufficientScope`](BearerError::InsufficientScope) | 403 | `…, error="insufficient_scope", scope="…"` |
-    /// | [`UserRequired`](BearerError::UserRequired) | 403 | `…, error="insufficient_scope"` |
+    /// | [`UserRequired`](BearerError::UserRequired) | 403 | `…, error="insufficient_scope", scope="…"` |
     /// | [`Unavailable`](BearerError::Unavailable) | 503 | none; `Retry-After: 5` |
     ///
-    /// Descriptions are fixed sentences; the only variation is "expired" versus "invalid".
+    /// Descriptions are fixed sentences; the only variation is "expired" versus "invalid". Every
+    /// 403 names the scopes required in `scope`: those missing, or, for a token without a user,
+    /// those the layer requires (none named when it requires none).
     pub fn for_error(error: &BearerError, realm: &str) -> Challenge {
         match error {
             BearerError::MissingToken => Challenge::new(
@@ -96,13 +98,16 @@ impl Challenge {
             BearerError::InsufficientScope { required, rule } => {
                 Self::insufficient_scope(realm, required, *rule)
             }
-            BearerError::UserRequired => Self::refusal(
-                StatusCode::FORBIDDEN,
-                realm,
-                "insufficient_scope",
-                USER_REQUIRED,
-                None,
-            ),
+            BearerError::UserRequired { required, .. } => {
+                let scope = required.to_string();
+                Self::refusal(
+                    StatusCode::FORBIDDEN,
+                    realm,
+                    "insufficient_scope",
+                    USER_REQUIRED,
+                    (!required.is_empty()).then_some(scope.as_str()),
+                )
+            }
             BearerError::Unavailable => Challenge {
                 retry_after: Some(RETRY_AFTER_UNAVAILABLE),
                 ..Challenge::new(
@@ -279,6 +284,30 @@ mod tests {
         );
         assert_eq!(c.status, StatusCode::FORBIDDEN);
         assert!(www(&c).ends_with(r#", scope="read write""#), "{}", www(&c));
+    }
+
+    #[test]
+    fn the_refusal_of_a_client_token_names_the_required_scopes() {
+        let refusal = |scopes: &str| {
+            Challenge::for_error(
+                &BearerError::UserRequired {
+                    required: Scopes::parse(scopes),
+                    rule: ScopeRule::AnyOf,
+                },
+                "api",
+            )
+        };
+        let c = refusal("read write");
+        assert_eq!(c.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            www(&c),
+            r#"Bearer realm="api", error="insufficient_scope", error_description="The access token is not issued on behalf of a user", scope="read write""#
+        );
+        assert!(
+            !www(&refusal("")).contains("scope=\""),
+            "{}",
+            www(&refusal(""))
+        );
     }
 
     #[test]

@@ -16,7 +16,8 @@ pub enum BearerError {
     /// (RFC 6750 suggests 400; a 401 makes every client treat it as an authentication failure).
     #[error("the Authorization header is malformed")]
     InvalidRequest,
-    /// The token was refused by validation. 401.
+    /// The token was refused by validation (signature, issuer, audience, times, kind, no `sub`,
+    /// ...). 401.
     #[error("the access token is invalid: {0}")]
     InvalidToken(TokenError),
     /// Valid, but without the scope(s) required. 403.
@@ -27,9 +28,16 @@ pub enum BearerError {
         /// Whether all of them or any one is needed.
         rule: ScopeRule,
     },
-    /// Valid, but issued to a client without a user, where a user is required. 403.
+    /// Valid, but issued to a client without a user (by the layer's
+    /// [`ClientRule`](crate::token::ClientRule)), where a user is required. 403
+    /// `insufficient_scope` naming the scopes the layer requires.
     #[error("the access token is not issued on behalf of a user")]
-    UserRequired,
+    UserRequired {
+        /// The scopes the layer requires (named in the challenge; may be empty).
+        required: Scopes,
+        /// Whether all of them or any one is needed.
+        rule: ScopeRule,
+    },
     /// The provider's signing keys are unavailable and none is cached: try again later. 503.
     #[error("the access token cannot be verified right now")]
     Unavailable,
@@ -43,7 +51,7 @@ impl BearerError {
             Self::InvalidRequest => "invalid_request",
             Self::InvalidToken(_) => "invalid_token",
             Self::InsufficientScope { .. } => "insufficient_scope",
-            Self::UserRequired => "user_required",
+            Self::UserRequired { .. } => "user_required",
             Self::Unavailable => "unavailable",
         }
     }

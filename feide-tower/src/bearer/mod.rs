@@ -20,9 +20,10 @@
 //! |---|---|---|
 //! | no `Authorization`, or another scheme | 401 | `Bearer realm="api"` |
 //! | several `Authorization` headers, empty or malformed token | 401 | `…, error="invalid_request"` |
-//! | invalid token (signature, `alg`, `kid`, `iss`, `aud`, `exp`, `nbf`, size...) | 401 | `…, error="invalid_token"` |
+//! | invalid token (signature, `alg`, `kid`, `iss`, `aud`, `exp`, `nbf`, size, no `sub`...) | 401 | `…, error="invalid_token"` |
+//! | an ID token or another kind of JWT ([`TokenKind`](crate::token::TokenKind)) | 401 | `…, error="invalid_token"` |
 //! | valid token without the required scope | 403 | `…, error="insufficient_scope", scope="…"` |
-//! | valid token without a user, clients not allowed | 403 | `…, error="insufficient_scope"` |
+//! | valid token without a user ([`ClientRule`](crate::token::ClientRule)), clients not allowed | 403 | `…, error="insufficient_scope", scope="…"` (the layer's scopes) |
 //! | signing keys unavailable and none cached | 503 | none; `Retry-After: 5` |
 //!
 //! Every refusal has a small JSON body `{"error": "...", "error_description": "..."}` and
@@ -44,6 +45,7 @@
 //! # Ok(()) }
 //! ```
 
+mod admission;
 mod authorizer;
 mod builder;
 mod cache;
@@ -54,6 +56,7 @@ mod layer;
 mod principal;
 mod require_scope;
 
+pub(crate) use admission::Admission;
 pub use authorizer::BearerAuthorizer;
 pub use builder::{
     BearerBuilder, BearerConfigError, DEFAULT_CACHE_CAPACITY, DEFAULT_CACHE_MAX_LIFETIME,

@@ -30,8 +30,9 @@ pub enum Principal {
         /// The validated claims.
         claims: Arc<Claims>,
     },
-    /// A token a client obtained for itself (client credentials): `sub` equals `client_id`, or
-    /// there is no `sub`. Only let through when the layer allows clients.
+    /// A token a client obtained for itself (client credentials, a service account), as the
+    /// layer's [`ClientRule`](crate::token::ClientRule) tells (at Feide: `sub` equals `client_id`). Only let through when
+    /// the layer allows clients.
     Client {
         /// The validated claims.
         claims: Arc<Claims>,
@@ -39,7 +40,8 @@ pub enum Principal {
 }
 
 impl Principal {
-    /// [`User`](Self::User) or [`Client`](Self::Client), by [`Claims::has_user`].
+    /// [`User`](Self::User) or [`Client`](Self::Client), by the default rule of the token's
+    /// issuer ([`Claims::has_user`]).
     pub fn from_claims(claims: impl Into<Arc<Claims>>) -> Self {
         let claims = claims.into();
         if claims.has_user() {
@@ -72,12 +74,14 @@ impl Principal {
         &self.claims().iss
     }
 
-    /// The client the token was issued to (`client_id`, or `sub` for a client's own token).
+    /// The client the token was issued to: `client_id`, else `azp` (Keycloak, Entra ID), else
+    /// `sub` for a client's own token.
     pub fn client_id(&self) -> Option<&str> {
         let claims = self.claims();
+        let named = claims.client_id.as_deref().or(claims.azp.as_deref());
         match self {
-            Self::User { .. } => claims.client_id.as_deref(),
-            Self::Client { .. } => claims.client_id.as_deref().or(claims.sub.as_deref()),
+            Self::User { .. } => named,
+            Self::Client { .. } => named.or(claims.sub.as_deref()),
         }
     }
 

@@ -7,9 +7,9 @@ use moka::future::Cache;
 
 use super::introspector::{Config, Introspector};
 use crate::Provider;
-use crate::bearer::DEFAULT_REALM;
+use crate::bearer::{Admission, DEFAULT_REALM};
 use crate::provider::{ClientAuthMethod, ClientCredentials};
-use crate::token::{ScopeRule, Validator};
+use crate::token::{ClientRule, ScopeRule, Validator};
 
 /// Default number of active answers remembered.
 pub const DEFAULT_CACHE_CAPACITY: u64 = 10_000;
@@ -17,6 +17,15 @@ pub const DEFAULT_CACHE_CAPACITY: u64 = 10_000;
 /// Default longest time an active answer is reused (also the longest a revoked token keeps
 /// working).
 pub const DEFAULT_CACHE_MAX_LIFETIME: Duration = Duration::from_secs(60);
+
+/// Default number of refused tokens remembered (each entry: a 32-byte hash and the reason).
+pub const DEFAULT_REFUSAL_CACHE_CAPACITY: u64 = 10_000;
+
+/// Default time a refused token is remembered: a junk token sent again within it costs no call.
+pub const DEFAULT_REFUSAL_CACHE_LIFETIME: Duration = Duration::from_secs(30);
+
+/// Longest time a refused token may be remembered.
+const MAX_REFUSAL_CACHE_LIFETIME: Duration = Duration::from_secs(300);
 
 /// Longest token accepted (bytes).
 const DEFAULT_MAX_TOKEN_LEN: usize = 8 * 1024;
@@ -52,10 +61,13 @@ pub struct IntrospectorBuilder {
     required: Vec<String>,
     rule: ScopeRule,
     allow_clients: bool,
+    client_rule: Option<ClientRule>,
     realm: String,
     leeway: Option<Duration>,
     cache_capacity: u64,
     cache_max_lifetime: Duration,
+    refusal_cache_capacity: u64,
+    refusal_cache_lifetime: Duration,
 }
 
 impl IntrospectorBuilder {
@@ -68,10 +80,13 @@ impl IntrospectorBuilder {
             required: Vec::new(),
             rule: ScopeRule::AllOf,
             allow_clients: false,
+            client_rule: None,
             realm: DEFAULT_REALM.to_owned(),
             leeway: None,
             cache_capacity: DEFAULT_CACHE_CAPACITY,
             cache_max_lifetime: DEFAULT_CACHE_MAX_LIFETIME,
+            refusal_cache_capacity: DEFAULT_REFUSAL_CACHE_CAPACITY,
+            refusal_cache_lifetime: DEFAULT_REFUSAL_CACHE_LIFETIME,
         }
     }
 
@@ -111,6 +126,13 @@ impl IntrospectorBuilder {
         self
     }
 
+    /// How a client's own token is told from a user's (default: by the answer's issuer,
+    /// [`ClientRule::for_issuer`]); as [`BearerBuilder::client_rule`](crate::bearer::BearerBuilder::client_rule).
+    pub fn client_rule(mut self, rule: ClientRule) -> Self {
+        self.client_rule = Some(rule);
+        self
+    }
+
     /// The realm named in `WWW-Authenticate` (default `api`).
     pub fn realm(mut self, realm: impl Into<String>) -> Self {
         self.realm = realm.into();
@@ -132,6 +154,26 @@ impl IntrospectorBuilder {
     /// The longest an active answer is reused, whatever the token's `exp`.
     pub fn cache_max_lifetime(mut self, lifetime: Duration) -> Self {
         self.cache_max_lifetime = lifetime;
+        self
+    }
+
+    /// How many refused tokens are remembered (default 10 000; 0 turns the refusal cache off).
+    /// An entry is the SHA-256 of the token and the reason, never the token.
+    pub fn refusal_cache_capacity(mut self, entries: u64) -> Self {
+        self.refusal_cache_capacity = entries;
+        self
+    }
+
+    /// How long a refused token is remembered (default 30 s, at most 5 min; zero turns the
+    /// refusal cache off).
+    ///
+    /// Only refusals the same answer would always give are remembered: `active: false`, or an
+    /// active answer that fails a check time cannot change (issuer, audience, kind, expiry,
+    /// malformed claims). A failed call (unreachable, timeout, an error status) is never
+    /// remembered. The price: a token the provider calls inactive by mistake (for instance one
+    /// issued a moment ago, before the provider's replicas agree) stays refused for this long.
+    pub fn refusal_cache_lifetime(mut self, lifetime: Duration) -> Self {
+        self.refusal_cache_lifetime = lifetime;
         self
     }
 
@@ -164,6 +206,13 @@ impl IntrospectorBuilder {
         let validator = validator
             .build()
             .map_err(|_| IntrospectionConfigError::Validator)?;
+        let refusal_lifetime = self.refusal_cache_lifetime.min(MAX_REFUSAL_CACHE_LIFETIME);
+        let refused = (self.refusal_cache_capacity > 0 && !refusal_lifetime.is_zero()).then(|| {
+            Cache::builder()
+                .max_capacity(self.refusal_cache_capacity)
+                .time_to_live(refusal_lifetime)
+                .build()
+        });
         let cache = (self.cache_capacity > 0).then(|| {
             Cache::builder()
                 .max_capacity(self.cache_capacity)
@@ -176,12 +225,16 @@ impl IntrospectorBuilder {
             client,
             method: self.method,
             validator,
-            required: self.required.into_boxed_slice(),
-            rule: self.rule,
-            allow_clients: self.allow_clients,
+            admission: Admission {
+                required: self.required.into_boxed_slice(),
+                rule: self.rule,
+                allow_clients: self.allow_clients,
+                clients: self.client_rule,
+            },
             realm: self.realm.into_boxed_str(),
             max_token_len: DEFAULT_MAX_TOKEN_LEN,
             cache,
+            refused,
         })))
     }
 }

@@ -12,9 +12,9 @@ use moka::future::Cache;
 use super::builder::IntrospectorBuilder;
 use super::request::{CallError, introspect};
 use crate::Provider;
-use crate::bearer::{BearerError, Challenge, Principal};
+use crate::bearer::{Admission, BearerError, Challenge, Principal};
 use crate::provider::{ClientAuthMethod, ClientCredentials};
-use crate::token::{Claims, ScopeRule, TokenError, Validator, now};
+use crate::token::{Claims, TokenError, Validator, now};
 
 /// Decides whether a request's opaque bearer token lets it through, by RFC 7662 introspection.
 /// The same API and answers as [`BearerAuthorizer`](crate::bearer::BearerAuthorizer). Cheap to
@@ -46,13 +46,15 @@ pub(crate) struct Config {
     pub(crate) client: ClientCredentials,
     pub(crate) method: ClientAuthMethod,
     pub(crate) validator: Validator,
-    pub(crate) required: Box<[String]>,
-    pub(crate) rule: ScopeRule,
-    pub(crate) allow_clients: bool,
+    /// Subject, user and scopes: the same checks as for JWTs.
+    pub(crate) admission: Admission,
     pub(crate) realm: Box<str>,
     pub(crate) max_token_len: usize,
     /// Active answers by SHA-256 of the token.
     pub(crate) cache: Option<Cache<[u8; 32], Arc<Claims>>>,
+    /// Refusals that the same answer would always give (inactive, wrong issuer or audience...),
+    /// by SHA-256 of the token, for a short time: a junk token sent again costs no call.
+    pub(crate) refused: Option<Cache<[u8; 32], Failure>>,
 }
 
 impl fmt::Debug for Introspector {
@@ -62,9 +64,10 @@ impl fmt::Debug for Introspector {
             .field("endpoint", &cfg.endpoint)
             .field("client_id", &cfg.client.id)
             .field("audiences", &cfg.validator.audiences())
-            .field("required_scopes", &cfg.required)
-            .field("rule", &cfg.rule)
-            .field("allow_clients", &cfg.allow_clients)
+            .field("required_scopes", &cfg.admission.required)
+            .field("rule", &cfg.admission.rule)
+            .field("allow_clients", &cfg.admission.allow_clients)
+            .field("client_rule", &cfg.admission.clients)
             .field("realm", &cfg.realm)
             .finish_non_exhaustive()
     }
@@ -72,10 +75,26 @@ impl fmt::Debug for Introspector {
 
 /// Why a token got no claims.
 #[derive(Debug, Clone)]
-enum Failure {
+pub(crate) enum Failure {
     Inactive,
     Invalid(TokenError),
     Unavailable(CallError),
+}
+
+impl Failure {
+    /// Whether asking again about the same token would give the same refusal: the provider said
+    /// it is inactive, or its answer fails a check that time cannot change. Never a failed call
+    /// (an outage is not a refusal), nor a token that is not valid *yet*.
+    fn is_lasting(&self) -> bool {
+        match self {
+            Self::Inactive => true,
+            Self::Invalid(error) => !matches!(
+                error,
+                TokenError::NotYetValid | TokenError::IssuedInFuture | TokenError::KeysUnavailable
+            ),
+            Self::Unavailable(_) => false,
+        }
+    }
 }
 
 impl Introspector {
@@ -90,7 +109,7 @@ impl Introspector {
     }
 
     /// Checks the request's `Authorization: Bearer` token: header syntax, then introspection,
-    /// issuer, audience, times, user and scopes.
+    /// issuer, audience, times, kind, subject, user and scopes.
     pub async fn authorize(&self, headers: &HeaderMap) -> Result<Principal, BearerError> {
         let token = bearer_token(headers)?;
         self.authorize_token(token).await
@@ -121,17 +140,7 @@ impl Introspector {
                 return Err(BearerError::Unavailable);
             }
         };
-        let principal = Principal::from_claims(claims);
-        if !principal.is_user() && !cfg.allow_clients {
-            return Err(BearerError::UserRequired);
-        }
-        match cfg.rule.check(principal.scopes(), &cfg.required) {
-            Ok(()) => Ok(principal),
-            Err(_) => Err(BearerError::InsufficientScope {
-                required: cfg.required.iter().collect(),
-                rule: cfg.rule,
-            }),
-        }
+        cfg.admission.admit(claims)
     }
 
     /// The RFC 6750 answer to `error`, in this introspector's realm.
@@ -144,16 +153,35 @@ impl Introspector {
         &self.inner.realm
     }
 
-    /// Claims of an active, valid token: from the cache (expiry checked again) or the provider.
+    /// Claims of an active, valid token, or why not: a refusal remembered for the same token, or
+    /// the answer from the cache or the provider (a lasting refusal is then remembered).
     async fn claims(&self, token: &str) -> Result<Arc<Claims>, Failure> {
         let cfg = &*self.inner;
-        let Some(cache) = &cfg.cache else {
-            return self.fetch(token).await;
-        };
         let key: [u8; 32] = digest(&SHA256, token.as_bytes())
             .as_ref()
             .try_into()
             .unwrap_or([0; 32]);
+        let Some(refused) = &cfg.refused else {
+            return self.answer(token, key).await;
+        };
+        if let Some(failure) = refused.get(&key).await {
+            return Err(failure);
+        }
+        let answer = self.answer(token, key).await;
+        if let Err(failure) = &answer
+            && failure.is_lasting()
+        {
+            refused.insert(key, failure.clone()).await;
+        }
+        answer
+    }
+
+    /// Claims of an active, valid token: from the cache (expiry checked again) or the provider.
+    async fn answer(&self, token: &str, key: [u8; 32]) -> Result<Arc<Claims>, Failure> {
+        let cfg = &*self.inner;
+        let Some(cache) = &cfg.cache else {
+            return self.fetch(token).await;
+        };
         // Concurrent misses for one token share one call; only successes are kept.
         let fresh = AtomicBool::new(false);
         let claims = cache
@@ -193,6 +221,10 @@ impl Introspector {
         let claims = Claims::from_payload(&payload).map_err(Failure::Invalid)?;
         cfg.validator
             .check_claims(&claims, now())
+            .map_err(Failure::Invalid)?;
+        // An ID token the provider is willing to introspect is still no access token.
+        cfg.validator
+            .check_kind(&claims)
             .map_err(Failure::Invalid)?;
         Ok(Arc::new(claims))
     }

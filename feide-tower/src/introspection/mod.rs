@@ -11,15 +11,21 @@
 //! |---|---|
 //! | `active: true`, right `iss`/`aud`, not expired, scopes present | let through |
 //! | `active: false` (unknown, expired, revoked) | 401 `invalid_token` |
-//! | active, wrong `iss`/`aud`, or no `iss`/`aud`/`exp` | 401 `invalid_token` |
+//! | active, wrong `iss`/`aud`, no `iss`/`aud`/`exp`/`sub`, or an ID token's claims | 401 `invalid_token` |
 //! | active, scopes missing | 403 `insufficient_scope` |
 //! | endpoint unreachable, slow, erroring, or refusing our client | 503 |
 //!
 //! Active answers are cached, keyed by the SHA-256 of the token (never the token itself), until
 //! the token's `exp` and at most [`IntrospectorBuilder::cache_max_lifetime`] (so a revoked token
 //! is let through for at most that long); the expiry is checked again on every hit. Concurrent
-//! requests with the same new token share one introspection call. Inactive answers are never
-//! cached.
+//! requests with the same new token share one introspection call.
+//!
+//! Refusals are remembered too, briefly (default 30 s, at most 10 000 tokens, keyed by the
+//! SHA-256 of the token): a junk token sent again and again costs the provider one call, not one
+//! per request ([`IntrospectorBuilder::refusal_cache_lifetime`]). Only lasting refusals are
+//! remembered (`active: false`, wrong issuer or audience, ...); a failed call never is, so an
+//! outage is not turned into refusals. Each *new* junk token still costs one call: put a rate
+//! limit in front of an introspected API that anyone can reach.
 //!
 //! Use it as the bearer judge of [`AccessGuard`](crate::access::AccessGuard), or directly.
 
@@ -28,7 +34,7 @@ mod introspector;
 mod request;
 
 pub use builder::{
-    DEFAULT_CACHE_CAPACITY, DEFAULT_CACHE_MAX_LIFETIME, IntrospectionConfigError,
-    IntrospectorBuilder,
+    DEFAULT_CACHE_CAPACITY, DEFAULT_CACHE_MAX_LIFETIME, DEFAULT_REFUSAL_CACHE_CAPACITY,
+    DEFAULT_REFUSAL_CACHE_LIFETIME, IntrospectionConfigError, IntrospectorBuilder,
 };
 pub use introspector::Introspector;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::access::{ErrorRenderer, SharedRenderer};
 use crate::provider::{ClientAuthMethod, Provider, setting};
 use crate::session::{Chunker, CookieCodec, CookieOptions, KeyError, KeyRing};
-use crate::token::{Algorithm, Validator};
+use crate::token::{Algorithm, TokenKind, Validator};
 
 use super::FeideLogin;
 use super::refresh::{DEFAULT_REFRESH_BEFORE, Refreshes};
@@ -497,6 +497,7 @@ impl FeideLoginBuilder {
             .audience(client_id.clone())
             .algorithms(&self.algorithms)
             .require_iat(true)
+            .kind(TokenKind::Id)
             .build()
             .map_err(|e| LoginConfigError::Invalid(e.to_string()))?;
         let chunker = Chunker::new().with_max_chunks(self.max_chunks);

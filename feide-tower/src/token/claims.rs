@@ -142,15 +142,12 @@ impl Claims {
         self.extra.get(name).and_then(Value::as_str)
     }
 
-    /// Whether the token speaks for a user rather than only for a client.
-    ///
-    /// Feide gives client-credentials tokens `sub` equal to the client id and no user claims.
+    /// Whether the token speaks for a user rather than only for a client, by the default
+    /// [`ClientRule`](super::ClientRule) of its issuer: Feide's rule (a client's own token has
+    /// `sub` equal to `client_id`) for Feide, the generic rule for any other issuer. A token
+    /// without `sub` has no user.
     pub fn has_user(&self) -> bool {
-        match (&self.sub, &self.client_id) {
-            (None, _) => false,
-            (Some(sub), Some(client)) => sub != client,
-            (Some(_), None) => true,
-        }
+        !super::ClientRule::default_is_client(self)
     }
 }
 

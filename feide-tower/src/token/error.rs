@@ -55,6 +55,11 @@ pub enum TokenError {
     /// `iat` is in the future (beyond the leeway).
     #[error("the token claims to be issued in the future")]
     IssuedInFuture,
+    /// A token of another kind than the validator's [`TokenKind`](super::TokenKind): an ID token
+    /// where an access token is expected, a logout token, ... The name is the header parameter or
+    /// claim that told (`typ`, `nonce`, `at_hash`, `events`, ...), never its value.
+    #[error("the token is of another kind (by its `{0}`)")]
+    WrongTokenType(&'static str),
     /// Valid, but without the scope(s) required.
     #[error("the token lacks a required scope")]
     InsufficientScope {
@@ -85,6 +90,7 @@ impl TokenError {
             Self::Expired => "expired",
             Self::NotYetValid => "not_yet_valid",
             Self::IssuedInFuture => "issued_in_future",
+            Self::WrongTokenType(_) => "wrong_token_type",
             Self::InsufficientScope { .. } => "insufficient_scope",
             Self::KeysUnavailable => "keys_unavailable",
         }

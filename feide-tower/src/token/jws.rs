@@ -19,6 +19,43 @@ use crate::find_byte::find_byte;
 pub(crate) struct Header {
     pub(crate) alg: Algorithm,
     pub(crate) kid: Option<String>,
+    pub(crate) typ: Typ,
+}
+
+/// The header's `typ` (RFC 7515 §4.1.9), as far as it tells the kind of token: a media type,
+/// compared without regard to case, `application/` implied when it has no `/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Typ {
+    /// No `typ` (or `null`).
+    Absent,
+    /// `JWT`: says nothing about the kind (Feide, Entra ID and Keycloak type every token so).
+    Jwt,
+    /// `at+jwt`: an access token (RFC 9068 §2.1).
+    AccessToken,
+    /// `id_token+jwt`: an ID token.
+    IdToken,
+    /// Anything else: another kind of JWT (`logout+jwt`, `secevent+jwt`, `dpop+jwt`, ...).
+    Other,
+}
+
+impl Typ {
+    /// Classifies a `typ` value.
+    pub(crate) fn of(typ: &str) -> Typ {
+        let subtype = match typ.split_once('/') {
+            None => typ,
+            Some((top, subtype)) if top.eq_ignore_ascii_case("application") => subtype,
+            Some(_) => return Typ::Other,
+        };
+        if subtype.eq_ignore_ascii_case("jwt") {
+            Typ::Jwt
+        } else if subtype.eq_ignore_ascii_case("at+jwt") {
+            Typ::AccessToken
+        } else if subtype.eq_ignore_ascii_case("id_token+jwt") {
+            Typ::IdToken
+        } else {
+            Typ::Other
+        }
+    }
 }
 
 /// A compact JWS split into its parts; the signature is not yet checked.
@@ -75,7 +112,8 @@ where
     })
 }
 
-/// The header's JSON, checked: no key-choosing member, an allowed algorithm, a string `kid`.
+/// The header's JSON, checked: no key-choosing member, an allowed algorithm, a string `kid` and
+/// `typ`.
 fn read_header(json: &[u8], allowed: &[Algorithm]) -> Result<Header, TokenError> {
     let raw: RawHeader = serde_json::from_slice(json).map_err(|_| TokenError::Malformed)?;
     for (name, present) in [
@@ -100,7 +138,12 @@ fn read_header(json: &[u8], allowed: &[Algorithm]) -> Result<Header, TokenError>
         Member::Text(kid) => Some(kid.into_owned()),
         Member::Other => return Err(TokenError::Malformed),
     };
-    Ok(Header { alg, kid })
+    let typ = match raw.typ {
+        Member::Absent => Typ::Absent,
+        Member::Text(typ) => Typ::of(&typ),
+        Member::Other => return Err(TokenError::Malformed),
+    };
+    Ok(Header { alg, kid, typ })
 }
 
 /// Calls `f` with the decoded (already verified) payload segment.
@@ -139,6 +182,7 @@ fn with_decoded<const N: usize, R>(
 struct RawHeader<'a> {
     alg: Member<'a>,
     kid: Member<'a>,
+    typ: Member<'a>,
     // Headers that would let the token choose its own key or demand semantics we do not
     // implement. Their mere presence rejects the token.
     jku: bool,
@@ -212,7 +256,7 @@ impl<'de> Deserialize<'de> for RawHeader<'de> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawHeader<'de>, A::Error> {
                 let mut header = RawHeader::default();
-                let mut seen = [false; 7];
+                let mut seen = [false; 8];
                 while let Some(key) = map.next_key::<Member<'de>>()? {
                     let Member::Text(key) = key else {
                         return Err(de::Error::custom("member names are strings"));
@@ -225,6 +269,7 @@ impl<'de> Deserialize<'de> for RawHeader<'de> {
                         "jwk" => 4,
                         "crit" => 5,
                         "zip" => 6,
+                        "typ" => 7,
                         _ => {
                             map.next_value::<IgnoredAny>()?;
                             continue;
@@ -242,7 +287,8 @@ impl<'de> Deserialize<'de> for RawHeader<'de> {
                         3 => header.x5u = present,
                         4 => header.jwk = present,
                         5 => header.crit = present,
-                        _ => header.zip = present,
+                        6 => header.zip = present,
+                        _ => header.typ = value,
                     }
                 }
                 Ok(header)
@@ -323,6 +369,7 @@ mod tests {
             r#"{"alg":"RS256","alg":"RS256"}"#,
             r#"{"alg":"RS256","kid":null,"kid":"k"}"#,
             r#"{"alg":"RS256","jku":null,"jku":null}"#,
+            r#"{"alg":"RS256","typ":"at+jwt","typ":"JWT"}"#,
         ] {
             assert_eq!(
                 parse(&token(repeated), &[Algorithm::RS256]).err(),
@@ -330,7 +377,7 @@ mod tests {
                 "{repeated}"
             );
         }
-        let escaped = token(r#"{"\u0061lg":"RS256","typ":"JWT","typ":1,"jku":null,"kid":"k"}"#);
+        let escaped = token(r#"{"\u0061lg":"RS256","cty":"JWT","cty":1,"jku":null,"kid":"k"}"#);
         let ok = parse(&escaped, &[Algorithm::RS256]).unwrap();
         assert_eq!(
             (ok.header.alg, ok.header.kid.as_deref()),
@@ -342,7 +389,7 @@ mod tests {
     fn reference(
         json: &[u8],
         allowed: &[Algorithm],
-    ) -> Result<(Algorithm, Option<String>), TokenError> {
+    ) -> Result<(Algorithm, Option<String>, Typ), TokenError> {
         #[derive(Deserialize)]
         struct Reference {
             alg: Option<serde_json::Value>,
@@ -353,6 +400,7 @@ mod tests {
             crit: Option<serde_json::Value>,
             #[serde(default)]
             zip: Option<serde_json::Value>,
+            typ: Option<serde_json::Value>,
         }
         let raw: Reference = serde_json::from_slice(json).map_err(|_| TokenError::Malformed)?;
         for (name, present) in [
@@ -377,7 +425,12 @@ mod tests {
             Some(serde_json::Value::String(kid)) => Some(kid),
             Some(_) => return Err(TokenError::Malformed),
         };
-        Ok((alg, kid))
+        let typ = match raw.typ {
+            None => Typ::Absent,
+            Some(serde_json::Value::String(typ)) => Typ::of(&typ),
+            Some(_) => return Err(TokenError::Malformed),
+        };
+        Ok((alg, kid, typ))
     }
 
     mod same_as_reference {
@@ -409,6 +462,9 @@ mod tests {
             "{}",
             "[1]",
             "\"k\"",
+            "\"JWT\"",
+            "\"application/AT+jwt\"",
+            "\"logout+jwt\"",
             "{\"a\":[null,{}]}",
             "\"\\u0052S256\"",
         ];
@@ -427,7 +483,7 @@ mod tests {
                     members.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
                 let json = format!("{{{}}}", members.join(","));
                 let allowed = [Algorithm::RS256];
-                let new = read_header(json.as_bytes(), &allowed).map(|h| (h.alg, h.kid));
+                let new = read_header(json.as_bytes(), &allowed).map(|h| (h.alg, h.kid, h.typ));
                 prop_assert_eq!(new, reference(json.as_bytes(), &allowed), "{}", json);
             }
         }

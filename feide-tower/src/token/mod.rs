@@ -6,10 +6,12 @@
 
 mod algorithm;
 mod claims;
+mod client_rule;
 mod error;
 mod issuer_keys;
 mod jwk;
 mod jws;
+mod kind;
 mod scope;
 mod validator;
 
@@ -18,9 +20,11 @@ mod props;
 
 pub use algorithm::Algorithm;
 pub use claims::{Actor, Claims};
+pub use client_rule::ClientRule;
 pub use error::TokenError;
 pub(crate) use jwk::Lookup;
 pub use jwk::{JwkError, JwksParseError, KeySet, VerifyingKey};
+pub use kind::TokenKind;
 pub use scope::Scopes;
 pub use validator::{
     DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, ScopeRule, Validator, ValidatorBuilder,

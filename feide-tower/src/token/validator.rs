@@ -9,6 +9,7 @@ use super::error::TokenError;
 use super::issuer_keys::IssuerKeys;
 use super::jwk::VerifyingKey;
 use super::jws;
+use super::kind::TokenKind;
 use super::scope::Scopes;
 use crate::provider::{Jwks, Provider};
 
@@ -45,10 +46,12 @@ impl ScopeRule {
     }
 }
 
-/// Validates JWTs: size, header, algorithm allow-list, key, signature, `iss`, `aud`, `exp`,
+/// Validates JWTs: size, header, algorithm allow-list, kind, key, signature, `iss`, `aud`, `exp`,
 /// `nbf`, `iat`, scopes. Built once, cheap to clone, shared.
 ///
-/// `exp`, `iss` and `aud` are always required: a token without one is refused.
+/// `exp`, `iss` and `aud` are always required: a token without one is refused. A validator is
+/// for access tokens unless [`kind`](ValidatorBuilder::kind) says otherwise: ID tokens and other
+/// kinds of JWT are refused ([`TokenKind`]).
 ///
 /// ```no_run
 /// # async fn run(provider: feide_tower::Provider, token: &str) -> Result<(), Box<dyn std::error::Error>> {
@@ -81,6 +84,8 @@ struct Config {
     scope_rule: ScopeRule,
     max_len: usize,
     require_iat: bool,
+    kind: TokenKind,
+    require_at_jwt: bool,
 }
 
 /// A [`Validator`] could not be built.
@@ -102,6 +107,8 @@ pub struct ValidatorBuilder {
     scope_rule: ScopeRule,
     max_len: usize,
     require_iat: bool,
+    kind: TokenKind,
+    require_at_jwt: bool,
 }
 
 impl Validator {
@@ -118,6 +125,8 @@ impl Validator {
             scope_rule: ScopeRule::AllOf,
             max_len: DEFAULT_MAX_TOKEN_LEN,
             require_iat: false,
+            kind: TokenKind::Access,
+            require_at_jwt: false,
         }
     }
 
@@ -179,12 +188,16 @@ impl Validator {
         }
     }
 
+    /// Splits and decodes the token, checking its header: algorithm, and kind by `typ` (a token
+    /// of the wrong kind is refused before any key is looked up or fetched).
     fn parse<'a>(&self, token: &'a [u8]) -> Result<jws::Compact<'a>, TokenError> {
         let cfg = &*self.inner;
         if token.len() > cfg.max_len {
             return Err(TokenError::TooLarge { limit: cfg.max_len });
         }
-        jws::parse(token, &cfg.algorithms)
+        let compact = jws::parse(token, &cfg.algorithms)?;
+        cfg.kind.check_typ(compact.header.typ, cfg.require_at_jwt)?;
+        Ok(compact)
     }
 
     /// The signature with `key`, then the claims.
@@ -204,6 +217,7 @@ impl Validator {
         }
         let claims = jws::with_payload(compact, Claims::from_payload)?;
         self.check_claims(&claims, now)?;
+        self.inner.kind.check_claims(compact.header.typ, &claims)?;
         // The keys were chosen by the issuer read before verification; the verified claims must
         // name that same issuer (a second parse cannot be allowed to disagree with the first).
         if issuer.is_some_and(|iss| iss != claims.iss) {
@@ -224,6 +238,18 @@ impl Validator {
         }
         self.check_times(claims, now)?;
         cfg.scope_rule.check(&claims.scope, &cfg.required_scopes)
+    }
+
+    /// Checks that already-verified claims are of this validator's [`TokenKind`] as far as claims
+    /// tell (for claims that came without a JOSE header, such as an introspection answer; a
+    /// JWT's `typ` header is checked by [`validate`](Self::validate)).
+    pub fn check_kind(&self, claims: &Claims) -> Result<(), TokenError> {
+        self.inner.kind.check_claims(jws::Typ::Absent, claims)
+    }
+
+    /// The kind of token this validator accepts.
+    pub fn kind(&self) -> TokenKind {
+        self.inner.kind
     }
 
     /// Checks `exp`, `nbf` and `iat` with the leeway at `now`.
@@ -355,6 +381,22 @@ impl ValidatorBuilder {
         self
     }
 
+    /// The kind of token to accept (default [`TokenKind::Access`]); tokens of other kinds are
+    /// refused with [`TokenError::WrongTokenType`]. A login validates ID tokens with
+    /// [`TokenKind::Id`].
+    pub fn kind(mut self, kind: TokenKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// RFC 9068 §4's strict rule (default `false`): the header's `typ` must be `at+jwt` (or
+    /// `application/at+jwt`, in any case). Feide types its access tokens `JWT`, so this is only for
+    /// providers that type theirs `at+jwt`.
+    pub fn require_at_jwt(mut self, on: bool) -> Self {
+        self.require_at_jwt = on;
+        self
+    }
+
     /// Builds the validator; refuses a configuration without issuer, audience or algorithm.
     pub fn build(mut self) -> Result<Validator, ValidatorConfigError> {
         if self.issuers.is_empty() && self.issuer_keys.is_empty() {
@@ -392,6 +434,8 @@ impl ValidatorBuilder {
                 scope_rule: self.scope_rule,
                 max_len: self.max_len,
                 require_iat: self.require_iat,
+                kind: self.kind,
+                require_at_jwt: self.require_at_jwt,
             }),
         })
     }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use feide_tower::Provider;
-use feide_tower::introspection::{IntrospectionConfigError, Introspector};
+use feide_tower::introspection::{IntrospectionConfigError, Introspector, IntrospectorBuilder};
 use feide_tower::testkit::{Endpoint, Failure, FakeClient, FakeFeide};
 
 use crate::harness::{
@@ -14,6 +14,15 @@ const API_AUD: &str = "https://api.example.org";
 const OTHER_CLIENT: &str = "some-client";
 
 pub async fn start(stack: Stack, secret: &'static str) -> TestApp {
+    start_configured(stack, secret, |b| b).await
+}
+
+/// [`start`], with the introspector configured further by `configure`.
+pub async fn start_configured(
+    stack: Stack,
+    secret: &'static str,
+    configure: impl FnOnce(IntrospectorBuilder) -> IntrospectorBuilder,
+) -> TestApp {
     start_with(
         stack,
         |fake| {
@@ -21,14 +30,12 @@ pub async fn start(stack: Stack, secret: &'static str) -> TestApp {
             fake.set_introspection_audience(Some(API_AUD.to_owned()));
         },
         move |provider| {
-            Introspector::builder(provider)
+            let builder = Introspector::builder(provider)
                 .client(CLIENT_ID, secret)
                 .audience(API_AUD)
                 .require_scope("read")
-                .realm(REALM)
-                .build()
-                .unwrap()
-                .into()
+                .realm(REALM);
+            configure(builder).build().unwrap().into()
         },
         |b| b,
     )
@@ -99,10 +106,15 @@ async fn active_tokens_get_in_and_are_cached() {
     }
 }
 
+/// With the refusal cache off, every request with an inactive token asks the provider again (the
+/// behaviour before issue 13; on by default now, see below).
 #[tokio::test]
-async fn inactive_tokens_are_401_and_never_cached() {
+async fn inactive_tokens_are_401_and_not_cached_with_the_refusal_cache_off() {
     for stack in STACKS {
-        let app = start(stack, CLIENT_SECRET).await;
+        let app = start_configured(stack, CLIENT_SECRET, |b| {
+            b.refusal_cache_lifetime(Duration::ZERO)
+        })
+        .await;
         for _ in 0..2 {
             let reply = api_get(&app.url("/api"), Some("Bearer unknown-opaque-token"), None).await;
             assert_eq!(reply.status, 401, "{stack:?}");
@@ -141,6 +153,11 @@ async fn scope_audience_and_user_rules_are_those_of_jwts() {
         )
         .await;
         assert_eq!(reply.status, 403, "{stack:?}: clients are not allowed");
+        let www = reply.get("www-authenticate").unwrap();
+        assert!(
+            www.contains("insufficient_scope") && www.contains("scope=\"read\""),
+            "the refusal of a client token names the scopes required: {www}"
+        );
 
         app.fake
             .set_introspection_audience(Some("https://elsewhere.example".into()));
@@ -208,4 +225,57 @@ async fn cached_answers_are_not_reused_past_exp() {
         );
         assert_eq!(app.fake.requests(Endpoint::Introspection), expected_calls);
     }
+}
+
+/// Issue 13, finding 13: a junk token sent again and again costs the provider one call, not one
+/// per request.
+#[tokio::test]
+async fn a_junk_token_sent_again_costs_one_introspection_call() {
+    for stack in STACKS {
+        let app = start(stack, CLIENT_SECRET).await;
+        for _ in 0..5 {
+            let reply = api_get(&app.url("/api"), Some("Bearer junk-opaque-token"), None).await;
+            assert_eq!(reply.status, 401, "{stack:?}");
+            assert!(!reply.raw_body.contains("junk-opaque-token"));
+        }
+        assert_eq!(app.fake.requests(Endpoint::Introspection), 1, "{stack:?}");
+        // Another junk token is another question.
+        let reply = api_get(&app.url("/api"), Some("Bearer other-junk-token"), None).await;
+        assert_eq!(reply.status, 401, "{stack:?}");
+        assert_eq!(app.fake.requests(Endpoint::Introspection), 2, "{stack:?}");
+    }
+}
+
+/// A failed call is never remembered as a refusal: after the outage, both the junk token and a
+/// good one are asked about again.
+#[tokio::test]
+async fn an_outage_is_never_cached_as_a_refusal() {
+    let app = start(Stack::Axum, CLIENT_SECRET).await;
+    let good = format!("Bearer {}", opaque(&app, "read"));
+    let calls = || app.fake.requests(Endpoint::Introspection);
+    app.fake.fail(Endpoint::Introspection, Failure::Status(500));
+    for _ in 0..2 {
+        let reply = api_get(&app.url("/api"), Some("Bearer junk-token"), None).await;
+        assert_eq!(reply.status, 503);
+    }
+    assert_eq!(
+        api_get(&app.url("/api"), Some(&good), None).await.status,
+        503
+    );
+    assert_eq!(calls(), 3, "every request asked during the outage");
+    app.fake.clear_failure(Endpoint::Introspection);
+    for _ in 0..2 {
+        let reply = api_get(&app.url("/api"), Some("Bearer junk-token"), None).await;
+        assert_eq!(reply.status, 401);
+    }
+    assert_eq!(
+        calls(),
+        4,
+        "asked once more after the outage, then remembered"
+    );
+    assert_eq!(
+        api_get(&app.url("/api"), Some(&good), None).await.status,
+        200
+    );
+    assert_eq!(calls(), 5);
 }

@@ -1,6 +1,11 @@
 //! Bearer-or-session: a token is judged by the bearer rules only; without one the session decides.
 
-use crate::harness::{Browser, REALM, SCOPE, STACKS, api_get, get_with_token, start};
+use feide_tower::bearer::BearerAuthorizer;
+use serde_json::json;
+
+use crate::harness::{
+    Browser, CLIENT_ID, REALM, SCOPE, STACKS, api_get, get_with_token, start, start_with,
+};
 
 #[tokio::test]
 async fn a_valid_token_gets_in_as_bearer() {
@@ -114,5 +119,60 @@ async fn a_broken_cookie_is_refused_and_cleared() {
             "{stack:?}: {cleared:?}"
         );
         assert!(!reply.raw_body.contains("tampered"));
+    }
+}
+
+/// Issue 13, finding 3, on the access layer's bearer side: the login's ID token (same issuer,
+/// audience = the login's client id, as in `id_token_hint`) is no bearer token, with or without a
+/// session cookie beside it.
+#[tokio::test]
+async fn an_id_token_of_the_login_is_no_bearer_token() {
+    for stack in STACKS {
+        let app = start_with(
+            stack,
+            |_| {},
+            |provider| {
+                BearerAuthorizer::builder(provider)
+                    .audience(CLIENT_ID)
+                    .realm(REALM)
+                    .build_authorizer()
+                    .unwrap()
+                    .into()
+            },
+            |b| b,
+        )
+        .await;
+        let user = app.fake.users()[0].clone();
+        let now = integration_tests::now();
+        let id_token = app
+            .fake
+            .mint()
+            .claims(json!({
+                "iss": app.fake.issuer(), "aud": CLIENT_ID, "sub": user.sub, "iat": now,
+                "exp": now + 600, "auth_time": now, "nonce": "the-login-s-nonce",
+            }))
+            .sign();
+        let bearer = format!("Bearer {id_token}");
+        let reply = api_get(&app.url("/api"), Some(&bearer), None).await;
+        assert_eq!(reply.status, 401, "{stack:?}: {}", reply.raw_body);
+        assert!(
+            reply
+                .get("www-authenticate")
+                .unwrap()
+                .contains("invalid_token")
+        );
+        assert!(!reply.raw_body.contains(&id_token));
+
+        let browser = app.signed_in_browser().await;
+        let reply = get_with_token(&browser, &app.url("/api"), &bearer).await;
+        assert_eq!(
+            reply.status, 401,
+            "{stack:?}: not downgraded to the session"
+        );
+
+        let access = app.fake.access_token_for(&user.id, CLIENT_ID, "openid");
+        let reply = api_get(&app.url("/api"), Some(&format!("Bearer {access}")), None).await;
+        assert_eq!(reply.status, 200, "{stack:?}: {}", reply.raw_body);
+        assert_eq!(reply.kind(), "bearer");
     }
 }

@@ -213,6 +213,8 @@ pub mod challenge {
         )
     }
 
+    /// The refusal of a token without a user by a layer that requires no scope (a layer that
+    /// requires scopes names them in `scope`).
     pub fn user_required() -> String {
         with(
             "insufficient_scope",

@@ -2,9 +2,11 @@
 
 mod answers;
 mod cache;
+mod clients;
 mod common;
 mod extractors;
 mod keys;
 mod logs;
 mod scopes;
+mod token_kinds;
 mod tower_contract;

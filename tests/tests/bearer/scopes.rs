@@ -201,12 +201,17 @@ async fn tokens_without_a_user_are_refused_unless_clients_are_allowed() {
         .sign();
     let no_sub = fake.mint().remove("sub").sign();
 
-    for token in [&client_token, &no_sub] {
-        get_bearer(&users_only, token).await.assert_refusal(
-            403,
-            &challenge::user_required(),
-            &[token],
-        );
+    get_bearer(&users_only, &client_token).await.assert_refusal(
+        403,
+        &challenge::user_required(),
+        &[&client_token],
+    );
+    // Without `sub` a token says nothing about whom it speaks for: invalid (issue 13, finding 7),
+    // with clients allowed or not.
+    for url in [&users_only, &clients_too] {
+        get_bearer(url, &no_sub)
+            .await
+            .assert_refusal(401, &challenge::invalid_token(), &[&no_sub]);
     }
     let reply = get_bearer(&clients_too, &client_token).await;
     assert_eq!(reply.status, 200, "{reply:?}");

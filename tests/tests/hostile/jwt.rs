@@ -644,6 +644,82 @@ pub async fn cases(apps: &Apps) -> Vec<Case> {
         403,
     );
 
+    // Other kinds of JWT signed by the same keys (issue 13, findings 3 and 7).
+    add(
+        "id_token_with_nonce_signed",
+        claim("nonce", json!("the-login-s-nonce")),
+        401,
+    );
+    add(
+        "id_token_with_at_hash_signed",
+        claim("at_hash", json!("x")),
+        401,
+    );
+    add(
+        "id_token_with_c_hash_signed",
+        claim("c_hash", json!("x")),
+        401,
+    );
+    add(
+        "logout_token_events_signed",
+        claim(
+            "events",
+            json!({"http://schemas.openid.net/event/backchannel-logout": {}}),
+        ),
+        401,
+    );
+    add(
+        "typ_logout_jwt_signed",
+        me(&good(fake).header_field("typ", "logout+jwt").sign()),
+        401,
+    );
+    add(
+        "typ_secevent_jwt_signed",
+        me(&good(fake)
+            .header_field("typ", "application/secevent+jwt")
+            .sign()),
+        401,
+    );
+    add(
+        "typ_number_signed",
+        me(&good(fake).header_field("typ", 1).sign()),
+        401,
+    );
+    add(
+        "control_typ_application_at_jwt",
+        me(&good(fake).header_field("typ", "application/at+jwt").sign()),
+        200,
+    );
+    add(
+        "keycloak_id_token_typ_claim",
+        claim("typ", json!("ID")),
+        401,
+    );
+    add(
+        "keycloak_refresh_token_typ_claim",
+        claim("typ", json!("Refresh")),
+        401,
+    );
+    add("sub_missing", without("sub"), 401);
+    add(
+        "keycloak_service_account_signed",
+        me(&good(fake)
+            .claim("sub", "5f3a7d2e-1c4b-4e8f-9a6d-2b7c8e9f0a1b")
+            .claim("azp", "svc")
+            .claim("preferred_username", "service-account-svc")
+            .remove("client_id")
+            .sign()),
+        403,
+    );
+    add(
+        "entra_app_only_signed",
+        me(&good(fake)
+            .claim("sub", "0b6e7c1d-aaaa-4bbb-8ccc-1234567890ab")
+            .claim("oid", "0b6e7c1d-aaaa-4bbb-8ccc-1234567890ab")
+            .sign()),
+        403,
+    );
+
     // The positive control again, checking whose request it was.
     t.push(Case::new("control_subject_is_alice", me(&valid), 200).check(Check::Subject(alice)));
     t
