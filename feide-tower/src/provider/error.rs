@@ -49,6 +49,17 @@ pub enum ProviderError {
         /// What was wrong.
         reason: String,
     },
+    /// The answer was larger than the limit for this document or endpoint. Enforced while
+    /// reading: the body was not read further (nor kept) once it passed the limit.
+    #[error("{what} at {url} answered more than {limit} bytes")]
+    TooLarge {
+        /// Which document or endpoint.
+        what: &'static str,
+        /// The URL.
+        url: String,
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// Discovery names another issuer than the one configured (OpenID Connect Discovery §4.3).
     #[error("the discovery document's issuer {found:?} is not the configured issuer {expected:?}")]
     IssuerMismatch {

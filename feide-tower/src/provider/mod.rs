@@ -9,6 +9,7 @@ mod error;
 mod fetch;
 mod jwks;
 mod metadata;
+mod read;
 mod secret;
 mod token_endpoint;
 
@@ -20,6 +21,7 @@ pub(crate) use env::setting;
 pub use error::ProviderError;
 pub use jwks::Jwks;
 pub use metadata::ProviderMetadata;
+pub(crate) use read::{read_limited, unreachable};
 pub use secret::Secret;
 pub use token_endpoint::{ClientAuthMethod, OAuthErrorCode, TokenEndpointError, TokenResponse};
 

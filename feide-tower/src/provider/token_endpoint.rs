@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 
-use super::{ClientCredentials, Provider, ProviderError, Secret};
+use super::{ClientCredentials, Provider, ProviderError, Secret, read_limited, unreachable};
 
 /// How the client authenticates at the token endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -186,26 +186,13 @@ impl Provider {
         };
         let what = "token endpoint";
         let send = async {
-            let response =
-                request
-                    .body(body)
-                    .send()
-                    .await
-                    .map_err(|e| ProviderError::Unreachable {
-                        what,
-                        url: url.to_owned(),
-                        reason: std::error::Error::source(&e)
-                            .map_or_else(|| e.to_string(), ToString::to_string),
-                    })?;
-            let status = response.status();
-            let bytes = response
-                .bytes()
+            let response = request
+                .body(body)
+                .send()
                 .await
-                .map_err(|e| ProviderError::Unreachable {
-                    what,
-                    url: url.to_owned(),
-                    reason: e.to_string(),
-                })?;
+                .map_err(|e| unreachable(what, url, &e))?;
+            let status = response.status();
+            let bytes = read_limited(response, MAX_RESPONSE, what, url).await?;
             Ok::<_, ProviderError>((status, bytes))
         };
         let timeout = self.timeout();
@@ -217,9 +204,6 @@ impl Provider {
                     url: url.to_owned(),
                     timeout,
                 })??;
-        if bytes.len() > MAX_RESPONSE {
-            return Err(invalid(url, "response too large").into());
-        }
         if status.is_success() {
             return serde_json::from_slice::<TokenResponse>(&bytes)
                 .map_err(|_| invalid(url, "not a token response").into());

@@ -11,9 +11,14 @@
 //!   closed (503) and recovers.
 //! - `discovery`: the issuer changes or discovery breaks: new providers refuse to start,
 //!   running ones keep working.
+//! - `flood`: every provider or API body the library reads (discovery, JWKS, token endpoint,
+//!   token exchange, client credentials, userinfo, extended userinfo, groups, introspection)
+//!   answered with 256 MiB chunked: the read stops at the limit with the typed error
+//!   (issue 13, finding 4).
 
 mod app;
 mod discovery;
+mod flood;
 mod keys;
 mod login;
 #[path = "../hostile/panics.rs"]
