@@ -23,7 +23,9 @@ pub use jwks::Jwks;
 pub use metadata::ProviderMetadata;
 pub(crate) use read::{read_limited, unreachable};
 pub use secret::Secret;
-pub use token_endpoint::{ClientAuthMethod, OAuthErrorCode, TokenEndpointError, TokenResponse};
+pub use token_endpoint::{
+    ClientAuthMethod, MAX_EXPIRES_IN, OAuthErrorCode, TokenEndpointError, TokenResponse,
+};
 
 /// Feide's issuer, the default.
 pub const FEIDE_ISSUER: &str = "https://auth.dataporten.no";

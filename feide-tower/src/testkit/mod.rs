@@ -268,6 +268,15 @@ impl FakeFeide {
         self.state().lock().access_token_lifetime = lifetime;
     }
 
+    /// Makes every successful token response (all grants) carry `expires_in` exactly as given,
+    /// any JSON value (a huge or negative number, a float, a string, `null`), instead of the
+    /// access token's lifetime; `None` goes back to the lifetime. The tokens themselves still
+    /// live [`set_access_token_lifetime`](Self::set_access_token_lifetime). For testing how
+    /// clients cope with odd provider numbers.
+    pub fn set_token_expires_in(&self, expires_in: Option<serde_json::Value>) {
+        self.state().lock().expires_in_override = expires_in;
+    }
+
     /// A [`TokenMinter`] preset to a valid data-source access token for the
     /// first user, signed with the current signing key.
     pub fn mint(&self) -> TokenMinter {
