@@ -4,7 +4,9 @@ use bytes::Bytes;
 use http::StatusCode;
 use serde_json::Value;
 
-use crate::provider::{Provider, ProviderError, Secret, read_limited, unreachable};
+use crate::provider::{
+    Provider, ProviderError, Secret, read_limited, require_secure_url, unreachable,
+};
 
 /// A Feide API call failed. No variant carries the token or the response body.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +38,8 @@ pub(crate) async fn get_json(
     url: &str,
     token: &Secret,
 ) -> Result<Value, ApiError> {
+    // Never a token over plain http off loopback, wherever the URL came from.
+    require_secure_url(what, url)?;
     let mut auth = http::HeaderValue::try_from(format!("Bearer {}", token.expose()))
         .map_err(|_| ApiError::Unauthorized)?;
     auth.set_sensitive(true);

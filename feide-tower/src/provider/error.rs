@@ -9,6 +9,16 @@ pub enum ProviderError {
     /// Configuration is missing or invalid (the message names the setting, never its value if secret).
     #[error("configuration error: {0}")]
     Config(String),
+    /// A URL that would receive tokens or client credentials is not https (plain http is allowed
+    /// only on a loopback host); see [`require_secure_url`](super::require_secure_url).
+    #[error("{setting} must use https (plain http only on a loopback host): {url:?}")]
+    InsecureUrl {
+        /// Where the URL came from: an environment variable, a builder setting or a discovery
+        /// field.
+        setting: String,
+        /// The URL.
+        url: String,
+    },
     /// The provider did not answer within the timeout.
     #[error("{what} at {url} did not answer within {timeout:?}")]
     Timeout {

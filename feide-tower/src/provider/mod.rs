@@ -11,6 +11,7 @@ mod jwks;
 mod metadata;
 mod read;
 mod secret;
+mod secure_url;
 mod token_endpoint;
 
 use std::sync::Arc;
@@ -23,6 +24,7 @@ pub use jwks::Jwks;
 pub use metadata::ProviderMetadata;
 pub(crate) use read::{read_limited, unreachable};
 pub use secret::Secret;
+pub use secure_url::require_secure_url;
 pub use token_endpoint::{
     ClientAuthMethod, MAX_EXPIRES_IN, OAuthErrorCode, TokenEndpointError, TokenResponse,
 };
