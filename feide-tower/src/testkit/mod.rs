@@ -13,6 +13,7 @@ mod apis;
 mod authorize;
 mod client;
 mod client_auth;
+mod demo;
 mod discovery;
 mod end_session;
 mod failure;
@@ -44,6 +45,7 @@ pub use client::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_DATASOURCE_AUDIENCE,
     DEFAULT_DATASOURCE_CLIENT_ID, DEFAULT_DATASOURCE_CLIENT_SECRET, FakeClient, FakeDatasource,
 };
+pub use demo::{ExampleEnv, ExampleEnvError, ExampleMode, demo_banner};
 pub use failure::{Endpoint, Failure};
 pub use mint::{CUSTOMER_PORTAL_ID, TokenMinter};
 pub use token_request::TokenRequest;
