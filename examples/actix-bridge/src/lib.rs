@@ -18,10 +18,40 @@ use feide_tower::bearer::{BearerAuthorizer, Principal};
 use feide_tower::login::FeideLogin;
 use feide_tower::provider::ProviderBuilder;
 use feide_tower::session::FeideSession;
-use feide_tower::testkit::{DEFAULT_DATASOURCE_AUDIENCE, FakeClient, FakeFeide};
+use feide_tower::testkit::{
+    DEFAULT_DATASOURCE_AUDIENCE, ExampleEnv, ExampleMode, FakeClient, FakeFeide, demo_banner,
+};
 
 /// Boxed error for start-up.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// Every variable this example reads (but `BIND_ADDR` and `RUST_LOG`): any one set means
+/// "configured", and then the login's four and `DATASOURCE_AUDIENCE` are required; the demo runs
+/// only with none of them set, on loopback.
+pub const ENV: ExampleEnv<'static> = ExampleEnv {
+    app: "actix-bridge",
+    settings: &[
+        "FEIDE_ISSUER",
+        "OIDC_CLIENT_ID",
+        "OIDC_CLIENT_SECRET",
+        "OIDC_REDIRECT_URI",
+        "OIDC_SCOPES",
+        "APP_SECRET_KEY",
+        "POST_LOGOUT_REDIRECT_URI",
+        "DATASOURCE_AUDIENCE",
+        "DATASOURCE_REQUIRED_SCOPE",
+        "FEIDE_EXTENDED_USERINFO_URL",
+        "FEIDE_GROUPINFO_URL",
+    ],
+    required: &[
+        "OIDC_CLIENT_ID",
+        "OIDC_CLIENT_SECRET",
+        "OIDC_REDIRECT_URI",
+        "APP_SECRET_KEY",
+        "DATASOURCE_AUDIENCE",
+    ],
+    together: &[],
+};
 
 /// What the app needs, built once.
 #[derive(Clone)]
@@ -40,11 +70,15 @@ pub struct Configured {
     pub fake: Option<FakeFeide>,
     /// Lines to print at start-up.
     pub notes: Vec<String>,
+    /// In demo mode: the warning to print (to stderr) before serving.
+    pub banner: Option<String>,
 }
 
 /// Configures from `env` (the reference names: FEIDE_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET,
 /// OIDC_REDIRECT_URI, APP_SECRET_KEY, POST_LOGOUT_REDIRECT_URI, OIDC_SCOPES, DATASOURCE_AUDIENCE,
-/// DATASOURCE_REQUIRED_SCOPE). Without OIDC_CLIENT_ID it starts FakeFeide and uses it.
+/// DATASOURCE_REQUIRED_SCOPE; see [`ENV`]). With none of them set and a loopback `addr` it starts
+/// FakeFeide and uses it (the demo); a partial configuration is an error naming every missing
+/// variable.
 pub async fn configure(
     env: impl Fn(&str) -> Option<String>,
     addr: SocketAddr,
@@ -56,7 +90,7 @@ pub async fn configure(
     };
     let public = format!("http://{host}:{}", addr.port());
     let mut notes = Vec::new();
-    let (fake, overlay) = if env("OIDC_CLIENT_ID").is_none() {
+    let (fake, overlay) = if ENV.mode(&env, addr)? == ExampleMode::Demo {
         let secret = random_secret();
         let fake = FakeFeide::builder()
             .interactive(true)
@@ -68,7 +102,7 @@ pub async fn configure(
             .start()
             .await?;
         notes.push(format!(
-            "No OIDC_CLIENT_ID set: using the built-in fake Feide at {}.",
+            "Nothing configured: using the built-in fake Feide at {}.",
             fake.issuer()
         ));
         let token = fake.access_token_for("alice", DEFAULT_DATASOURCE_AUDIENCE, "readUser");
@@ -111,10 +145,14 @@ pub async fn configure(
         bearer = bearer.require_scope(scope);
     }
     let bearer = bearer.build_authorizer()?;
+    let banner = fake
+        .as_ref()
+        .map(|f| demo_banner("actix-bridge", &f.issuer()));
     Ok(Configured {
         state: State { login, bearer },
         fake,
         notes,
+        banner,
     })
 }
 

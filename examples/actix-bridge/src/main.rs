@@ -1,13 +1,25 @@
 //! `cargo run -p actix-bridge`: Feide login and bearer protection in actix-web. Configured only
-//! through environment variables (see the crate docs); without OIDC_CLIENT_ID it runs against the
-//! built-in fake Feide and prints a ready-to-paste curl line for `/api/me`.
+//! through environment variables (see the crate docs); with none of them set and a loopback
+//! BIND_ADDR it runs against the built-in fake Feide (with a warning on stderr) and prints a
+//! ready-to-paste curl line for `/api/me`.
 
 use std::net::SocketAddr;
 
 use actix_web::{App, HttpServer};
 
 #[actix_web::main]
-async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+async fn main() -> std::process::ExitCode {
+    // Shown with Display, not Debug: a start-up error says what to set.
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -19,6 +31,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let listener = std::net::TcpListener::bind(bind)?;
     let configured =
         actix_bridge::configure(|name| std::env::var(name).ok(), listener.local_addr()?).await?;
+    if let Some(banner) = &configured.banner {
+        eprintln!("{banner}");
+    }
     for note in &configured.notes {
         println!("{note}");
     }

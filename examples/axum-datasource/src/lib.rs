@@ -14,10 +14,16 @@
 //!   `DATASOURCE_TOKEN_EXCHANGE_SCOPE` (Feide attribute groups, may be empty);
 //! - `FEIDE_ISSUER` (default `https://auth.dataporten.no`), `FEIDE_EXTENDED_USERINFO_URL`,
 //!   `FEIDE_GROUPINFO_URL` (default: Feide's);
+//! - `OIDC_CLIENT_ID`, `OIDC_CLIENT_SECRET`: read by the provider (the exchange's client when
+//!   the data source has none of its own);
 //! - `BIND_ADDR` (read by `main`): default `127.0.0.1:8001`.
 //!
-//! With none of the first three set, the app runs against an in-process fake Feide and
-//! [`Started::curl`] is a ready-to-paste `curl` line with a freshly minted valid token.
+//! With *none* of these set (see [`ENV`]) and a loopback `BIND_ADDR`, the app runs its demo
+//! against an in-process fake Feide, prints a loud banner, and [`Started::curl`] is a
+//! ready-to-paste `curl` line with a freshly minted valid token. The fake's signing keys are
+//! public, so the demo never runs otherwise: any one variable set makes `DATASOURCE_AUDIENCE`
+//! and `DATASOURCE_REQUIRED_SCOPE` required, and a partial configuration is a start-up error
+//! naming everything missing.
 
 use std::net::SocketAddr;
 
@@ -34,7 +40,7 @@ use feide_tower::exchange::{
 use feide_tower::provider::ProviderBuilder;
 use feide_tower::testkit::{
     DEFAULT_DATASOURCE_AUDIENCE, DEFAULT_DATASOURCE_CLIENT_ID, DEFAULT_DATASOURCE_CLIENT_SECRET,
-    FakeFeide,
+    ExampleEnv, ExampleMode, FakeFeide, demo_banner,
 };
 use serde_json::{Value, json};
 
@@ -45,6 +51,32 @@ pub type Error = Box<dyn std::error::Error + Send + Sync>;
 pub const DEMO_SCOPE: &str = "readUser";
 /// The user the demo token speaks for.
 pub const DEMO_USER: &str = "alice";
+
+/// Every variable this example reads (but `BIND_ADDR` and `RUST_LOG`): any one set means
+/// "configured"; the demo runs only with none of them set, on loopback.
+pub const ENV: ExampleEnv<'static> = ExampleEnv {
+    app: "axum-datasource",
+    settings: &[
+        "FEIDE_ISSUER",
+        "DATASOURCE_AUDIENCE",
+        "DATASOURCE_REQUIRED_SCOPE",
+        "DATASOURCE_CLIENT_ID",
+        "DATASOURCE_CLIENT_SECRET",
+        "DATASOURCE_TOKEN_EXCHANGE_AUDIENCE",
+        "DATASOURCE_TOKEN_EXCHANGE_SCOPE",
+        "FEIDE_EXTENDED_USERINFO_URL",
+        "FEIDE_GROUPINFO_URL",
+        "OIDC_CLIENT_ID",
+        "OIDC_CLIENT_SECRET",
+    ],
+    required: &["DATASOURCE_AUDIENCE", "DATASOURCE_REQUIRED_SCOPE"],
+    together: &[
+        ("DATASOURCE_CLIENT_ID", "DATASOURCE_CLIENT_SECRET"),
+        ("DATASOURCE_CLIENT_SECRET", "DATASOURCE_CLIENT_ID"),
+        ("OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"),
+        ("OIDC_CLIENT_SECRET", "OIDC_CLIENT_ID"),
+    ],
+};
 
 /// What to run, from the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,28 +93,28 @@ pub enum Settings {
 }
 
 impl Settings {
-    /// Reads `DATASOURCE_AUDIENCE`, `DATASOURCE_REQUIRED_SCOPE` and `FEIDE_ISSUER` (the issuer
-    /// itself is read by [`ProviderBuilder::from_env_with`]).
-    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, Error> {
-        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let (issuer, audience, scope) = (
-            var("FEIDE_ISSUER"),
-            var("DATASOURCE_AUDIENCE"),
-            var("DATASOURCE_REQUIRED_SCOPE"),
-        );
-        match (audience, scope) {
-            (Some(audience), Some(scope)) => Ok(Settings::Provider {
-                audience: audience.trim().to_owned(),
-                scopes: scope.split_whitespace().map(str::to_owned).collect(),
-            }),
-            (None, None) if issuer.is_none() => Ok(Settings::Demo),
-            (None, _) => Err(
-                "DATASOURCE_AUDIENCE is required (https://n.feide.no/datasources/<uuid>)".into(),
-            ),
-            (Some(_), None) => Err(
-                "DATASOURCE_REQUIRED_SCOPE is required (the scope your data source defines)".into(),
-            ),
+    /// Decides from the variables in [`ENV`] (through `lookup`) and the address the app listens
+    /// on: the demo only with none set and a loopback `addr`; otherwise `DATASOURCE_AUDIENCE`
+    /// and `DATASOURCE_REQUIRED_SCOPE` are required (the issuer itself is read by
+    /// [`ProviderBuilder::from_env_with`]).
+    pub fn from_env_with(
+        lookup: impl Fn(&str) -> Option<String>,
+        addr: SocketAddr,
+    ) -> Result<Settings, Error> {
+        if ENV.mode(&lookup, addr)? == ExampleMode::Demo {
+            return Ok(Settings::Demo);
         }
+        let var = |name: &str| lookup(name).map(|v| v.trim().to_owned());
+        // `mode` checked that both are set and not blank.
+        let (Some(audience), Some(scope)) =
+            (var("DATASOURCE_AUDIENCE"), var("DATASOURCE_REQUIRED_SCOPE"))
+        else {
+            return Err("DATASOURCE_AUDIENCE and DATASOURCE_REQUIRED_SCOPE are required".into());
+        };
+        Ok(Settings::Provider {
+            audience,
+            scopes: scope.split_whitespace().map(str::to_owned).collect(),
+        })
     }
 }
 
@@ -94,6 +126,8 @@ pub struct Started {
     pub fake: Option<FakeFeide>,
     /// In demo mode: `curl -H 'Authorization: Bearer <token>' http://<addr>/me`.
     pub curl: Option<String>,
+    /// In demo mode: the warning to print (to stderr) before serving.
+    pub banner: Option<String>,
 }
 
 /// Builds the app from the environment (`lookup`), for a server listening on `addr`.
@@ -101,7 +135,7 @@ pub async fn configure(
     lookup: impl Fn(&str) -> Option<String>,
     addr: SocketAddr,
 ) -> Result<Started, Error> {
-    match Settings::from_env_with(&lookup)? {
+    match Settings::from_env_with(&lookup, addr)? {
         Settings::Provider { audience, scopes } => {
             let provider = ProviderBuilder::from_env_with(&lookup)?.build().await?;
             // Without its own client the data source only validates (any OIDC provider); with one
@@ -122,6 +156,7 @@ pub async fn configure(
                 app,
                 fake: None,
                 curl: None,
+                banner: None,
             })
         }
         Settings::Demo => demo_with(FakeFeide::start().await?, addr).await,
@@ -152,6 +187,7 @@ pub async fn demo_with(fake: FakeFeide, addr: SocketAddr) -> Result<Started, Err
     let token = fake.access_token_for(DEMO_USER, DEFAULT_DATASOURCE_AUDIENCE, DEMO_SCOPE);
     Ok(Started {
         app,
+        banner: Some(demo_banner("axum-datasource", &fake.issuer())),
         fake: Some(fake),
         curl: Some(format!(
             "curl -H 'Authorization: Bearer {token}' http://{addr}/me"
@@ -211,21 +247,29 @@ async fn me(
 mod tests {
     use super::*;
 
+    fn settings_at(vars: &[(&str, &str)], addr: &str) -> Result<Settings, Error> {
+        Settings::from_env_with(
+            |name| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            },
+            addr.parse().unwrap(),
+        )
+    }
+
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, Error> {
-        Settings::from_env_with(|name| {
-            vars.iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| (*v).to_owned())
-        })
+        settings_at(vars, "127.0.0.1:8001")
     }
 
     #[test]
-    fn nothing_configured_is_the_demo() {
+    fn nothing_configured_on_loopback_is_the_demo() {
         assert_eq!(settings(&[]).unwrap(), Settings::Demo);
         assert_eq!(
-            settings(&[("BIND_ADDR", "0.0.0.0:1")]).unwrap(),
+            settings(&[("BIND_ADDR", "127.0.0.1:1")]).unwrap(),
             Settings::Demo
         );
+        assert!(settings_at(&[], "0.0.0.0:1").is_err());
     }
 
     #[test]
@@ -249,5 +293,7 @@ mod tests {
         assert!(settings(&[("FEIDE_ISSUER", "https://auth.dataporten.no")]).is_err());
         assert!(settings(&[("DATASOURCE_REQUIRED_SCOPE", "readUser")]).is_err());
         assert!(settings(&[("DATASOURCE_AUDIENCE", "https://n.feide.no/datasources/x")]).is_err());
+        assert!(settings(&[("DATASOURCE_CLIENT_ID", "ds")]).is_err());
+        assert!(settings(&[("FEIDE_GROUPINFO_URL", "https://g.example.org")]).is_err());
     }
 }

@@ -1,11 +1,23 @@
 //! `cargo run -p axum-datasource`: a Feide data source. Configured only through environment
-//! variables (FEIDE_ISSUER, DATASOURCE_AUDIENCE, DATASOURCE_REQUIRED_SCOPE, BIND_ADDR). With none of
-//! the first three set it starts the built-in fake Feide and prints a `curl` line with a valid token.
+//! variables (FEIDE_ISSUER, DATASOURCE_AUDIENCE, DATASOURCE_REQUIRED_SCOPE, ..., BIND_ADDR: see
+//! the crate docs). With none of them set and a loopback BIND_ADDR it starts the built-in fake
+//! Feide, warns on stderr, and prints a `curl` line with a valid token.
 
 use std::net::SocketAddr;
 
 #[tokio::main]
-async fn main() -> Result<(), axum_datasource::Error> {
+async fn main() -> std::process::ExitCode {
+    // Shown with Display, not Debug: a start-up error says what to set.
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), axum_datasource::Error> {
     // Logs go to stderr: stdout carries only the curl line, ready to paste.
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -20,6 +32,9 @@ async fn main() -> Result<(), axum_datasource::Error> {
     let listener = tokio::net::TcpListener::bind(bind).await?;
     let addr = listener.local_addr()?;
     let started = axum_datasource::configure(|name| std::env::var(name).ok(), addr).await?;
+    if let Some(banner) = &started.banner {
+        eprintln!("{banner}");
+    }
     if let Some(curl) = &started.curl {
         println!("{curl}");
     }

@@ -21,12 +21,15 @@ impl Drop for Running {
 
 /// Starts the binary in demo mode on a free port and returns it with its first stdout line.
 fn start_demo() -> (Running, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_axum-datasource"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_axum-datasource"));
+    command
         .env("BIND_ADDR", "127.0.0.1:0")
-        .env("RUST_LOG", "warn")
-        .env_remove("FEIDE_ISSUER")
-        .env_remove("DATASOURCE_AUDIENCE")
-        .env_remove("DATASOURCE_REQUIRED_SCOPE")
+        .env("RUST_LOG", "warn");
+    // Any one of them set would (rightly) refuse the demo.
+    for name in axum_datasource::ENV.settings {
+        command.env_remove(name);
+    }
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

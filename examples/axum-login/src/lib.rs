@@ -17,13 +17,49 @@ use base64::Engine as _;
 use feide_tower::Provider;
 use feide_tower::exchange::{ExchangeError, ExchangePattern, TokenExchange, TokenExchangeBuilder};
 use feide_tower::login::FeideLogin;
-use feide_tower::provider::ProviderBuilder;
+use feide_tower::provider::{ProviderBuilder, require_secure_url};
 use feide_tower::session::FeideSession;
-use feide_tower::testkit::{DEFAULT_DATASOURCE_AUDIENCE, FakeClient, FakeFeide};
+use feide_tower::testkit::{
+    DEFAULT_DATASOURCE_AUDIENCE, ExampleEnv, ExampleMode, FakeClient, FakeFeide, demo_banner,
+};
 use serde_json::{Value, json};
 
 /// Boxed error for start-up.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// Every variable this example reads (but `BIND_ADDR` and `RUST_LOG`): any one set means
+/// "configured", and then the login's four are required; the demo runs only with none of them
+/// set, on loopback.
+pub const ENV: ExampleEnv<'static> = ExampleEnv {
+    app: "axum-login",
+    settings: &[
+        "FEIDE_ISSUER",
+        "OIDC_CLIENT_ID",
+        "OIDC_CLIENT_SECRET",
+        "OIDC_REDIRECT_URI",
+        "OIDC_SCOPES",
+        "APP_SECRET_KEY",
+        "POST_LOGOUT_REDIRECT_URI",
+        "FEIDE_EXTENDED_USERINFO_URL",
+        "FEIDE_GROUPINFO_URL",
+        "FEIDE_TOKEN_EXCHANGE_AUDIENCE",
+        "FEIDE_TOKEN_EXCHANGE_SCOPE",
+        "DATASOURCE_API_URL",
+    ],
+    required: &[
+        "OIDC_CLIENT_ID",
+        "OIDC_CLIENT_SECRET",
+        "OIDC_REDIRECT_URI",
+        "APP_SECRET_KEY",
+    ],
+    together: &[
+        ("DATASOURCE_API_URL", "FEIDE_TOKEN_EXCHANGE_AUDIENCE"),
+        (
+            "FEIDE_TOKEN_EXCHANGE_SCOPE",
+            "FEIDE_TOKEN_EXCHANGE_AUDIENCE",
+        ),
+    ],
+};
 
 /// A configured app, ready to serve.
 pub struct Started {
@@ -33,6 +69,8 @@ pub struct Started {
     pub fake: Option<FakeFeide>,
     /// A line saying the fake is in use, to print.
     pub note: Option<String>,
+    /// In demo mode: the warning to print (to stderr) before serving.
+    pub banner: Option<String>,
     /// Where a browser should go.
     pub public_url: String,
 }
@@ -49,7 +87,10 @@ struct App {
 
 /// Configures the app from `env` (a variable lookup). `addr` is where it listens.
 ///
-/// Without `OIDC_CLIENT_ID`, starts FakeFeide in interactive mode and configures against it.
+/// With none of the variables in [`ENV`] set and a loopback `addr`, starts FakeFeide in
+/// interactive mode and configures against it (the demo). Any one of them set: the login's four
+/// are required, and a partial configuration is an error naming every missing variable.
+/// `DATASOURCE_API_URL` receives exchanged tokens: https, or http on a loopback host.
 pub async fn configure(
     env: impl Fn(&str) -> Option<String>,
     addr: SocketAddr,
@@ -60,7 +101,7 @@ pub async fn configure(
         addr.ip().to_string()
     };
     let public_url = format!("http://{host}:{}", addr.port());
-    let (fake, overlay) = if env("OIDC_CLIENT_ID").is_none() {
+    let (fake, overlay) = if ENV.mode(&env, addr)? == ExampleMode::Demo {
         let (fake, overlay) = start_fake(&public_url).await?;
         (Some(fake), overlay)
     } else {
@@ -73,6 +114,12 @@ pub async fn configure(
             .map(|(_, v)| v.clone())
             .or_else(|| env(name))
     };
+    let datasource = lookup("DATASOURCE_API_URL")
+        .map(|u| u.trim().trim_end_matches('/').to_owned())
+        .filter(|u| !u.is_empty());
+    if let Some(url) = &datasource {
+        require_secure_url("DATASOURCE_API_URL", url)?;
+    }
     let provider = ProviderBuilder::from_env_with(lookup)?.build().await?;
     let scopes = lookup("OIDC_SCOPES").unwrap_or_else(|| "openid".into());
     let login = FeideLogin::builder(&provider)
@@ -87,15 +134,17 @@ pub async fn configure(
         ),
         None => None,
     };
-    let datasource = lookup("DATASOURCE_API_URL").map(|u| u.trim_end_matches('/').to_owned());
     let note = fake.as_ref().map(|f| {
         format!(
-            "No OIDC_CLIENT_ID set: using the built-in fake Feide at {} (test users: alice, bob, carol) \
+            "Nothing configured: using the built-in fake Feide at {} (test users: alice, bob, carol) \
              and the data-source example at {}.",
             f.issuer(),
             datasource.as_deref().unwrap_or("?")
         )
     });
+    let banner = fake
+        .as_ref()
+        .map(|f| demo_banner("axum-login", &f.issuer()));
     let app = router(App {
         login,
         provider,
@@ -106,6 +155,7 @@ pub async fn configure(
         app,
         fake,
         note,
+        banner,
         public_url,
     })
 }

@@ -1,12 +1,25 @@
 //! `cargo run -p axum-login`: the login web app. Configured only through environment variables
 //! (FEIDE_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_REDIRECT_URI, APP_SECRET_KEY,
-//! POST_LOGOUT_REDIRECT_URI, OIDC_SCOPES, FEIDE_EXTENDED_USERINFO_URL, BIND_ADDR). Without
-//! OIDC_CLIENT_ID it starts the built-in fake Feide, so it runs with no credentials at all.
+//! POST_LOGOUT_REDIRECT_URI, OIDC_SCOPES, FEIDE_EXTENDED_USERINFO_URL, ..., BIND_ADDR: see
+//! `axum_login::ENV`). With none of them set and a loopback BIND_ADDR it starts the built-in fake
+//! Feide (with a warning on stderr), so it runs with no credentials at all; a partial
+//! configuration is an error naming what is missing.
 
 use std::net::SocketAddr;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+async fn main() -> std::process::ExitCode {
+    // Shown with Display, not Debug: a start-up error says what to set.
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -19,6 +32,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let listener = tokio::net::TcpListener::bind(bind).await?;
     let started =
         axum_login::configure(|name| std::env::var(name).ok(), listener.local_addr()?).await?;
+    if let Some(banner) = &started.banner {
+        eprintln!("{banner}");
+    }
     if let Some(note) = &started.note {
         println!("{note}");
     }

@@ -1,9 +1,12 @@
 //! One GET with a bearer token, a timeout and typed errors: the shape of every Feide API call.
 
+use bytes::Bytes;
 use http::StatusCode;
 use serde_json::Value;
 
-use crate::provider::{Provider, ProviderError, Secret};
+use crate::provider::{
+    Provider, ProviderError, Secret, read_limited, require_secure_url, unreachable,
+};
 
 /// A Feide API call failed. No variant carries the token or the response body.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +38,8 @@ pub(crate) async fn get_json(
     url: &str,
     token: &Secret,
 ) -> Result<Value, ApiError> {
+    // Never a token over plain http off loopback, wherever the URL came from.
+    require_secure_url(what, url)?;
     let mut auth = http::HeaderValue::try_from(format!("Bearer {}", token.expose()))
         .map_err(|_| ApiError::Unauthorized)?;
     auth.set_sensitive(true);
@@ -43,15 +48,17 @@ pub(crate) async fn get_json(
         .get(url)
         .header(http::header::AUTHORIZATION, auth)
         .header(http::header::ACCEPT, "application/json");
-    let unreachable = |e: reqwest::Error| ProviderError::Unreachable {
-        what,
-        url: url.to_owned(),
-        reason: std::error::Error::source(&e).map_or_else(|| e.to_string(), ToString::to_string),
-    };
     let call = async {
-        let response = request.send().await.map_err(unreachable)?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| unreachable(what, url, &e))?;
         let status = response.status();
-        let body = response.bytes().await.map_err(unreachable)?;
+        if !status.is_success() {
+            // The status decides; an error body is never read.
+            return Ok((status, Bytes::new()));
+        }
+        let body = read_limited(response, MAX_RESPONSE, what, url).await?;
         Ok::<_, ProviderError>((status, body))
     };
     let timeout = provider.timeout();
@@ -76,9 +83,6 @@ pub(crate) async fn get_json(
             .into());
         }
         _ => {}
-    }
-    if body.len() > MAX_RESPONSE {
-        return Err(invalid(what, url, "response too large"));
     }
     serde_json::from_slice(&body).map_err(|_| invalid(what, url, "not JSON"))
 }

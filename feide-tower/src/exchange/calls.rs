@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use super::client::TokenExchange;
 use super::error::ExchangeError;
 use crate::apis::{self, ApiError, Group};
-use crate::provider::{ProviderError, Secret};
+use crate::provider::{ProviderError, Secret, require_secure_url};
 
 impl TokenExchange {
     /// Runs `call` with the exchanged token for `subject`. When it fails with
@@ -53,7 +53,9 @@ impl TokenExchange {
     /// GETs `url` with the exchanged token for `subject` (`Authorization: Bearer`, the
     /// provider's HTTP client and timeout) and decodes the JSON answer; a 401 earns one
     /// re-exchange and retry. 403 and 404 are [`ApiError::Forbidden`] and
-    /// [`ApiError::NotFound`] inside [`ExchangeError::Api`].
+    /// [`ApiError::NotFound`] inside [`ExchangeError::Api`]. A `url` that is not https (plain
+    /// http only on a loopback host) is refused before anything is exchanged or sent:
+    /// [`ProviderError::InsecureUrl`] inside [`ExchangeError::Api`].
     ///
     /// ```no_run
     /// # async fn run(exchange: feide_tower::exchange::TokenExchange, session: feide_tower::session::FeideSession) -> Result<(), feide_tower::exchange::ExchangeError> {
@@ -65,6 +67,7 @@ impl TokenExchange {
         url: &str,
         subject: &Secret,
     ) -> Result<T, ExchangeError> {
+        require_secure_url("downstream API", url).map_err(|e| ExchangeError::Api(e.into()))?;
         let provider = self.provider();
         let value = self
             .with_token(subject, |token| async move {

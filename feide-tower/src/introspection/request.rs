@@ -62,19 +62,16 @@ pub(crate) async fn introspect(
         if response.status() != http::StatusCode::OK {
             return Err(CallError::Unavailable("unexpected status"));
         }
-        if response
-            .content_length()
-            .is_some_and(|n| n > MAX_RESPONSE as u64)
-        {
-            return Err(CallError::Unavailable("response too large"));
-        }
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|_| CallError::Unavailable("unreachable"))?;
-        if bytes.len() > MAX_RESPONSE {
-            return Err(CallError::Unavailable("response too large"));
-        }
+        // One bounded reader for every provider body: the limit holds for chunked answers too.
+        let bytes =
+            crate::provider::read_limited(response, MAX_RESPONSE, "introspection", endpoint)
+                .await
+                .map_err(|e| match e {
+                    crate::provider::ProviderError::TooLarge { .. } => {
+                        CallError::Unavailable("response too large")
+                    }
+                    _ => CallError::Unavailable("unreachable"),
+                })?;
         Ok(bytes)
     };
     let bytes = tokio::time::timeout(provider.timeout(), send)

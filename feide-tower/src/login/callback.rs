@@ -291,7 +291,7 @@ impl FeideLogin {
             claims,
             userinfo,
             access_token: tokens.access_token,
-            access_token_expires_at: tokens.expires_in.map(|s| now + s),
+            access_token_expires_at: tokens.expires_in.map(|s| now.saturating_add(s)),
             refresh_token,
             id_token,
             auth_time,

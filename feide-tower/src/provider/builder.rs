@@ -7,7 +7,7 @@ use super::fetch::get_document;
 use super::jwks::{Jwks, JwksSettings};
 use super::{
     ClientCredentials, FEIDE_EXTENDED_USERINFO_URL, FEIDE_GROUPS_URL, FEIDE_ISSUER, Inner,
-    Provider, ProviderError, ProviderMetadata, setting,
+    Provider, ProviderError, ProviderMetadata, require_secure_url, setting,
 };
 
 /// Builds a [`Provider`]. Every setting has a safe default; see each method.
@@ -102,6 +102,19 @@ impl ProviderBuilder {
         }
         builder.extended_userinfo_url = var("FEIDE_EXTENDED_USERINFO_URL");
         builder.groups_url = var("FEIDE_GROUPINFO_URL");
+        // Checked here too, so that the error names the variable; `build` checks again.
+        for (name, url) in [
+            ("FEIDE_ISSUER", Some(&builder.issuer)),
+            (
+                "FEIDE_EXTENDED_USERINFO_URL",
+                builder.extended_userinfo_url.as_ref(),
+            ),
+            ("FEIDE_GROUPINFO_URL", builder.groups_url.as_ref()),
+        ] {
+            if let Some(url) = url {
+                require_secure_url(name, url)?;
+            }
+        }
         Ok(builder)
     }
 
@@ -155,13 +168,17 @@ impl ProviderBuilder {
         self
     }
 
-    /// Feide's extended userinfo URL (default: Feide's, when the issuer is Feide).
+    /// Feide's extended userinfo URL (default: Feide's, when the issuer is Feide). It receives
+    /// access tokens: [`build`](Self::build) refuses it unless it is https (or http on a
+    /// loopback host).
     pub fn extended_userinfo_url(mut self, url: impl Into<String>) -> Self {
         self.extended_userinfo_url = Some(url.into());
         self
     }
 
-    /// Feide's groups API URL (default: Feide's, when the issuer is Feide).
+    /// Feide's groups API URL (default: Feide's, when the issuer is Feide). It receives access
+    /// tokens: [`build`](Self::build) refuses it unless it is https (or http on a loopback
+    /// host).
     pub fn groups_url(mut self, url: impl Into<String>) -> Self {
         self.groups_url = Some(url.into());
         self
@@ -205,10 +222,20 @@ impl ProviderBuilder {
     /// Discovers the provider and fetches its keys.
     ///
     /// Fails with a clear error when the provider cannot be reached within the timeout, answers
-    /// with something else than a discovery document, or states another issuer. A JWKS that
+    /// with something else than a discovery document, or states another issuer; and with
+    /// [`ProviderError::InsecureUrl`] when the issuer, a discovered or configured endpoint or an
+    /// API URL is not https (plain http only on a loopback host). A JWKS that
     /// cannot be fetched now is not fatal: it is logged and retried on demand.
     pub async fn build(self) -> Result<Provider, ProviderError> {
-        check_url("issuer", &self.issuer)?;
+        require_secure_url("issuer", &self.issuer)?;
+        for (name, url) in [
+            ("extended_userinfo_url", &self.extended_userinfo_url),
+            ("groups_url", &self.groups_url),
+        ] {
+            if let Some(url) = url {
+                require_secure_url(name, url)?;
+            }
+        }
         let http = match self.http.clone() {
             Some(client) => client,
             None => default_http_client(self.connect_timeout)?,
@@ -264,7 +291,7 @@ impl ProviderBuilder {
         if let Some(uri) = &self.jwks_uri {
             m.jwks_uri.clone_from(uri);
         }
-        check_url("jwks_uri", &m.jwks_uri)?;
+        require_secure_url("jwks_uri", &m.jwks_uri)?;
         for (name, url) in [
             ("authorization_endpoint", &m.authorization_endpoint),
             ("token_endpoint", &m.token_endpoint),
@@ -273,7 +300,7 @@ impl ProviderBuilder {
             ("introspection_endpoint", &m.introspection_endpoint),
         ] {
             if let Some(url) = url {
-                check_url(name, url)?;
+                require_secure_url(name, url)?;
             }
         }
         Ok(())
@@ -313,20 +340,6 @@ async fn discover(
         });
     }
     Ok(metadata)
-}
-
-/// Provider URLs must be https, except plain http on a loopback host (tests, local fakes).
-fn check_url(name: &str, value: &str) -> Result<(), ProviderError> {
-    let url = url::Url::parse(value)
-        .map_err(|_| ProviderError::Config(format!("{name} is not an absolute URL: {value:?}")))?;
-    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-    match url.scheme() {
-        "https" => Ok(()),
-        "http" if loopback => Ok(()),
-        _ => Err(ProviderError::Config(format!(
-            "{name} must use https (plain http only on localhost): {value:?}"
-        ))),
-    }
 }
 
 #[cfg(test)]
@@ -370,12 +383,18 @@ mod tests {
     }
 
     #[test]
-    fn urls_must_be_https_off_loopback() {
-        assert!(check_url("x", "https://auth.dataporten.no").is_ok());
-        assert!(check_url("x", "http://127.0.0.1:8080").is_ok());
-        assert!(check_url("x", "http://localhost:8080").is_ok());
-        assert!(check_url("x", "http://auth.dataporten.no").is_err());
-        assert!(check_url("x", "ftp://x").is_err());
-        assert!(check_url("x", "not a url").is_err());
+    fn env_urls_must_be_https_off_loopback_naming_the_variable() {
+        for name in [
+            "FEIDE_ISSUER",
+            "FEIDE_EXTENDED_USERINFO_URL",
+            "FEIDE_GROUPINFO_URL",
+        ] {
+            let err =
+                ProviderBuilder::from_env_with(env(&[(name, "http://example.org/x")])).unwrap_err();
+            assert!(
+                matches!(&err, ProviderError::InsecureUrl { setting, .. } if setting == name),
+                "{err}"
+            );
+        }
     }
 }

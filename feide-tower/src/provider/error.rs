@@ -9,6 +9,16 @@ pub enum ProviderError {
     /// Configuration is missing or invalid (the message names the setting, never its value if secret).
     #[error("configuration error: {0}")]
     Config(String),
+    /// A URL that would receive tokens or client credentials is not https (plain http is allowed
+    /// only on a loopback host); see [`require_secure_url`](super::require_secure_url).
+    #[error("{setting} must use https (plain http only on a loopback host): {url:?}")]
+    InsecureUrl {
+        /// Where the URL came from: an environment variable, a builder setting or a discovery
+        /// field.
+        setting: String,
+        /// The URL.
+        url: String,
+    },
     /// The provider did not answer within the timeout.
     #[error("{what} at {url} did not answer within {timeout:?}")]
     Timeout {
@@ -48,6 +58,17 @@ pub enum ProviderError {
         url: String,
         /// What was wrong.
         reason: String,
+    },
+    /// The answer was larger than the limit for this document or endpoint. Enforced while
+    /// reading: the body was not read further (nor kept) once it passed the limit.
+    #[error("{what} at {url} answered more than {limit} bytes")]
+    TooLarge {
+        /// Which document or endpoint.
+        what: &'static str,
+        /// The URL.
+        url: String,
+        /// The limit, in bytes.
+        limit: usize,
     },
     /// Discovery names another issuer than the one configured (OpenID Connect Discovery §4.3).
     #[error("the discovery document's issuer {found:?} is not the configured issuer {expected:?}")]

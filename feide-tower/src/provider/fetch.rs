@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::error::ProviderError;
+use super::read::{read_limited, unreachable};
 
 /// A fetched document's body and the `max-age` its `Cache-Control` allowed.
 pub(crate) struct Fetched {
@@ -25,7 +26,7 @@ pub(crate) async fn get_document(
             .header(http::header::ACCEPT, "application/json")
             .send()
             .await
-            .map_err(|e| transport(what, url, &e))?;
+            .map_err(|e| unreachable(what, url, &e))?;
         let status = response.status();
         if !status.is_success() {
             return Err(ProviderError::Status {
@@ -39,19 +40,7 @@ pub(crate) async fn get_document(
             .get(http::header::CACHE_CONTROL)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_max_age);
-        if response
-            .content_length()
-            .is_some_and(|len| len > MAX_DOCUMENT as u64)
-        {
-            return Err(too_large(what, url));
-        }
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| transport(what, url, &e))?;
-        if body.len() > MAX_DOCUMENT {
-            return Err(too_large(what, url));
-        }
+        let body = read_limited(response, MAX_DOCUMENT, what, url).await?;
         Ok(Fetched { body, max_age })
     };
     tokio::time::timeout(timeout, request)
@@ -61,24 +50,6 @@ pub(crate) async fn get_document(
             url: url.to_owned(),
             timeout,
         })?
-}
-
-fn too_large(what: &'static str, url: &str) -> ProviderError {
-    ProviderError::InvalidDocument {
-        what,
-        url: url.to_owned(),
-        reason: "larger than 1 MiB".into(),
-    }
-}
-
-fn transport(what: &'static str, url: &str, e: &reqwest::Error) -> ProviderError {
-    // reqwest's Display includes the URL, which we already name; the source chain is enough.
-    let reason = std::error::Error::source(e).map_or_else(|| e.to_string(), ToString::to_string);
-    ProviderError::Unreachable {
-        what,
-        url: url.to_owned(),
-        reason,
-    }
 }
 
 /// `max-age` from a Cache-Control value; `no-store`/`no-cache` count as zero.

@@ -9,7 +9,9 @@ mod error;
 mod fetch;
 mod jwks;
 mod metadata;
+mod read;
 mod secret;
+mod secure_url;
 mod token_endpoint;
 
 use std::sync::Arc;
@@ -20,8 +22,12 @@ pub(crate) use env::setting;
 pub use error::ProviderError;
 pub use jwks::Jwks;
 pub use metadata::ProviderMetadata;
+pub(crate) use read::{read_limited, unreachable};
 pub use secret::Secret;
-pub use token_endpoint::{ClientAuthMethod, OAuthErrorCode, TokenEndpointError, TokenResponse};
+pub use secure_url::require_secure_url;
+pub use token_endpoint::{
+    ClientAuthMethod, MAX_EXPIRES_IN, OAuthErrorCode, TokenEndpointError, TokenResponse,
+};
 
 /// Feide's issuer, the default.
 pub const FEIDE_ISSUER: &str = "https://auth.dataporten.no";

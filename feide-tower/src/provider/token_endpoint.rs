@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 
-use super::{ClientCredentials, Provider, ProviderError, Secret};
+use super::{ClientCredentials, Provider, ProviderError, Secret, read_limited, unreachable};
 
 /// How the client authenticates at the token endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -28,7 +28,14 @@ pub struct TokenResponse {
     /// Normally `Bearer`.
     #[serde(default)]
     pub token_type: String,
-    /// Lifetime in seconds.
+    /// Lifetime in seconds, at most [`MAX_EXPIRES_IN`]; `None` when the provider did not say.
+    ///
+    /// Read leniently but safely: a non-negative JSON number or a string holding one (some
+    /// providers send `"3600"`) is rounded down and clamped to [`MAX_EXPIRES_IN`]; `null` counts
+    /// as absent. A negative value or anything that is not a number makes the whole response
+    /// unusable ([`TokenEndpointError::Provider`]): a lifetime we cannot read is not replaced
+    /// by a default.
+    #[serde(default, deserialize_with = "expires_in")]
     pub expires_in: Option<u64>,
     /// The ID token (authorization-code grant with `openid`).
     pub id_token: Option<Secret>,
@@ -38,6 +45,85 @@ pub struct TokenResponse {
     pub issued_token_type: Option<String>,
     /// A refresh token, for providers that issue them (Feide does not).
     pub refresh_token: Option<Secret>,
+}
+
+/// The longest `expires_in` believed: one year. A larger value (a provider bug, `1e30`,
+/// `u64::MAX`) is read as this, so that adding it to a timestamp can never overflow and no
+/// session or cache entry is pinned for decades.
+pub const MAX_EXPIRES_IN: u64 = 365 * 24 * 3600;
+
+/// `expires_in` by the policy documented on [`TokenResponse::expires_in`].
+fn expires_in<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    struct Lifetime;
+
+    impl<'a> serde::de::Visitor<'a> for Lifetime {
+        type Value = Option<u64>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a non-negative number of seconds")
+        }
+
+        fn visit_u64<E: serde::de::Error>(self, secs: u64) -> Result<Self::Value, E> {
+            Ok(Some(secs.min(MAX_EXPIRES_IN)))
+        }
+
+        fn visit_i64<E: serde::de::Error>(self, secs: i64) -> Result<Self::Value, E> {
+            u64::try_from(secs)
+                .map_err(|_| E::custom("expires_in is negative"))
+                .and_then(|secs| self.visit_u64(secs))
+        }
+
+        fn visit_u128<E: serde::de::Error>(self, secs: u128) -> Result<Self::Value, E> {
+            self.visit_u64(u64::try_from(secs).unwrap_or(u64::MAX))
+        }
+
+        fn visit_i128<E: serde::de::Error>(self, secs: i128) -> Result<Self::Value, E> {
+            if secs < 0 {
+                return Err(E::custom("expires_in is negative"));
+            }
+            self.visit_u128(secs.unsigned_abs())
+        }
+
+        fn visit_f64<E: serde::de::Error>(self, secs: f64) -> Result<Self::Value, E> {
+            if !secs.is_finite() || secs < 0.0 {
+                return Err(E::custom("expires_in is not a non-negative number"));
+            }
+            // Compared as floats first: the cast below is then exact (whole seconds, in range).
+            if secs >= MAX_EXPIRES_IN as f64 {
+                return Ok(Some(MAX_EXPIRES_IN));
+            }
+            Ok(Some(secs.floor() as u64))
+        }
+
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            let text = text.trim();
+            if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+                // All digits: too many for a u64 is still "very long".
+                return self.visit_u64(text.parse().unwrap_or(u64::MAX));
+            }
+            match text.parse::<f64>() {
+                Ok(secs) if text.bytes().any(|b| b.is_ascii_digit()) => self.visit_f64(secs),
+                _ => Err(E::custom("expires_in is not a number")),
+            }
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: serde::Deserializer<'a>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_any(self)
+        }
+    }
+
+    deserializer.deserialize_any(Lifetime)
 }
 
 impl<'de> Deserialize<'de> for Secret {
@@ -186,26 +272,13 @@ impl Provider {
         };
         let what = "token endpoint";
         let send = async {
-            let response =
-                request
-                    .body(body)
-                    .send()
-                    .await
-                    .map_err(|e| ProviderError::Unreachable {
-                        what,
-                        url: url.to_owned(),
-                        reason: std::error::Error::source(&e)
-                            .map_or_else(|| e.to_string(), ToString::to_string),
-                    })?;
-            let status = response.status();
-            let bytes = response
-                .bytes()
+            let response = request
+                .body(body)
+                .send()
                 .await
-                .map_err(|e| ProviderError::Unreachable {
-                    what,
-                    url: url.to_owned(),
-                    reason: e.to_string(),
-                })?;
+                .map_err(|e| unreachable(what, url, &e))?;
+            let status = response.status();
+            let bytes = read_limited(response, MAX_RESPONSE, what, url).await?;
             Ok::<_, ProviderError>((status, bytes))
         };
         let timeout = self.timeout();
@@ -217,9 +290,6 @@ impl Provider {
                     url: url.to_owned(),
                     timeout,
                 })??;
-        if bytes.len() > MAX_RESPONSE {
-            return Err(invalid(url, "response too large").into());
-        }
         if status.is_success() {
             return serde_json::from_slice::<TokenResponse>(&bytes)
                 .map_err(|_| invalid(url, "not a token response").into());
@@ -289,6 +359,49 @@ mod tests {
             OAuthErrorCode::parse("invalid_grant"),
             OAuthErrorCode::InvalidGrant
         );
+    }
+
+    fn expires_in(value: &str) -> Result<Option<u64>, serde_json::Error> {
+        serde_json::from_str::<TokenResponse>(&format!(
+            r#"{{"access_token":"a","token_type":"Bearer","expires_in":{value}}}"#
+        ))
+        .map(|r| r.expires_in)
+    }
+
+    #[test]
+    fn expires_in_is_clamped_rounded_or_refused() {
+        for (value, expected) in [
+            ("3600", Some(3600)),
+            ("0", Some(0)),
+            ("3600.9", Some(3600)),
+            ("\"3600\"", Some(3600)),
+            ("\" 60 \"", Some(60)),
+            ("\"2.5e3\"", Some(2500)),
+            ("18446744073709551615", Some(MAX_EXPIRES_IN)),
+            ("18446744073709551616", Some(MAX_EXPIRES_IN)),
+            ("1e30", Some(MAX_EXPIRES_IN)),
+            ("\"99999999999999999999999999\"", Some(MAX_EXPIRES_IN)),
+            ("null", None),
+        ] {
+            assert_eq!(expires_in(value).unwrap(), expected, "{value}");
+        }
+        for value in [
+            "-1",
+            "-9223372036854775808",
+            "-1e30",
+            "\"-5\"",
+            "\"soon\"",
+            "\"\"",
+            "\"NaN\"",
+            "\"inf\"",
+            "true",
+            "[1]",
+            "{}",
+        ] {
+            assert!(expires_in(value).is_err(), "{value}");
+        }
+        let absent: TokenResponse = serde_json::from_str(r#"{"access_token":"a"}"#).unwrap();
+        assert_eq!(absent.expires_in, None);
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod apis;
 mod authorize;
 mod client;
 mod client_auth;
+mod demo;
 mod discovery;
 mod end_session;
 mod failure;
@@ -44,6 +45,7 @@ pub use client::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_DATASOURCE_AUDIENCE,
     DEFAULT_DATASOURCE_CLIENT_ID, DEFAULT_DATASOURCE_CLIENT_SECRET, FakeClient, FakeDatasource,
 };
+pub use demo::{ExampleEnv, ExampleEnvError, ExampleMode, demo_banner};
 pub use failure::{Endpoint, Failure};
 pub use mint::{CUSTOMER_PORTAL_ID, TokenMinter};
 pub use token_request::TokenRequest;
@@ -266,6 +268,15 @@ impl FakeFeide {
     /// data-source JWTs alike).
     pub fn set_access_token_lifetime(&self, lifetime: Duration) {
         self.state().lock().access_token_lifetime = lifetime;
+    }
+
+    /// Makes every successful token response (all grants) carry `expires_in` exactly as given,
+    /// any JSON value (a huge or negative number, a float, a string, `null`), instead of the
+    /// access token's lifetime; `None` goes back to the lifetime. The tokens themselves still
+    /// live [`set_access_token_lifetime`](Self::set_access_token_lifetime). For testing how
+    /// clients cope with odd provider numbers.
+    pub fn set_token_expires_in(&self, expires_in: Option<serde_json::Value>) {
+        self.state().lock().expires_in_override = expires_in;
     }
 
     /// A [`TokenMinter`] preset to a valid data-source access token for the

@@ -81,6 +81,8 @@ pub(crate) struct Inner {
     pub(crate) counts: HashMap<Endpoint, usize>,
     pub(crate) token_requests: Vec<TokenRequest>,
     pub(crate) access_token_lifetime: Duration,
+    /// `expires_in` sent as is by every successful token response instead of the lifetime.
+    pub(crate) expires_in_override: Option<serde_json::Value>,
     /// RFC 7662 introspection (off by default).
     pub(crate) introspection: super::introspection::IntrospectionSettings,
     /// Whether logins get refresh tokens and the refresh grant works (off by default).
@@ -141,6 +143,7 @@ impl Inner {
             counts: HashMap::new(),
             token_requests: Vec::new(),
             access_token_lifetime,
+            expires_in_override: None,
             introspection: Default::default(),
             refresh_enabled: false,
             refresh_tokens: HashMap::new(),

@@ -36,7 +36,12 @@ pub(crate) fn record(state: &State, req: &Req) {
 /// `POST /oauth/token`.
 pub(crate) fn token(state: &State, req: &Req) -> Resp {
     match grant(state, req) {
-        Ok(body) => response::json_no_store(StatusCode::OK, &body),
+        Ok(mut body) => {
+            if let Some(expires_in) = state.lock().expires_in_override.clone() {
+                body["expires_in"] = expires_in;
+            }
+            response::json_no_store(StatusCode::OK, &body)
+        }
         Err(error) => error.into_response(),
     }
 }

@@ -11,10 +11,19 @@
 //!   closed (503) and recovers.
 //! - `discovery`: the issuer changes or discovery breaks: new providers refuse to start,
 //!   running ones keep working.
+//! - `flood`: every provider or API body the library reads (discovery, JWKS, token endpoint,
+//!   token exchange, client credentials, userinfo, extended userinfo, groups, introspection)
+//!   answered with 256 MiB chunked: the read stops at the limit with the typed error
+//!   (issue 13, finding 4).
+//! - `provider_numbers`: the token endpoint's `expires_in` as a huge, negative, float or string
+//!   value: the login works with the right expiry or fails cleanly, never panics (issue 13,
+//!   finding 5).
 
 mod app;
 mod discovery;
+mod flood;
 mod keys;
 mod login;
 #[path = "../hostile/panics.rs"]
 mod panics;
+mod provider_numbers;
