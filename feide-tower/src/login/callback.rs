@@ -14,7 +14,7 @@ use super::values::CsrfState;
 use crate::apis::{ApiError, userinfo};
 use crate::provider::{OAuthErrorCode, TokenEndpointError};
 use crate::session::{OriginalIdToken, SessionData, request_cookies};
-use crate::token::{TokenError, now};
+use crate::token::{Claims, TokenError, now};
 
 /// Why a callback did not produce a session. Logged by kind; never shown with details.
 #[derive(Debug)]
@@ -241,8 +241,7 @@ impl FeideLogin {
         if !flow.nonce.matches(claims.nonce.as_deref()) {
             return Err(CallbackError::NonceMismatch);
         }
-        // OpenID Connect Core §3.1.3.7: with several audiences, `azp` must be us.
-        if claims.aud.len() > 1 && claims.azp.as_deref() != Some(cfg.client_id.as_str()) {
+        if !azp_allows(&claims, &cfg.client_id) {
             return Err(CallbackError::IdToken(TokenError::WrongAudience));
         }
         if flow.acr.is_some() && claims.acr != flow.acr {
@@ -312,4 +311,10 @@ impl FeideLogin {
             .map_err(|_| CallbackError::SessionTooLarge)?;
         Ok(LoginResponse::redirect(StatusCode::FOUND, &flow.return_to).with_cookies(cookies))
     }
+}
+
+/// OpenID Connect Core §3.1.3.7: with several audiences, `azp` must be us. The login's ID token
+/// and every refreshed one are held to it.
+pub(super) fn azp_allows(claims: &Claims, client_id: &str) -> bool {
+    claims.aud.len() <= 1 || claims.azp.as_deref() == Some(client_id)
 }

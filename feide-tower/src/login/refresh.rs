@@ -25,6 +25,7 @@ use http::{HeaderMap, HeaderValue, StatusCode};
 use moka::future::Cache;
 
 use super::FeideLogin;
+use super::callback::azp_allows;
 use super::pages::error_page;
 use super::require_login::is_browser;
 use super::response::LoginResponse;
@@ -364,9 +365,7 @@ fn check_refreshed(
     if !same_audiences(&claims.aud, old.claims.get("aud")) {
         return Err(RefreshError::Changed("aud"));
     }
-    if claims.azp.as_deref() != before("azp")
-        || (claims.aud.len() > 1 && claims.azp.as_deref() != Some(client_id))
-    {
+    if claims.azp.as_deref() != before("azp") || !azp_allows(claims, client_id) {
         return Err(RefreshError::Changed("azp"));
     }
     if claims.acr.as_deref() != before("acr") {
