@@ -44,6 +44,25 @@ impl LoginApp {
 /// FakeFeide (auto-approve) and a login app in front of it: `/` says who is signed in, `/me`
 /// needs a user.
 pub async fn login_app() -> LoginApp {
+    login_app_with(|login| {
+        Router::new()
+            .route(
+                "/me",
+                get(|s: FeideSession| async move { s.sub().to_owned() })
+                    .route_layer(login.require_login()),
+            )
+            .route(
+                "/",
+                get(|s: Option<FeideSession>| async move {
+                    s.map_or_else(|| "anonymous".to_owned(), |s| format!("hello {}", s.sub()))
+                }),
+            )
+    })
+    .await
+}
+
+/// FakeFeide (auto-approve) and the routes `routes` builds for the login, behind its layer.
+pub async fn login_app_with(routes: impl FnOnce(&FeideLogin) -> Router) -> LoginApp {
     let fake = FakeFeide::start().await.expect("FakeFeide starts");
     let (listener, base) = bind().await;
     fake.register_client(
@@ -56,20 +75,7 @@ pub async fn login_app() -> LoginApp {
         .scopes("openid profile email userid-feide")
         .build()
         .expect("login configuration");
-    let router = Router::new()
-        .route(
-            "/me",
-            get(|s: FeideSession| async move { s.sub().to_owned() })
-                .route_layer(login.require_login()),
-        )
-        .route(
-            "/",
-            get(|s: Option<FeideSession>| async move {
-                s.map_or_else(|| "anonymous".to_owned(), |s| format!("hello {}", s.sub()))
-            }),
-        )
-        .layer(login.layer());
-    serve_axum(listener, router);
+    serve_axum(listener, routes(&login).layer(login.layer()));
     LoginApp { fake, base }
 }
 

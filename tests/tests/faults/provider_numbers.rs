@@ -13,14 +13,12 @@ use std::time::Instant;
 use axum::Router;
 use axum::routing::get;
 use feide_tower::exchange::ClientCredentialsSource;
-use feide_tower::login::FeideLogin;
 use feide_tower::provider::MAX_EXPIRES_IN;
 use feide_tower::session::FeideSession;
-use feide_tower::testkit::{FakeClient, FakeFeide};
-use integration_tests::{bind, now, serve_axum};
+use integration_tests::now;
 use serde_json::{Value, json};
 
-use crate::app::{Browser, CLIENT_ID, CLIENT_SECRET, KEY, LoginApp, approved_callback, provider};
+use crate::app::{Browser, LoginApp, approved_callback, login_app_with, provider};
 use crate::panics;
 
 /// The login's `max_session` default: a session never outlives it.
@@ -71,20 +69,8 @@ fn cases() -> Vec<(&'static str, Value, Expect)> {
 
 /// A login app whose `/expiry` tells the session's expiries, next to FakeFeide.
 async fn login_app() -> LoginApp {
-    let fake = FakeFeide::start().await.expect("FakeFeide starts");
-    let (listener, base) = bind().await;
-    fake.register_client(
-        FakeClient::new(CLIENT_ID, CLIENT_SECRET).redirect_uri(format!("{base}/callback")),
-    );
-    let provider = provider(&fake).await.expect("discovery");
-    let login = FeideLogin::builder(&provider)
-        .redirect_uri(format!("{base}/callback"))
-        .secret_keys(KEY)
-        .scopes("openid profile email userid-feide")
-        .build()
-        .expect("login configuration");
-    let router = Router::new()
-        .route(
+    login_app_with(|login| {
+        Router::new().route(
             "/expiry",
             get(|s: FeideSession| async move {
                 axum::Json(json!({
@@ -94,9 +80,8 @@ async fn login_app() -> LoginApp {
             })
             .route_layer(login.require_login()),
         )
-        .layer(login.layer());
-    serve_axum(listener, router);
-    LoginApp { fake, base }
+    })
+    .await
 }
 
 fn near(found: u64, expected: u64) -> bool {
