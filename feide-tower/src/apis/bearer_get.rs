@@ -4,9 +4,9 @@ use bytes::Bytes;
 use http::StatusCode;
 use serde_json::Value;
 
-use crate::provider::{
-    Provider, ProviderError, Secret, read_limited, require_secure_url, unreachable,
-};
+use crate::fetch::{ProviderError, read_limited, require_secure_url, unreachable};
+use crate::provider::Provider;
+use crate::secret::Secret;
 
 /// A Feide API call failed. No variant carries the token or the response body.
 #[derive(Debug, thiserror::Error)]

@@ -299,7 +299,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::provider::Jwks;
+    use crate::token::Jwks;
     use crate::token::KeySet;
 
     fn authorizer(build: impl FnOnce(BearerBuilder) -> BearerBuilder) -> BearerAuthorizer {

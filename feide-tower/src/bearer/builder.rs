@@ -81,7 +81,7 @@ pub struct BearerBuilder {
 
 impl BearerBuilder {
     /// Starts from a [`ValidatorBuilder`] that already names the issuer and the key source, for
-    /// keys configured out of band ([`Jwks::fixed`](crate::provider::Jwks::fixed)) or a provider
+    /// keys configured out of band ([`Jwks::fixed`](crate::token::Jwks::fixed)) or a provider
     /// set up by hand. Leeway and the token size limit are set here, not there.
     ///
     /// [`BearerJwtLayer::builder`] is the usual start.

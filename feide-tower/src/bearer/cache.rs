@@ -134,7 +134,7 @@ impl TokenCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::Jwks;
+    use crate::token::Jwks;
     use crate::token::{KeySet, now};
 
     fn validator() -> Validator {

@@ -9,7 +9,8 @@ use super::client::{Shared, Target, TokenExchange, normalise_scope};
 use super::clock::{self, Clock};
 use super::error::ExchangeError;
 use super::pattern::ExchangePattern;
-use crate::provider::{ClientAuthMethod, ClientCredentials, Provider, setting};
+use crate::env::setting;
+use crate::provider::{ClientAuthMethod, ClientCredentials, Provider};
 
 /// Default safety margin: a cached token is replaced when less than this is left.
 pub const DEFAULT_MARGIN: Duration = Duration::from_secs(60);

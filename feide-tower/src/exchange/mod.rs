@@ -22,7 +22,7 @@
 //! - On an HTTP client stack: [`TokenExchangeLayer`] takes the [`SubjectToken`] extension of each
 //!   outgoing `http::Request`; [`ClientCredentialsLayer`] needs nothing.
 //! - By hand: [`TokenExchange::bearer_for`] / [`ClientCredentialsSource::bearer`] give the token
-//!   as a [`Secret`](crate::provider::Secret).
+//!   as a [`Secret`](crate::secret::Secret).
 //!
 //! Errors are [`ExchangeError`]s: the OAuth code is kept (`invalid_grant`: the user must log in
 //! again; `invalid_target`: wrong audience), and no error or log line contains a token or the

@@ -5,7 +5,7 @@ use std::fmt;
 use http::HeaderMap;
 use http::header::AUTHORIZATION;
 
-use crate::provider::Secret;
+use crate::secret::Secret;
 use crate::session::FeideSession;
 
 /// The subject token of an outgoing request: put it in the request's extensions and

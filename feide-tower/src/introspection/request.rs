@@ -63,15 +63,14 @@ pub(crate) async fn introspect(
             return Err(CallError::Unavailable("unexpected status"));
         }
         // One bounded reader for every provider body: the limit holds for chunked answers too.
-        let bytes =
-            crate::provider::read_limited(response, MAX_RESPONSE, "introspection", endpoint)
-                .await
-                .map_err(|e| match e {
-                    crate::provider::ProviderError::TooLarge { .. } => {
-                        CallError::Unavailable("response too large")
-                    }
-                    _ => CallError::Unavailable("unreachable"),
-                })?;
+        let bytes = crate::fetch::read_limited(response, MAX_RESPONSE, "introspection", endpoint)
+            .await
+            .map_err(|e| match e {
+                crate::provider::ProviderError::TooLarge { .. } => {
+                    CallError::Unavailable("response too large")
+                }
+                _ => CallError::Unavailable("unreachable"),
+            })?;
         Ok(bytes)
     };
     let bytes = tokio::time::timeout(provider.timeout(), send)

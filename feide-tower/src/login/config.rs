@@ -4,7 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::access::{ErrorRenderer, SharedRenderer};
-use crate::provider::{ClientAuthMethod, Provider, setting};
+use crate::env::setting;
+use crate::provider::{ClientAuthMethod, Provider};
 use crate::session::{Chunker, CookieCodec, CookieOptions, KeyError, KeyRing};
 use crate::token::{Algorithm, TokenKind, Validator};
 

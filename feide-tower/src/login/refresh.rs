@@ -437,7 +437,7 @@ mod tests {
     use http::header::{ACCEPT, CONTENT_TYPE};
 
     use super::*;
-    use crate::provider::Secret;
+    use crate::secret::Secret;
 
     fn data(refresh: bool, expires_at: Option<u64>) -> SessionData {
         SessionData {

@@ -258,7 +258,7 @@ mod tests {
     use super::*;
     use crate::Provider;
     use crate::login::{DEFAULT_LOGIN_NAME, FeideLoginBuilder};
-    use crate::provider::Secret;
+    use crate::secret::Secret;
     use crate::session::{CookieCodec, KeyRing};
 
     const KEY: &str = "TbwzrgYhup/Tm3FgJayZJNQKJUaG+QN0WwLuOvXbcJo=";

@@ -3,12 +3,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::fetch::get_document;
-use super::jwks::{Jwks, JwksSettings};
-use super::{
-    ClientCredentials, FEIDE_EXTENDED_USERINFO_URL, FEIDE_GROUPS_URL, FEIDE_ISSUER, Inner,
-    Provider, ProviderError, ProviderMetadata, require_secure_url, setting,
-};
+use super::{ClientCredentials, Inner, Provider, ProviderMetadata};
+use crate::env::setting;
+use crate::feide::{FEIDE_EXTENDED_USERINFO_URL, FEIDE_GROUPS_URL, FEIDE_ISSUER};
+use crate::fetch::{ProviderError, get_document, require_secure_url};
+use crate::token::{Jwks, JwksSettings};
 
 /// Builds a [`Provider`]. Every setting has a safe default; see each method.
 ///

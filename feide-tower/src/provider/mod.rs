@@ -4,37 +4,23 @@
 //! exchange then share the same metadata and key cache.
 
 mod builder;
-mod env;
-mod error;
-mod fetch;
-mod jwks;
 mod metadata;
-mod read;
-mod secret;
-mod secure_url;
 mod token_endpoint;
+mod validator;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use builder::ProviderBuilder;
-pub(crate) use env::setting;
-pub use error::ProviderError;
-pub use jwks::Jwks;
 pub use metadata::ProviderMetadata;
-pub(crate) use read::{read_limited, unreachable};
-pub use secret::Secret;
-pub use secure_url::require_secure_url;
 pub use token_endpoint::{
     ClientAuthMethod, MAX_EXPIRES_IN, OAuthErrorCode, TokenEndpointError, TokenResponse,
 };
 
-/// Feide's issuer, the default.
-pub const FEIDE_ISSUER: &str = "https://auth.dataporten.no";
-/// Feide's extended userinfo API.
-pub const FEIDE_EXTENDED_USERINFO_URL: &str = "https://api.dataporten.no/userinfo/v1/userinfo";
-/// Feide's groups API.
-pub const FEIDE_GROUPS_URL: &str = "https://groups-api.dataporten.no/groups/me/groups";
+pub use crate::feide::{FEIDE_EXTENDED_USERINFO_URL, FEIDE_GROUPS_URL, FEIDE_ISSUER};
+pub use crate::fetch::{ProviderError, require_secure_url};
+pub use crate::secret::Secret;
+use crate::token::Jwks;
 
 /// An OpenID Connect provider (Feide by default), ready to use: metadata discovered, keys cached.
 ///

@@ -7,7 +7,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 
-use super::{ClientCredentials, Provider, ProviderError, Secret, read_limited, unreachable};
+use super::{ClientCredentials, Provider};
+use crate::fetch::{ProviderError, read_limited, unreachable};
+use crate::secret::Secret;
 
 /// How the client authenticates at the token endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::provider::Secret;
+use crate::secret::Secret;
 
 /// The signed-in user: ID-token claims, userinfo and the tokens of the login.
 ///
@@ -82,7 +82,7 @@ fn is_default_provider<S: AsRef<str>>(name: &S) -> bool {
 mod secret_string {
     use serde::{Deserialize, Deserializer, Serializer};
 
-    use crate::provider::Secret;
+    use crate::secret::Secret;
 
     pub(super) fn serialize<S: Serializer>(secret: &Secret, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(secret.expose())
@@ -96,7 +96,7 @@ mod secret_string {
 mod option_secret_string {
     use serde::{Deserialize, Deserializer, Serializer};
 
-    use crate::provider::Secret;
+    use crate::secret::Secret;
 
     pub(super) fn serialize<S: Serializer>(
         secret: &Option<Secret>,

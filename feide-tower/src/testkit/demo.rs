@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 
-use crate::provider::setting;
+use crate::env::setting;
 
 /// The environment variables an example reads, and which of them a configured app needs.
 ///

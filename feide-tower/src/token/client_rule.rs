@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::claims::Claims;
-use crate::provider::FEIDE_ISSUER;
+use crate::feide::FEIDE_ISSUER;
 
 /// How a bearer check tells a token a client obtained for itself (client credentials, a service
 /// account: no user behind it) from a token issued on behalf of a user. Providers mark the two

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::error::TokenError;
 use super::jws::{self, Compact};
-use crate::provider::Jwks;
+use crate::token::Jwks;
 
 /// The trusted issuers and their key sources, in the order they were configured.
 #[derive(Debug)]

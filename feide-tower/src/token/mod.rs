@@ -10,6 +10,7 @@ mod client_rule;
 mod error;
 mod issuer_keys;
 mod jwk;
+mod jwks;
 mod jws;
 mod kind;
 mod scope;
@@ -24,6 +25,8 @@ pub use client_rule::ClientRule;
 pub use error::TokenError;
 pub(crate) use jwk::Lookup;
 pub use jwk::{JwkError, JwksParseError, KeySet, VerifyingKey};
+pub use jwks::Jwks;
+pub(crate) use jwks::JwksSettings;
 pub use kind::TokenKind;
 pub use scope::Scopes;
 pub use validator::{

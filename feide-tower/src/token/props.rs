@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use super::claims::Claims;
 use super::jws;
 use super::{Algorithm, KeySet, TokenError, Validator, now};
-use crate::provider::Jwks;
+use crate::token::Jwks;
 
 const ISSUER: &str = "https://auth.dataporten.no";
 const AUDIENCE: &str = "https://n.feide.no/datasources/props";

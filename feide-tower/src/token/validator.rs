@@ -8,10 +8,10 @@ use super::claims::Claims;
 use super::error::TokenError;
 use super::issuer_keys::IssuerKeys;
 use super::jwk::VerifyingKey;
+use super::jwks::Jwks;
 use super::jws;
 use super::kind::TokenKind;
 use super::scope::Scopes;
-use crate::provider::{Jwks, Provider};
 
 /// Default maximum token size: Feide tokens are 1–2 KB; nothing legitimate comes near this.
 pub const DEFAULT_MAX_TOKEN_LEN: usize = 16 * 1024;
@@ -128,11 +128,6 @@ impl Validator {
             kind: TokenKind::Access,
             require_at_jwt: false,
         }
-    }
-
-    /// A builder with the provider's issuer and shared key cache; set the audience.
-    pub fn for_provider(provider: &Provider) -> ValidatorBuilder {
-        Self::builder(provider.jwks().clone()).issuer(provider.issuer())
     }
 
     /// Validates a compact JWT and returns its claims.

@@ -8,9 +8,8 @@ use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 
-use super::error::ProviderError;
-use super::fetch::get_document;
-use crate::token::{Algorithm, KeySet, Lookup, TokenError, VerifyingKey};
+use super::{Algorithm, KeySet, Lookup, TokenError, VerifyingKey};
+use crate::fetch::{ProviderError, get_document};
 
 /// Shortest and longest TTL we accept from a provider's `Cache-Control: max-age`.
 const MIN_TTL: Duration = Duration::from_secs(60);
