@@ -20,9 +20,11 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+mod answer;
 pub mod apis;
 pub mod bearer;
 pub mod body;
+mod denial;
 mod env;
 pub mod exchange;
 mod feide;
@@ -43,4 +45,6 @@ pub mod axum;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
+pub use answer::Answer;
+pub use denial::{Denial, ErrorRenderer};
 pub use provider::Provider;

@@ -17,7 +17,7 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use feide_tower::provider::Jwks;
+use feide_tower::token::Jwks;
 use feide_tower::token::{Algorithm, Claims, KeySet, TokenError, Validator, now};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};

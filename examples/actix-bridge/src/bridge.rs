@@ -7,8 +7,7 @@ use actix_web::http::header::{
     HeaderMap as ActixHeaders, HeaderName as ActixName, HeaderValue as ActixValue,
 };
 use bytes::Bytes;
-use feide_tower::bearer::Challenge;
-use feide_tower::login::LoginResponse;
+use feide_tower::Answer;
 
 /// Copies actix's request headers into an `http` 1 map (skipping any that do not convert).
 pub fn request_headers(headers: &ActixHeaders) -> http::HeaderMap {
@@ -48,13 +47,8 @@ pub fn response(status: http::StatusCode, headers: &http::HeaderMap, body: Bytes
     response
 }
 
-/// A login-flow answer (redirect, page, cookies) as an actix response.
-pub fn login_response(answer: LoginResponse) -> HttpResponse {
+/// Any of feide-tower's answers as an actix response: a login-flow redirect or page (with its
+/// cookies), or an RFC 6750 challenge (`challenge.answer()`): one plain type, one conversion.
+pub fn answer(answer: Answer) -> HttpResponse {
     response(answer.status, &answer.headers, answer.body)
-}
-
-/// An RFC 6750 challenge (401/403/503 with `WWW-Authenticate`) as an actix response.
-pub fn challenge(challenge: &Challenge) -> HttpResponse {
-    let headers: http::HeaderMap = challenge.headers().collect();
-    response(challenge.status, &headers, challenge.body.clone())
 }

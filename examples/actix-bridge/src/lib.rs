@@ -204,7 +204,7 @@ async fn bearer_middleware(
             Ok(next.call(req).await?.map_into_boxed_body())
         }
         Err(error) => {
-            let response = bridge::challenge(&state.bearer.challenge(&error));
+            let response = bridge::answer(state.bearer.challenge(&error).answer());
             Ok(req.into_response(response))
         }
     }
@@ -223,7 +223,7 @@ async fn session_middleware(
         Ok(lookup) => lookup,
         // The provider cannot refresh an expired access token right now: 503, cookie kept.
         Err(answer) => {
-            let response = bridge::login_response(answer);
+            let response = bridge::answer(answer);
             return Ok(req.into_response(response));
         }
     };
@@ -241,12 +241,12 @@ async fn session_middleware(
 }
 
 async fn login(req: HttpRequest) -> HttpResponse {
-    bridge::login_response(state(&req).login.start_login(Some(req.query_string())))
+    bridge::answer(state(&req).login.start_login(Some(req.query_string())))
 }
 
 async fn callback(req: HttpRequest) -> HttpResponse {
     let headers = bridge::request_headers(req.headers());
-    bridge::login_response(
+    bridge::answer(
         state(&req)
             .login
             .complete_login(Some(req.query_string()), &headers)
@@ -257,7 +257,7 @@ async fn callback(req: HttpRequest) -> HttpResponse {
 async fn logout(req: HttpRequest) -> HttpResponse {
     let method =
         http::Method::from_bytes(req.method().as_str().as_bytes()).unwrap_or(http::Method::GET);
-    bridge::login_response(
+    bridge::answer(
         state(&req)
             .login
             .logout(&method, &bridge::request_headers(req.headers())),
@@ -282,7 +282,7 @@ impl FromRequest for SignedIn {
                     .login_required(target, &bridge::request_headers(req.headers()));
                 Err(actix_web::error::InternalError::from_response(
                     "login required",
-                    bridge::login_response(answer),
+                    bridge::answer(answer),
                 )
                 .into())
             }

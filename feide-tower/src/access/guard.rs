@@ -8,7 +8,7 @@ use http::{HeaderMap, HeaderValue};
 
 use super::identity::Identity;
 use super::judge::BearerJudge;
-use super::render::{Denial, ErrorRenderer, SharedRenderer};
+use crate::denial::{Denial, ErrorRenderer, SharedRenderer};
 use crate::login::FeideLogin;
 use crate::session::FeideSession;
 

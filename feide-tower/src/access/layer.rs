@@ -12,8 +12,8 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::guard::{Access, AccessGuard};
-use super::render::Denial;
 use crate::body::{self, ResponseBody};
+use crate::denial::Denial;
 use crate::session::FeideSession;
 use crate::take_ready::take_ready;
 

@@ -21,11 +21,8 @@ mod guard;
 mod identity;
 mod judge;
 mod layer;
-mod render;
 
 pub use guard::{Access, AccessGuard, AccessGuardBuilder};
 pub use identity::Identity;
 pub use judge::BearerJudge;
 pub use layer::{AccessLayer, AccessService, ResponseFuture};
-pub(crate) use render::SharedRenderer;
-pub use render::{Denial, ErrorRenderer};

@@ -17,7 +17,7 @@ use super::error::BearerError;
 use super::header::{bearer_credentials, token68};
 use super::principal::Principal;
 use crate::Provider;
-use crate::access::SharedRenderer;
+use crate::denial::SharedRenderer;
 use crate::token::{Claims, TokenError, Validator, now};
 
 /// Decides whether a request's bearer token lets it through, and as whom.

@@ -8,7 +8,7 @@ use super::authorizer::{BearerAuthorizer, Config};
 use super::cache::TokenCache;
 use super::layer::BearerJwtLayer;
 use crate::Provider;
-use crate::access::{ErrorRenderer, SharedRenderer};
+use crate::denial::{ErrorRenderer, SharedRenderer};
 use crate::token::{
     Algorithm, ClientRule, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, ScopeRule, TokenKind, Validator,
     ValidatorBuilder, ValidatorConfigError,
@@ -267,9 +267,9 @@ impl BearerBuilder {
     ///
     /// ```
     /// use bytes::Bytes;
-    /// use feide_tower::access::Denial;
+    /// use feide_tower::Denial;
     /// use feide_tower::bearer::BearerBuilder;
-    /// use feide_tower::provider::Jwks;
+    /// use feide_tower::token::Jwks;
     /// use feide_tower::token::{KeySet, Validator};
     /// use http::HeaderValue;
     ///

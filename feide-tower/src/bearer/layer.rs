@@ -34,7 +34,7 @@ use crate::token::ScopeRule;
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use std::convert::Infallible;
 /// use feide_tower::bearer::{BearerBuilder, Principal};
-/// use feide_tower::provider::Jwks;
+/// use feide_tower::token::Jwks;
 /// use feide_tower::token::{KeySet, Validator};
 /// use tower::{ServiceBuilder, ServiceExt};
 ///

@@ -14,8 +14,8 @@ use super::builder::{BearerConfigError, check_realm, check_scopes};
 use super::challenge::Challenge;
 use super::error::BearerError;
 use super::principal::Principal;
-use crate::access::SharedRenderer;
 use crate::body::{self, ResponseBody};
+use crate::denial::SharedRenderer;
 use crate::token::{ScopeRule, Scopes};
 
 /// Requires scopes of the [`Principal`] that a [`BearerJwtLayer`](super::BearerJwtLayer) in front

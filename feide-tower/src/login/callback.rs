@@ -9,8 +9,8 @@ use super::FeideLogin;
 use super::config::LoginConfig;
 use super::flow::Flow;
 use super::query::{Duplicate, Query};
-use super::response::LoginResponse;
 use super::values::CsrfState;
+use crate::answer::Answer;
 use crate::apis::{ApiError, userinfo};
 use crate::provider::{OAuthErrorCode, TokenEndpointError};
 use crate::session::{OriginalIdToken, SessionData, request_cookies};
@@ -79,7 +79,7 @@ impl CallbackError {
         }
     }
 
-    fn page(&self, cfg: &LoginConfig) -> LoginResponse {
+    fn page(&self, cfg: &LoginConfig) -> Answer {
         let (status, title, message): (StatusCode, &'static str, String) = match self {
             Self::Malformed | Self::MissingCode | Self::IssuerMismatch => (
                 StatusCode::BAD_REQUEST,
@@ -149,7 +149,7 @@ impl FeideLogin {
     /// Completes a login (the callback route). `headers` are the request's (for cookies).
     ///
     /// The flow cookie is deleted whatever the outcome, so a callback URL works once.
-    pub async fn complete_login(&self, query: Option<&str>, headers: &HeaderMap) -> LoginResponse {
+    pub async fn complete_login(&self, query: Option<&str>, headers: &HeaderMap) -> Answer {
         let cfg = &*self.config;
         let params = Query::parse(query);
         let state = match params.single("state") {
@@ -198,7 +198,7 @@ impl FeideLogin {
         flow: Flow,
         params: &Query<'_>,
         headers: &HeaderMap,
-    ) -> Result<LoginResponse, CallbackError> {
+    ) -> Result<Answer, CallbackError> {
         let cfg = &*self.config;
         let provider = &cfg.provider;
         // RFC 9207: when the provider names itself, it must be the provider we sent the user to;
@@ -309,7 +309,7 @@ impl FeideLogin {
                 request_cookies(headers),
             )
             .map_err(|_| CallbackError::SessionTooLarge)?;
-        Ok(LoginResponse::redirect(StatusCode::FOUND, &flow.return_to).with_cookies(cookies))
+        Ok(Answer::redirect(StatusCode::FOUND, &flow.return_to).with_cookies(cookies))
     }
 }
 

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::access::{ErrorRenderer, SharedRenderer};
+use crate::denial::{ErrorRenderer, SharedRenderer};
 use crate::env::setting;
 use crate::provider::{ClientAuthMethod, Provider};
 use crate::session::{Chunker, CookieCodec, CookieOptions, KeyError, KeyRing};
@@ -16,9 +16,7 @@ use super::session_lookup::{DEFAULT_SESSION_CACHE_BYTES, SessionCache};
 /// The `acr_values` Feide uses to ask for multi-factor authentication.
 pub const FEIDE_MFA_ACR: &str = "urn:mace:feide.no:auth:level:fad08:3";
 
-/// The name of a login that was not given one with [`FeideLoginBuilder::name`]; also the
-/// provider of sessions sealed before logins had names.
-pub const DEFAULT_LOGIN_NAME: &str = "default";
+pub use crate::session::feide_session::DEFAULT_LOGIN_NAME;
 
 /// Longest accepted login name.
 const MAX_NAME_LEN: usize = 32;
@@ -374,7 +372,7 @@ impl FeideLoginBuilder {
     /// ```no_run
     /// # async fn run(provider: feide_tower::Provider) -> Result<(), Box<dyn std::error::Error>> {
     /// use bytes::Bytes;
-    /// use feide_tower::access::Denial;
+    /// use feide_tower::Denial;
     /// use feide_tower::login::FeideLogin;
     /// use http::HeaderValue;
     ///
@@ -396,8 +394,8 @@ impl FeideLoginBuilder {
     /// # Ok(()) }
     /// ```
     ///
-    /// [`Denial::LoginFailed`]: crate::access::Denial::LoginFailed
-    /// [`Denial::Login`]: crate::access::Denial::Login
+    /// [`Denial::LoginFailed`]: crate::denial::Denial::LoginFailed
+    /// [`Denial::Login`]: crate::denial::Denial::Login
     pub fn render_body(mut self, renderer: impl ErrorRenderer) -> Self {
         self.renderer = Some(SharedRenderer::new(renderer));
         self

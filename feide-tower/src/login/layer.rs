@@ -10,9 +10,9 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::refresh::RefreshDue;
-use super::response::LoginResponse;
 use super::session_lookup::SessionLookup;
 use super::{FeideLogin, LoginRoute};
+use crate::answer::Answer;
 use crate::body::{self, ResponseBody};
 use crate::session::insert_session;
 use crate::take_ready::take_ready;
@@ -106,7 +106,7 @@ where
                 })
             }
             LoginRoute::Login | LoginRoute::Callback => {
-                ResponseFuture::ready(LoginResponse::method_not_allowed("GET"))
+                ResponseFuture::ready(Answer::method_not_allowed("GET"))
             }
             LoginRoute::Logout => {
                 ResponseFuture::ready(login.logout(request.method(), request.headers()))
@@ -160,7 +160,7 @@ where
 /// Where a refresh leads: the inner service, or an answer of the layer's own.
 enum Step<F> {
     Inner(F, Vec<HeaderValue>),
-    Answer(LoginResponse),
+    Answer(Answer),
 }
 
 pin_project! {
@@ -175,9 +175,9 @@ pin_project! {
     #[project = Projection]
     enum Kind<F> {
         // A response the layer wrote itself; taken when polled.
-        Ready { response: Option<LoginResponse> },
+        Ready { response: Option<Answer> },
         // The callback, which talks to the provider.
-        Callback { future: Pin<Box<dyn Future<Output = LoginResponse> + Send>> },
+        Callback { future: Pin<Box<dyn Future<Output = Answer> + Send>> },
         // The inner service, with `Set-Cookie` headers to append to its response.
         Inner { #[pin] future: F, set_cookies: Vec<HeaderValue> },
         // A refresh of the session's access token, before the inner service is called.
@@ -186,7 +186,7 @@ pin_project! {
 }
 
 impl<F> ResponseFuture<F> {
-    fn ready(response: LoginResponse) -> Self {
+    fn ready(response: Answer) -> Self {
         Self {
             kind: Kind::Ready {
                 response: Some(response),
@@ -194,7 +194,7 @@ impl<F> ResponseFuture<F> {
         }
     }
 
-    fn boxed(future: impl Future<Output = LoginResponse> + Send + 'static) -> Self {
+    fn boxed(future: impl Future<Output = Answer> + Send + 'static) -> Self {
         Self {
             kind: Kind::Callback {
                 future: Box::pin(future),
@@ -243,9 +243,7 @@ where
         match kind.project() {
             Projection::Ready { response } => {
                 // Polled again after completion only by a broken executor; answer 500 then.
-                let response = response
-                    .take()
-                    .unwrap_or_else(LoginResponse::internal_error);
+                let response = response.take().unwrap_or_else(Answer::internal_error);
                 Poll::Ready(Ok(response.into_response()))
             }
             Projection::Callback { future } => {

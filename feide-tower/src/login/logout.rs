@@ -4,8 +4,8 @@ use http::header::ORIGIN;
 use http::{HeaderMap, Method, StatusCode};
 
 use super::FeideLogin;
-use super::response::LoginResponse;
 use super::values::CsrfState;
+use crate::answer::Answer;
 use crate::session::request_cookies;
 
 impl FeideLogin {
@@ -16,11 +16,11 @@ impl FeideLogin {
     /// and the browser is sent to the provider's `end_session_endpoint` with `id_token_hint`, the
     /// configured `post_logout_redirect_uri` and a `state`; without an end-session endpoint, to
     /// the post-logout URI or the after-logout path.
-    pub fn logout(&self, method: &Method, headers: &HeaderMap) -> LoginResponse {
+    pub fn logout(&self, method: &Method, headers: &HeaderMap) -> Answer {
         let cfg = &*self.config;
         let allowed = *method == Method::POST || (*method == Method::GET && cfg.allow_get_logout);
         if !allowed {
-            return LoginResponse::method_not_allowed(if cfg.allow_get_logout {
+            return Answer::method_not_allowed(if cfg.allow_get_logout {
                 "GET, POST"
             } else {
                 "POST"
@@ -76,6 +76,6 @@ impl FeideLogin {
                 .unwrap_or_else(|| cfg.after_logout_path.clone()),
         };
         tracing::info!(had_session = session.is_some(), "logout");
-        LoginResponse::redirect(status, &location).with_cookies(clear)
+        Answer::redirect(status, &location).with_cookies(clear)
     }
 }

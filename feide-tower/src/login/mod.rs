@@ -24,7 +24,6 @@ mod pages;
 mod query;
 mod refresh;
 mod require_login;
-mod response;
 mod return_to;
 mod session_lookup;
 mod start;
@@ -36,7 +35,8 @@ pub use config::{DEFAULT_LOGIN_NAME, FEIDE_MFA_ACR, FeideLoginBuilder, LoginConf
 pub use failure::LoginFailure;
 pub use layer::{FeideLoginLayer, FeideLoginService, ResponseFuture};
 pub use require_login::{RequireLogin, RequireLoginLayer};
-pub use response::LoginResponse;
+/// What the login flow answers: an [`Answer`](crate::Answer) (status, headers, body as plain data).
+pub type LoginResponse = crate::Answer;
 pub use return_to::ReturnTo;
 pub use session_lookup::SessionLookup;
 pub use values::{CsrfState, Nonce, PkceVerifier};

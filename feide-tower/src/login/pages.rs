@@ -2,7 +2,7 @@
 
 use http::StatusCode;
 
-use super::response::LoginResponse;
+use crate::answer::Answer;
 
 /// Escapes text for HTML element content and attribute values.
 pub(crate) fn escape(text: &str) -> String {
@@ -26,7 +26,7 @@ pub(crate) fn error_page(
     title: &str,
     message: &str,
     retry_href: &str,
-) -> LoginResponse {
+) -> Answer {
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{title}</title>\
@@ -37,7 +37,7 @@ a{{color:#1f4698}}</style></head><body><h1>{title}</h1><p>{message}</p>\
         message = escape(message),
         href = escape(retry_href),
     );
-    LoginResponse::page(status, html)
+    Answer::page(status, html)
 }
 
 #[cfg(test)]

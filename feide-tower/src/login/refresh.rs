@@ -28,8 +28,8 @@ use super::FeideLogin;
 use super::callback::azp_allows;
 use super::pages::error_page;
 use super::require_login::is_browser;
-use super::response::LoginResponse;
 use super::session_lookup::SessionLookup;
+use crate::answer::Answer;
 use crate::provider::TokenEndpointError;
 use crate::session::{Envelope, FeideSession, OriginalIdToken, SessionData, request_cookies};
 use crate::token::{Claims, TokenError};
@@ -166,10 +166,7 @@ impl FeideLogin {
     /// refresh goes on with the current session instead (logged as a warning); if the provider
     /// refuses the refresh token (`invalid_grant`), the session ends: the lookup has no session
     /// and deletes the cookie.
-    pub async fn session_refreshed(
-        &self,
-        headers: &HeaderMap,
-    ) -> Result<SessionLookup, LoginResponse> {
+    pub async fn session_refreshed(&self, headers: &HeaderMap) -> Result<SessionLookup, Answer> {
         let now = crate::token::now().max(0) as u64;
         match self.lookup_at(headers, now) {
             (lookup, Some(due)) => self.refresh(lookup, due, headers).await,
@@ -183,7 +180,7 @@ impl FeideLogin {
         lookup: SessionLookup,
         due: RefreshDue,
         headers: &HeaderMap,
-    ) -> Result<SessionLookup, LoginResponse> {
+    ) -> Result<SessionLookup, Answer> {
         let cfg = &*self.config;
         let Some(session) = lookup.session.as_ref() else {
             return Ok(lookup);
@@ -412,7 +409,7 @@ const UNAVAILABLE_MESSAGE: &str =
     "The identity provider cannot be reached right now. Please try again shortly.";
 
 /// `503` with `Retry-After`: an HTML page for browsers, JSON for API callers.
-fn unavailable(headers: &HeaderMap, login_path: &str) -> LoginResponse {
+fn unavailable(headers: &HeaderMap, login_path: &str) -> Answer {
     let mut response = if is_browser(headers) {
         error_page(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -421,7 +418,7 @@ fn unavailable(headers: &HeaderMap, login_path: &str) -> LoginResponse {
             login_path,
         )
     } else {
-        LoginResponse::json(
+        Answer::json(
             StatusCode::SERVICE_UNAVAILABLE,
             r#"{"error":"temporarily_unavailable"}"#,
         )

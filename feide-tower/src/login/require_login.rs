@@ -10,8 +10,8 @@ use http::{HeaderMap, Request, Response, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::response::LoginResponse;
 use super::{FeideLogin, LoginConfigError};
+use crate::answer::Answer;
 use crate::body::{self, ResponseBody};
 use crate::session::FeideSession;
 
@@ -179,36 +179,31 @@ impl FeideLogin {
     /// with `{"error":"login_required"}`.
     ///
     /// With a [`render_body`](super::FeideLoginBuilder::render_body) renderer, the body is the
-    /// renderer's ([`Denial::Login`](crate::access::Denial::Login)).
-    pub fn login_required(&self, target: &str, headers: &HeaderMap) -> LoginResponse {
+    /// renderer's ([`Denial::Login`](crate::denial::Denial::Login)).
+    pub fn login_required(&self, target: &str, headers: &HeaderMap) -> Answer {
         self.login_required_at(&self.config.login_path, target, headers)
     }
 
     /// [`login_required`](Self::login_required), sending browsers to `page` (the login path or
     /// an app-defined chooser) instead.
-    fn login_required_at(&self, page: &str, target: &str, headers: &HeaderMap) -> LoginResponse {
+    fn login_required_at(&self, page: &str, target: &str, headers: &HeaderMap) -> Answer {
         let response = self.default_login_required(page, target, headers);
         match &self.config.renderer {
-            Some(renderer) => renderer.login(crate::access::Denial::Login(response)),
+            Some(renderer) => renderer.login(crate::denial::Denial::Login(response)),
             None => response,
         }
     }
 
-    fn default_login_required(
-        &self,
-        page: &str,
-        target: &str,
-        headers: &HeaderMap,
-    ) -> LoginResponse {
+    fn default_login_required(&self, page: &str, target: &str, headers: &HeaderMap) -> Answer {
         if is_browser(headers) {
             let return_to: String = form_urlencoded::byte_serialize(target.as_bytes()).collect();
             let separator = if page.contains('?') { '&' } else { '?' };
-            return LoginResponse::redirect(
+            return Answer::redirect(
                 StatusCode::FOUND,
                 &format!("{page}{separator}return_to={return_to}"),
             );
         }
-        LoginResponse::json(
+        Answer::json(
             StatusCode::UNAUTHORIZED,
             r#"{"error":"login_required","error_description":"Sign in first"}"#,
         )

@@ -5,8 +5,8 @@ use http::StatusCode;
 use super::FeideLogin;
 use super::flow::Flow;
 use super::query::Query;
-use super::response::LoginResponse;
 use super::return_to::ReturnTo;
+use crate::answer::Answer;
 use crate::token::now;
 
 /// A `login_hint` from the query is passed on only if it looks like one (`feide|realm|uio.no`,
@@ -21,7 +21,7 @@ fn is_safe_hint(hint: &str) -> bool {
 impl FeideLogin {
     /// Starts a login (the `/login` route): `query` may carry `return_to` (a same-origin path;
     /// anything else falls back to `/`) and `login_hint`.
-    pub fn start_login(&self, query: Option<&str>) -> LoginResponse {
+    pub fn start_login(&self, query: Option<&str>) -> Answer {
         let cfg = &*self.config;
         let query = Query::parse(query);
         let return_to = match query.single("return_to") {
@@ -71,7 +71,7 @@ impl FeideLogin {
             }
         }
         tracing::debug!("login started");
-        LoginResponse::redirect(StatusCode::FOUND, url.as_str()).with_cookies([cookie])
+        Answer::redirect(StatusCode::FOUND, url.as_str()).with_cookies([cookie])
     }
 }
 

@@ -71,12 +71,17 @@ pub(crate) struct OriginalIdToken {
     pub(crate) auth_time: Option<i64>,
 }
 
+/// The name of a login that was not given one with
+/// [`FeideLoginBuilder::name`](crate::login::FeideLoginBuilder::name); also the provider of sessions
+/// sealed before logins had names.
+pub const DEFAULT_LOGIN_NAME: &str = "default";
+
 fn default_provider() -> String {
-    crate::login::DEFAULT_LOGIN_NAME.to_owned()
+    DEFAULT_LOGIN_NAME.to_owned()
 }
 
 fn is_default_provider<S: AsRef<str>>(name: &S) -> bool {
-    name.as_ref() == crate::login::DEFAULT_LOGIN_NAME
+    name.as_ref() == DEFAULT_LOGIN_NAME
 }
 
 mod secret_string {

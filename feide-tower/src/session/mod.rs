@@ -56,7 +56,7 @@ mod chunks;
 mod codec;
 mod envelope;
 mod error;
-mod feide_session;
+pub(crate) mod feide_session;
 mod key_check;
 mod key_ring;
 mod provider_sessions;

@@ -1,7 +1,7 @@
 //! Custom error bodies: the renderer chooses the body and its type, never status or headers.
 
 use bytes::Bytes;
-use feide_tower::access::Denial;
+use feide_tower::Denial;
 use http::HeaderValue;
 
 use crate::harness::{STACKS, api_get, start};

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use feide_tower::access::Denial;
+use feide_tower::Denial;
 use feide_tower::testkit::{Endpoint, Failure};
 use futures_util::future::join_all;
 use http::header::{CONTENT_TYPE, LOCATION, RETRY_AFTER};

@@ -1,17 +1,27 @@
-//! [`Denial`] (why a request was refused, as plain data) and [`ErrorRenderer`] (custom bodies),
-//! used by [`AccessLayer`](super::AccessLayer), [`BearerJwtLayer`](crate::bearer::BearerJwtLayer)
+//! Refusals as plain data, below every layer that refuses: [`Answer`]-shaped [`Challenge`]s (RFC
+//! 6750), [`LoginFailure`]s, the [`Denial`] that holds either (or a login redirect), and the
+//! [`ErrorRenderer`] that writes custom bodies for all of them. Used by
+//! [`AccessLayer`](crate::access::AccessLayer), [`BearerJwtLayer`](crate::bearer::BearerJwtLayer)
 //! and [`FeideLoginLayer`](crate::login::FeideLoginLayer) alike.
 
-use std::fmt;
-use std::sync::Arc;
+mod challenge;
+mod login_failure;
+mod renderer;
 
 use bytes::Bytes;
 use http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
 
-use crate::bearer::Challenge;
+pub use challenge::Challenge;
+pub(crate) use challenge::header as challenge_header;
+#[cfg(test)]
+pub(crate) use challenge::quote_into;
+pub use login_failure::LoginFailure;
+pub use renderer::ErrorRenderer;
+pub(crate) use renderer::SharedRenderer;
+
+use crate::answer::Answer;
 use crate::body::{self, ResponseBody};
-use crate::login::{LoginFailure, LoginResponse};
 
 /// Why a request was refused or a sign-in failed, as plain data: what an [`ErrorRenderer`] is
 /// given.
@@ -22,7 +32,7 @@ pub enum Denial {
     Bearer(Challenge),
     /// The request needs a signed-in user and has none: a redirect to the login path for
     /// browsers, `401 login_required` for API callers.
-    Login(LoginResponse),
+    Login(Answer),
     /// The login flow itself failed (cancelled at the provider, an expired or replayed callback,
     /// the provider unavailable, a refused sign-out...): an error page.
     LoginFailed(LoginFailure),
@@ -77,7 +87,10 @@ impl Denial {
     }
 
     /// Status, headers and body of the answer, the body (and `Content-Type`) from `renderer`.
-    fn rendered(self, renderer: Option<&dyn ErrorRenderer>) -> (StatusCode, HeaderMap, Bytes) {
+    pub(crate) fn rendered(
+        self,
+        renderer: Option<&dyn ErrorRenderer>,
+    ) -> (StatusCode, HeaderMap, Bytes) {
         let rendered = renderer.map(|r| r.render(&self));
         let status = self.status();
         let mut headers = self.headers();
@@ -91,80 +104,5 @@ impl Denial {
         headers.remove(CONTENT_LENGTH);
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         (status, headers, body)
-    }
-}
-
-/// Renders the body of a [`Denial`]: returns its `Content-Type` and bytes. Only the body is
-/// yours; status and the protocol headers are copied from the default answer afterwards.
-///
-/// Any `Fn(&Denial) -> (HeaderValue, Bytes)` is one:
-///
-/// ```
-/// use bytes::Bytes;
-/// use feide_tower::access::{Denial, ErrorRenderer};
-/// use http::HeaderValue;
-///
-/// let renderer = |denial: &Denial| {
-///     let html = format!("<h1>Sorry ({})</h1>", denial.status().as_u16());
-///     (HeaderValue::from_static("text/html; charset=utf-8"), Bytes::from(html))
-/// };
-/// # fn check(_: &dyn ErrorRenderer) {}
-/// # check(&renderer);
-/// ```
-///
-/// Give one to [`AccessGuardBuilder::render_body`](super::AccessGuardBuilder::render_body),
-/// [`BearerBuilder::render_body`](crate::bearer::BearerBuilder::render_body) or
-/// [`FeideLoginBuilder::render_body`](crate::login::FeideLoginBuilder::render_body).
-/// Never echo request data (tokens, cookies) into the body.
-pub trait ErrorRenderer: Send + Sync + 'static {
-    /// The `Content-Type` and body of the answer to `denial`.
-    fn render(&self, denial: &Denial) -> (HeaderValue, Bytes);
-}
-
-impl<F> ErrorRenderer for F
-where
-    F: Fn(&Denial) -> (HeaderValue, Bytes) + Send + Sync + 'static,
-{
-    fn render(&self, denial: &Denial) -> (HeaderValue, Bytes) {
-        self(denial)
-    }
-}
-
-/// A renderer held by a layer's configuration (shared, cheap to clone).
-#[derive(Clone)]
-pub(crate) struct SharedRenderer(Arc<dyn ErrorRenderer>);
-
-impl SharedRenderer {
-    pub(crate) fn new(renderer: impl ErrorRenderer) -> Self {
-        Self(Arc::new(renderer))
-    }
-
-    /// The renderer itself.
-    pub(crate) fn as_dyn(&self) -> &dyn ErrorRenderer {
-        &*self.0
-    }
-
-    /// `challenge` with the rendered body and `Content-Type`; status and headers unchanged.
-    pub(crate) fn challenge(&self, mut challenge: Challenge) -> Challenge {
-        let (content_type, body) = self.0.render(&Denial::Bearer(challenge.clone()));
-        challenge.content_type = content_type;
-        challenge.body = body;
-        challenge
-    }
-
-    /// The login flow's answer for `denial`, with the rendered body.
-    pub(crate) fn login(&self, denial: Denial) -> LoginResponse {
-        let (status, headers, body) = denial.rendered(Some(self.as_dyn()));
-        LoginResponse {
-            status,
-            headers,
-            body,
-        }
-    }
-}
-
-impl fmt::Debug for SharedRenderer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ErrorRenderer")
     }
 }

@@ -1,4 +1,6 @@
-//! [`LoginResponse`]: what the login flow answers, as plain data any framework can render.
+//! [`Answer`]: a response as plain data (status, headers, body) that any framework can render: what
+//! the login flow answers, what a bearer [`Challenge`](crate::bearer::Challenge) becomes, what the
+//! actix bridge copies field by field.
 
 use bytes::Bytes;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
@@ -6,7 +8,7 @@ use http::{HeaderMap, HeaderValue, Response, StatusCode};
 
 use crate::body::{self, ResponseBody};
 
-/// A response of the login flow: status, headers (`Location`, `Set-Cookie`, ...) and body.
+/// A response as plain data: status, headers (`Location`, `Set-Cookie`, ...) and body.
 ///
 /// The tower layer turns it into an `http::Response`; the actix bridge copies it field by field.
 /// Every login response carries `Cache-Control: no-store`.
@@ -16,7 +18,7 @@ use crate::body::{self, ResponseBody};
 /// prints `Sensitive` in their place. Read them with [`location`](Self::location) or from
 /// [`headers`](Self::headers).
 #[derive(Debug, Clone)]
-pub struct LoginResponse {
+pub struct Answer {
     /// The status code.
     pub status: StatusCode,
     /// Headers, including one `Set-Cookie` per cookie to write or delete.
@@ -25,7 +27,7 @@ pub struct LoginResponse {
     pub body: Bytes,
 }
 
-impl LoginResponse {
+impl Answer {
     /// A redirect (`302 Found` for GET flows, `303 See Other` after a POST).
     pub(crate) fn redirect(status: StatusCode, location: &str) -> Self {
         let mut headers = HeaderMap::new();
@@ -117,7 +119,7 @@ mod tests {
 
     #[test]
     fn debug_prints_neither_cookies_nor_the_location() {
-        let response = LoginResponse::redirect(
+        let response = Answer::redirect(
             StatusCode::SEE_OTHER,
             "https://op.example/end?id_token_hint=eyJ.secret-id-token.sig",
         )

@@ -1,0 +1,298 @@
+//! The module graph reads bottom-up: a module may use only the modules listed below it here, and
+//! the list itself has no cycle. Adding an upward `use crate::…` fails this test, naming the file
+//! and the edge; change the design (move the shared piece down), not the table, unless the new
+//! edge really points down.
+//!
+//! Only code counts: comments and doc comments (intra-doc links to higher modules are fine) are
+//! skipped. Paths are read from `crate::<module>` and `$crate::<module>`; a grouped
+//! `use crate::{a, b}` is refused so that every edge is visible to this check.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Each top-level module of `src/` and the modules it may use, lowest first. `lib.rs` (the map)
+/// may use everything.
+const LAYERS: &[(&str, &[&str])] = &[
+    // Plain data and helpers with no knowledge of OpenID Connect.
+    ("body", &[]),
+    ("answer", &["body"]),
+    ("secret", &[]),
+    ("env", &[]),
+    ("feide", &[]),
+    ("find_byte", &[]),
+    ("hot_cache", &[]),
+    ("take_ready", &[]),
+    ("gate", &["body", "take_ready"]),
+    // Refusals as plain data, shared by every layer that refuses.
+    ("denial", &["answer", "body"]),
+    // HTTP to a provider: bounded reads, the https rule, ProviderError.
+    ("fetch", &[]),
+    // Tokens (validator and key cache) and sealed session cookies.
+    ("token", &["fetch", "feide", "find_byte"]),
+    ("session", &["secret", "find_byte", "hot_cache"]),
+    // One OpenID provider: discovery, token endpoint, client credentials.
+    ("provider", &["token", "fetch", "secret", "env", "feide"]),
+    ("apis", &["provider", "fetch", "secret"]),
+    // The four features.
+    (
+        "bearer",
+        &[
+            "provider",
+            "token",
+            "denial",
+            "answer",
+            "body",
+            "hot_cache",
+            "take_ready",
+            "gate",
+        ],
+    ),
+    (
+        "introspection",
+        &[
+            "bearer",
+            "provider",
+            "token",
+            "fetch",
+            "denial",
+            "body",
+            "take_ready",
+            "gate",
+        ],
+    ),
+    (
+        "login",
+        &[
+            "apis",
+            "provider",
+            "session",
+            "token",
+            "denial",
+            "answer",
+            "body",
+            "env",
+            "secret",
+            "fetch",
+            "hot_cache",
+            "take_ready",
+            "gate",
+        ],
+    ),
+    (
+        "exchange",
+        &[
+            "apis",
+            "provider",
+            "session",
+            "token",
+            "fetch",
+            "secret",
+            "env",
+            "body",
+            "take_ready",
+            "gate",
+        ],
+    ),
+    // Bearer or session on one route.
+    (
+        "access",
+        &[
+            "bearer",
+            "introspection",
+            "login",
+            "session",
+            "token",
+            "denial",
+            "answer",
+            "body",
+            "take_ready",
+            "gate",
+        ],
+    ),
+    // Framework sugar.
+    (
+        "axum",
+        &[
+            "access",
+            "apis",
+            "bearer",
+            "exchange",
+            "introspection",
+            "login",
+            "session",
+            "token",
+        ],
+    ),
+];
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+/// Every `.rs` file under `dir`.
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).expect("src/ is readable") {
+        let path = entry.expect("directory entry").path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The top-level module a file belongs to (`src/login/start.rs` → `login`), `None` for lib.rs.
+fn module_of(file: &Path) -> Option<String> {
+    let relative = file.strip_prefix(src()).expect("under src/");
+    let first = relative
+        .components()
+        .next()?
+        .as_os_str()
+        .to_str()?
+        .to_owned();
+    match first.strip_suffix(".rs") {
+        Some("lib") => None,
+        Some(name) => Some(name.to_owned()),
+        None => Some(first),
+    }
+}
+
+/// The code of `text` without comments: line comments (doc comments included) and block comments.
+fn code_only(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_block = 0usize;
+    for line in text.lines() {
+        let mut rest = line;
+        let mut kept = String::new();
+        loop {
+            if in_block > 0 {
+                match rest.find("*/") {
+                    Some(end) => {
+                        in_block -= 1;
+                        rest = &rest[end + 2..];
+                    }
+                    None => break,
+                }
+            } else {
+                let line_comment = rest.find("//");
+                let block = rest.find("/*");
+                match (line_comment, block) {
+                    (Some(l), Some(b)) if b < l => {
+                        kept.push_str(&rest[..b]);
+                        in_block += 1;
+                        rest = &rest[b + 2..];
+                    }
+                    (Some(l), _) => {
+                        kept.push_str(&rest[..l]);
+                        break;
+                    }
+                    (None, Some(b)) => {
+                        kept.push_str(&rest[..b]);
+                        in_block += 1;
+                        rest = &rest[b + 2..];
+                    }
+                    (None, None) => {
+                        kept.push_str(rest);
+                        break;
+                    }
+                }
+            }
+        }
+        out.push_str(&kept);
+        out.push('\n');
+    }
+    out
+}
+
+/// The top-level modules `code` names through `crate::`, and whether it used a grouped import.
+fn uses(code: &str) -> (BTreeSet<String>, bool) {
+    let mut found = BTreeSet::new();
+    let mut grouped = false;
+    for (at, _) in code.match_indices("crate::") {
+        let before = code[..at].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            continue; // e.g. `some_crate::`
+        }
+        let after = &code[at + "crate::".len()..];
+        if after.starts_with('{') {
+            grouped = true;
+            continue;
+        }
+        let name: String = after
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        // `crate::Provider`, `crate::Answer`: re-exports at the root name their home module below.
+        if name.chars().next().is_some_and(char::is_lowercase) {
+            found.insert(name);
+        }
+    }
+    (found, grouped)
+}
+
+#[test]
+fn the_layer_table_has_no_cycle() {
+    let table: BTreeMap<&str, &[&str]> = LAYERS.iter().copied().collect();
+    // Listed lowest first: every module may only use modules listed before it.
+    let mut seen = BTreeSet::new();
+    for (module, below) in LAYERS {
+        for dependency in *below {
+            assert!(
+                seen.contains(dependency),
+                "{module} may use {dependency}, which is not listed below it"
+            );
+        }
+        seen.insert(*module);
+    }
+    assert_eq!(table.len(), LAYERS.len(), "a module is listed twice");
+}
+
+#[test]
+fn no_module_uses_a_module_above_it() {
+    let table: BTreeMap<&str, &[&str]> = LAYERS.iter().copied().collect();
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    files.sort();
+    let mut problems = Vec::new();
+    let mut modules = BTreeSet::new();
+    for file in &files {
+        let Some(module) = module_of(file) else {
+            continue;
+        };
+        modules.insert(module.clone());
+        let text = fs::read_to_string(file).expect("source is readable");
+        let (used, grouped) = uses(&code_only(&text));
+        let shown = file.strip_prefix(src()).expect("under src/").display();
+        if grouped {
+            problems.push(format!(
+                "{shown}: grouped `crate::{{..}}` import; name each module"
+            ));
+        }
+        let Some(allowed) = table.get(module.as_str()) else {
+            problems.push(format!(
+                "{shown}: module `{module}` is not in the layer table"
+            ));
+            continue;
+        };
+        for used in used.iter().filter(|u| **u != module) {
+            if !allowed.contains(&used.as_str()) {
+                problems.push(format!(
+                    "{shown}: `{module}` uses `{used}`, which is not below it"
+                ));
+            }
+        }
+    }
+    for (module, _) in LAYERS {
+        if !modules.contains(*module) {
+            problems.push(format!(
+                "the layer table lists `{module}`, which is not in src/"
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "layering broken:\n{}",
+        problems.join("\n")
+    );
+}
