@@ -2,22 +2,101 @@
 //!
 //! Tower middleware that signs users in with [Feide](https://docs.feide.no) (or any OpenID Connect
 //! provider), protects APIs with Feide JWT access tokens, and calls downstream APIs with exchanged
-//! tokens. Works with any tower, axum or hyper service.
+//! tokens. Works with any tower, axum or hyper service; actix-web through a small bridge over the
+//! same plain functions.
 //!
-//! Start with one shared [`Provider`]: discovery and the signing-key cache, built once.
+//! Everything starts from one shared [`Provider`] per issuer (discovery, the signing-key cache,
+//! the HTTP client), built once at start-up and cloned into every piece.
+//!
+//! # Three tasks
+//!
+//! **Sign users in** ([`login`]): `/login`, `/callback` and `/logout` with PKCE, state and nonce,
+//! and an encrypted session cookie read as a [`FeideSession`](session::FeideSession).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use feide_tower::{Provider, token::Validator};
+//! use axum::{Router, routing::get};
+//! use feide_tower::{Provider, login::FeideLogin, session::FeideSession};
 //!
-//! let feide = Provider::from_env().await?;
-//! let validator = Validator::for_provider(&feide)
-//!     .audience("https://n.feide.no/datasources/00000000-0000-4000-8000-000000000001")
-//!     .build()?;
+//! let feide = Provider::from_env().await?; // FEIDE_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET
+//! let login = FeideLogin::from_env(&feide)?; // OIDC_REDIRECT_URI, APP_SECRET_KEY, ...
+//! let app: Router = Router::new()
+//!     .route("/me", get(|user: FeideSession| async move { user.sub().to_owned() }))
+//!     .layer(login.layer());
 //! # Ok(()) }
 //! ```
+//!
+//! **Protect an API** ([`bearer`]): Feide JWT access tokens checked against the provider's keys,
+//! audience and scopes; the handler gets a [`Principal`](bearer::Principal).
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use axum::{Router, routing::get};
+//! use feide_tower::{Provider, bearer::{BearerJwtLayer, Principal}};
+//!
+//! let feide = Provider::from_env().await?;
+//! let bearer = BearerJwtLayer::builder(&feide)
+//!     .audience("https://n.feide.no/datasources/00000000-0000-4000-8000-000000000001")
+//!     .require_scope("readUser")
+//!     .build()?;
+//! let app: Router = Router::new()
+//!     .route("/me", get(|p: Principal| async move { p.subject().unwrap_or_default().to_owned() }))
+//!     .layer(bearer);
+//! # Ok(()) }
+//! ```
+//!
+//! **Call downstream APIs** ([`exchange`]): the caller's token exchanged (RFC 8693) for one aimed at
+//! the next API, or the client's own token (client credentials); cached and single-flight.
+//!
+//! ```no_run
+//! # async fn run(feide: feide_tower::Provider, caller: feide_tower::provider::Secret) -> Result<(), Box<dyn std::error::Error>> {
+//! use feide_tower::exchange::TokenExchange;
+//!
+//! // In a data source: the caller's JWT for a token to Feide's groups API.
+//! let exchange = TokenExchange::data_source(&feide).build()?;
+//! let groups = exchange.groups(&caller).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # Which piece do I need
+//!
+//! | You have | You want | Use |
+//! |---|---|---|
+//! | a web app with browsers | users signed in, a session | [`login::FeideLogin`] → `.layer()`; [`login::RequireLoginLayer`] on private routes |
+//! | an API receiving Feide JWTs | only valid tokens through | [`bearer::BearerJwtLayer`] (+ [`bearer::RequireScopeLayer`] per route) |
+//! | an API receiving opaque tokens | the same, via RFC 7662 | [`introspection::Introspector`] |
+//! | routes for browsers **and** API clients | bearer or session, optional login | [`access::AccessGuard`] → [`access::AccessLayer`] |
+//! | a signed-in user or a caller's token | a token for the next API | [`exchange::TokenExchange`] (+ its outgoing layer) |
+//! | a system without a user | a token of its own | [`exchange::ClientCredentialsSource`] |
+//! | a Feide token | userinfo, extended userinfo, groups | [`apis`] |
+//! | custom error bodies | your HTML or JSON, our status and headers | [`ErrorRenderer`] |
+//! | another framework (actix-web) | the same decisions | the plain functions each piece exposes, rendering [`Answer`] |
+//! | tests and demos | a fake Feide on 127.0.0.1 | `FakeFeide` (feature `testkit`, crate `feide-tower-testkit`) |
+//!
+//! # How the crate is built (for contributors)
+//!
+//! Every decision is a plain function on plain data (headers in, an [`Answer`] or a verdict out);
+//! the tower layers and the actix bridge only wrap it. Modules are layered, each using only those
+//! below it (a test, `tests/layering.rs`, fails on an upward import):
+//!
+//! ```text
+//! axum                                  framework sugar (feature "axum")
+//! access                                bearer or session on one route
+//! bearer  introspection  login  exchange    the four features
+//! apis                                  Feide's APIs with a bearer token
+//! provider                              one OpenID provider: discovery, token endpoint
+//! token  session                        JWT validation + key cache; sealed cookies
+//! fetch  denial                         HTTP to a provider; refusals as plain data
+//! body  answer  secret  env  feide  ... plain data and helpers
+//! ```
+//!
+//! # Cargo features
+//!
+//! - `axum`: extractors for sessions, principals and identities, and `IntoResponse` for errors.
+//! - `testkit`: re-exports `feide-tower-testkit` as [`testkit`] (a fake Feide for your tests).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod access;
 mod answer;
@@ -40,9 +119,11 @@ mod take_ready;
 pub mod token;
 
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 
 #[cfg(feature = "testkit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
 pub mod testkit;
 
 pub use answer::Answer;

@@ -16,7 +16,8 @@
 
 use std::sync::OnceLock;
 
-use feide_tower::session::{Chunker, CookieCodec, Envelope, KeyRing, request_cookies};
+use feide_tower::session::KeyRing;
+use feide_tower::session::cookie::{Chunker, CookieCodec, Envelope, request_cookies};
 use libfuzzer_sys::fuzz_target;
 
 const NAME: &str = "feide_session";

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use feide_tower::Provider;
 use feide_tower::login::FeideLogin;
-use feide_tower::session::{CookieCodec, Envelope, KeyRing};
+use feide_tower::session::KeyRing;
+use feide_tower::session::cookie::{CookieCodec, Envelope};
 use feide_tower::testkit::{DEFAULT_DATASOURCE_AUDIENCE, FakeClient, FakeFeide};
 use http::header::{COOKIE, SET_COOKIE};
 use http::{HeaderMap, HeaderValue};

@@ -3,7 +3,7 @@
 //!
 //! - [`AccessGuard`]: the decision as a plain async function on `http::HeaderMap`.
 //! - [`AccessLayer`]: the tower layer; a request let in carries an [`Identity`].
-//! - [`ErrorRenderer`]: your own bodies for refusals; status and protocol headers stay ours.
+//! - [`ErrorRenderer`](crate::ErrorRenderer): your own bodies for refusals; status and protocol headers stay ours.
 //!
 //! | request | answer |
 //! |---|---|

@@ -110,6 +110,7 @@ const UNAVAILABLE: &str = "The access token cannot be verified right now; try ag
 mod tests {
     use super::*;
     use crate::denial::quote_into;
+    use http::header::{CACHE_CONTROL, RETRY_AFTER, WWW_AUTHENTICATE};
 
     fn www(c: &Challenge) -> &str {
         c.www_authenticate.as_ref().unwrap().to_str().unwrap()

@@ -15,7 +15,8 @@ use feide_tower::exchange::{ClientCredentialsSource, SubjectToken, TokenExchange
 use feide_tower::introspection::Introspector;
 use feide_tower::login::FeideLogin;
 use feide_tower::provider::{ClientAuthMethod, ClientCredentials, Secret};
-use feide_tower::session::{CookieCodec, KeyRing};
+use feide_tower::session::KeyRing;
+use feide_tower::session::cookie::CookieCodec;
 use feide_tower::testkit::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_DATASOURCE_AUDIENCE, FakeClient,
     FakeDatasource, FakeFeide,

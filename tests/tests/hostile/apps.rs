@@ -16,9 +16,10 @@ pub const CLIENT_ID: &str = "hostile-login";
 pub const CLIENT_SECRET: &str = "hostile-login-secret-0123456789";
 pub const SESSION_KEY: &str = "YW7mFPqVK1Ax0E+vejT9anVS6RwGvdI5pjxRbYw8yE0=";
 /// The codec axum-login seals its session cookies with.
-pub fn session_codec() -> feide_tower::session::CookieCodec {
+pub fn session_codec() -> feide_tower::session::cookie::CookieCodec {
     use feide_tower::login::DEFAULT_LOGIN_NAME;
-    use feide_tower::session::{CookieCodec, KeyRing};
+    use feide_tower::session::KeyRing;
+    use feide_tower::session::cookie::CookieCodec;
     CookieCodec::login_session(
         KeyRing::from_secrets(&[SESSION_KEY]).expect("key"),
         DEFAULT_LOGIN_NAME,

@@ -3,7 +3,8 @@
 //! session; the positive controls complete the login.
 
 use feide_tower::login::DEFAULT_LOGIN_NAME;
-use feide_tower::session::{CookieCodec, Envelope, KeyRing};
+use feide_tower::session::KeyRing;
+use feide_tower::session::cookie::{CookieCodec, Envelope};
 use serde_json::Value;
 
 use crate::apps::{Approved, Apps, SESSION_KEY, approve, form};

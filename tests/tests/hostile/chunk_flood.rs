@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use feide_tower::session::Envelope;
+use feide_tower::session::cookie::Envelope;
 use serde_json::Value;
 
 use crate::apps::{Apps, log_in, session_codec};

@@ -4,7 +4,8 @@
 //! which stateless cookies cannot prevent (a documented known limit).
 
 use feide_tower::login::DEFAULT_LOGIN_NAME;
-use feide_tower::session::{CookieCodec, Envelope, KeyRing};
+use feide_tower::session::KeyRing;
+use feide_tower::session::cookie::{CookieCodec, Envelope};
 use feide_tower::testkit::FakeUser;
 use serde_json::Value;
 

@@ -12,7 +12,8 @@ use aws_lc_rs::{aead, digest, hkdf};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use feide_tower::login::DEFAULT_LOGIN_NAME;
-use feide_tower::session::{CookieCodec, Envelope, KeyRing};
+use feide_tower::session::KeyRing;
+use feide_tower::session::cookie::{CookieCodec, Envelope};
 use serde_json::Value;
 
 use crate::apps::{Apps, SESSION_KEY, approve, log_in, login_env, session_codec};

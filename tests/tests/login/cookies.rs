@@ -1,7 +1,8 @@
 //! Session cookies that must not open, key rotation, and chunking.
 
 use feide_tower::login::DEFAULT_LOGIN_NAME;
-use feide_tower::session::{CookieCodec, Envelope, KeyRing};
+use feide_tower::session::KeyRing;
+use feide_tower::session::cookie::{CookieCodec, Envelope};
 use feide_tower::testkit::FakeUser;
 use serde_json::Value;
 

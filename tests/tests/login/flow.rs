@@ -1,7 +1,8 @@
 //! The whole flow: protected page -> login -> provider -> callback -> page -> logout.
 
 use feide_tower::login::DEFAULT_LOGIN_NAME;
-use feide_tower::session::{CookieCodec, Envelope, KeyRing};
+use feide_tower::session::KeyRing;
+use feide_tower::session::cookie::{CookieCodec, Envelope};
 use feide_tower::testkit::Endpoint;
 use serde_json::Value;
 

@@ -1,6 +1,6 @@
 use std::borrow::Cow;
 
-use crate::session::{CHUNK_SIZE, ChunkError, Chunker, DEFAULT_MAX_CHUNKS};
+use crate::session::cookie::{CHUNK_SIZE, ChunkError, Chunker, DEFAULT_MAX_CHUNKS};
 
 fn pairs<'a>(list: &'a [(&'a str, &'a str)]) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
     list.iter().copied()

@@ -4,7 +4,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::*;
-use crate::session::OpenError;
+use crate::session::cookie::OpenError;
 
 #[test]
 fn round_trips_every_size() {

@@ -3,7 +3,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::*;
-use crate::session::{DEFAULT_TOUCH_INTERVAL, Envelope, OpenError};
+use crate::session::cookie::{DEFAULT_TOUCH_INTERVAL, Envelope, OpenError};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Session {

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::*;
-use crate::session::{Chunker, CookieOptions, Envelope, request_cookies};
+use crate::session::cookie::{Chunker, CookieOptions, Envelope, request_cookies};
 
 const T0: u64 = 1_700_000_000;
 

@@ -5,7 +5,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::*;
-use crate::session::{KeyError, OpenError};
+use crate::session::KeyError;
+use crate::session::cookie::OpenError;
 
 /// Asserts that neither the message nor the `Debug` of `err` holds `secret` or a long piece of it.
 fn assert_no_secret(err: &KeyError, secret: &str) {

@@ -3,7 +3,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::session::{Chunker, request_cookies};
+use crate::session::cookie::{Chunker, request_cookies};
 
 fn name() -> impl Strategy<Value = String> {
     "[A-Za-z0-9_.-]{1,80}"
@@ -55,7 +55,7 @@ proptest! {
         match chunker.split("s", &value) {
             Ok(chunks) => {
                 prop_assert!(chunks.len() <= chunker.max_chunks());
-                prop_assert!(chunks.iter().all(|(_, c)| c.len() <= crate::session::CHUNK_SIZE));
+                prop_assert!(chunks.iter().all(|(_, c)| c.len() <= crate::session::cookie::CHUNK_SIZE));
                 let joined = chunker.join("s", chunks.iter().map(|(n, v)| (n.as_str(), *v))).unwrap();
                 prop_assert_eq!(joined.as_deref(), Some(value.as_str()));
             }

@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::session::Chunker;
+use crate::session::cookie::Chunker;
 
 const NAME: &str = "feide_session";
 

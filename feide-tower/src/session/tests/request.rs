@@ -3,7 +3,7 @@ use std::borrow::Cow;
 use http::header::COOKIE;
 use http::{HeaderMap, HeaderValue};
 
-use crate::session::{Chunker, request_cookies};
+use crate::session::cookie::{Chunker, request_cookies};
 
 #[test]
 fn reads_every_cookie_header_and_skips_junk() {
@@ -53,7 +53,7 @@ mod sole_cookie {
     use http::{HeaderMap, HeaderValue};
     use proptest::prelude::*;
 
-    use crate::session::{Chunker, request_cookies, sole_cookie};
+    use crate::session::cookie::{Chunker, request_cookies, sole_cookie};
 
     fn headers(values: &[Vec<u8>]) -> HeaderMap {
         let mut headers = HeaderMap::new();

@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use http::HeaderValue;
 
-use crate::session::{
+use crate::session::cookie::{
     CHUNK_SIZE, ChunkError, Chunker, CookieError, CookieOptions, DEFAULT_MAX_CHUNKS, SameSite,
 };
 

@@ -16,9 +16,10 @@ use aes_gcm::aead::{AeadInOut, Nonce, Tag};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use super::OpenError;
 use super::chunks::{CHUNK_SIZE, DEFAULT_MAX_CHUNKS};
-use super::key_ring::RingKey;
-use super::{KeyRing, OpenError};
+use crate::session::KeyRing;
+use crate::session::key_ring::RingKey;
 
 /// Prefix of every value this version seals.
 const PREFIX: &str = "v1.";
@@ -209,7 +210,7 @@ impl CookieCodec {
     }
 
     /// As [`open`](Self::open), also saying which key of the ring opened it (0: the sealing key).
-    pub(super) fn open_indexed(
+    pub(in crate::session) fn open_indexed(
         &self,
         cookie_name: &str,
         value: &str,
@@ -315,7 +316,7 @@ fn with_aad<R>(
 impl CookieCodec {
     /// The same keys, but `purpose` in the associated data: shows that the associated data
     /// binds the purpose on its own, whatever the keys.
-    pub(super) fn relabelled(&self, purpose: &str) -> Self {
+    pub(in crate::session) fn relabelled(&self, purpose: &str) -> Self {
         let other = Self::with_purpose(self.ring.clone(), purpose);
         Self {
             keys: self.keys.clone(),
@@ -324,7 +325,7 @@ impl CookieCodec {
     }
 
     /// A codec whose keys all carry the same hint, to test hint collisions.
-    pub(super) fn with_colliding_hints(secrets: &[&str]) -> Self {
+    pub(in crate::session) fn with_colliding_hints(secrets: &[&str]) -> Self {
         let mut codec = Self::new(KeyRing::from_secrets(secrets).expect("test secrets are valid"));
         codec.keys = codec
             .keys
