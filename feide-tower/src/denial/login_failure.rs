@@ -6,7 +6,7 @@ use crate::answer::Answer;
 /// Why the login flow could not go on (a sign-in cancelled at the provider, an expired or
 /// replayed callback, the provider unavailable, a refused sign-out), as plain data: what a
 /// [`render_body`](crate::login::FeideLoginBuilder::render_body) renderer is given as
-/// [`Denial::LoginFailed`]. Never carries request data (codes, tokens, cookies).
+/// [`Denial::LoginFailed`](crate::Denial::LoginFailed). Never carries request data (codes, tokens, cookies).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct LoginFailure {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-/// Building or using a [`Provider`](super::Provider) failed.
+/// Building or using a [`Provider`](crate::Provider) failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ProviderError {

@@ -10,7 +10,7 @@ use super::ProviderError;
 /// setting or a discovery field) in the error.
 ///
 /// Every provider endpoint and API URL goes through this rule at start-up (the
-/// [`ProviderBuilder`](super::ProviderBuilder) after discovery, and its environment reader), and
+/// [`ProviderBuilder`](crate::provider::ProviderBuilder) after discovery, and its environment reader), and
 /// every API call that sends a bearer token checks its URL again before sending. Use it for your
 /// own settings that name such URLs, as the examples do for `DATASOURCE_API_URL`.
 ///

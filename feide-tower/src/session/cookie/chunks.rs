@@ -8,9 +8,9 @@ use std::borrow::Cow;
 use super::ChunkError;
 
 /// The most value bytes one cookie carries (leaves room under 4096 for name and attributes).
-pub const CHUNK_SIZE: usize = 3800;
+pub(crate) const CHUNK_SIZE: usize = 3800;
 /// Default for the most cookies one value may be spread over.
-pub const DEFAULT_MAX_CHUNKS: usize = 5;
+pub(crate) const DEFAULT_MAX_CHUNKS: usize = 5;
 /// The highest cap [`Chunker::with_max_chunks`] accepts: browsers keep some 180 cookies of 4 KB
 /// per site, and servers refuse a `Cookie` header far below 64 chunks (about 250 KB).
 const MAX_CHUNKS_LIMIT: usize = 64;
@@ -65,7 +65,7 @@ enum Part {
 }
 
 impl Chunker {
-    /// A chunker with the default cap of [`DEFAULT_MAX_CHUNKS`] chunks.
+    /// A chunker with the default cap of 5 chunks.
     pub const fn new() -> Self {
         Self {
             max_chunks: DEFAULT_MAX_CHUNKS,
@@ -97,7 +97,7 @@ impl Chunker {
     }
 
     /// The cookies to write for `value`: `[(name, value)]` if it fits in one cookie, otherwise
-    /// `name.0`, `name.1`, … with at most [`CHUNK_SIZE`] bytes each (cut between characters).
+    /// `name.0`, `name.1`, … with at most 3,800 bytes each (cut between characters).
     ///
     /// # Errors
     /// [`ChunkError::TooLarge`] if it needs more than [`max_chunks`](Self::max_chunks) cookies.

@@ -15,7 +15,7 @@ use super::{CookieCodec, OpenError, SealError};
 const VERSION: u32 = 1;
 
 /// How old `seen` must be before [`Envelope::touch`] asks for a re-issue.
-pub const DEFAULT_TOUCH_INTERVAL: Duration = Duration::from_secs(60);
+pub(crate) const DEFAULT_TOUCH_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Session data with its lifetime, as stored in the session cookie.
 ///
@@ -78,7 +78,7 @@ impl<T> Envelope<T> {
         }
     }
 
-    /// Records activity at `now` if `seen` is more than [`DEFAULT_TOUCH_INTERVAL`] (60 s) old,
+    /// Records activity at `now` if `seen` is more than the touch interval (60 s unless given) old,
     /// and says whether the cookie should be re-issued
     /// ([`CookieCodec::reseal_envelope`]). Also true once for an envelope opened with an older
     /// key of the ring, so rotation moves active sessions to the new key.
