@@ -29,7 +29,7 @@ const _: () = assert!(MAX_CHUNKS_LIMIT <= 100);
 /// work linear in its `Cookie` header and gets at most `max_chunks + 1` removals.
 ///
 /// ```
-/// use feide_tower::session::Chunker;
+/// use feide_tower::session::cookie::Chunker;
 ///
 /// let chunker = Chunker::new();
 /// let long = "x".repeat(9000);
@@ -42,7 +42,7 @@ const _: () = assert!(MAX_CHUNKS_LIMIT <= 100);
 ///
 /// // A short value stays in one cookie under the plain name.
 /// assert_eq!(chunker.split("session", "short")?, [("session".to_owned(), "short")]);
-/// # Ok::<(), feide_tower::session::ChunkError>(())
+/// # Ok::<(), feide_tower::session::cookie::ChunkError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Chunker {

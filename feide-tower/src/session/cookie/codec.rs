@@ -52,7 +52,8 @@ const APP_PURPOSE: &str = "app";
 /// yearly if in doubt).
 ///
 /// ```
-/// use feide_tower::session::{CookieCodec, KeyRing, OpenError};
+/// use feide_tower::session::KeyRing;
+/// use feide_tower::session::cookie::{CookieCodec, OpenError};
 ///
 /// let ring = KeyRing::from_secrets(&["PomoDJgTUK1yP9y2jPO25r/8HGzsUA56DkeceG+M8DI="])?;
 /// let codec = CookieCodec::new(ring.clone());
@@ -119,7 +120,8 @@ impl CookieCodec {
     /// read or seal its sessions outside it, e.g. in tests.
     ///
     /// ```
-    /// use feide_tower::session::{CookieCodec, KeyRing};
+    /// use feide_tower::session::KeyRing;
+    /// use feide_tower::session::cookie::CookieCodec;
     ///
     /// let ring = KeyRing::from_env_value("PomoDJgTUK1yP9y2jPO25r/8HGzsUA56DkeceG+M8DI=")?;
     /// let sessions = CookieCodec::login_session(ring.clone(), "default");

@@ -23,7 +23,8 @@ pub(crate) const DEFAULT_TOUCH_INTERVAL: Duration = Duration::from_secs(60);
 ///
 /// ```
 /// use std::time::Duration;
-/// use feide_tower::session::{CookieCodec, Envelope, KeyRing, OpenError};
+/// use feide_tower::session::KeyRing;
+/// use feide_tower::session::cookie::{CookieCodec, Envelope, OpenError};
 ///
 /// let codec = CookieCodec::new(KeyRing::from_secrets(&["TVXDMivzjvRDjp5cD6eUxxQ19zgmpzZy9e5y2SNLJpA="])?);
 /// let eight_hours = Duration::from_secs(8 * 3600);

@@ -16,7 +16,7 @@ use http::header::COOKIE;
 ///
 /// ```
 /// use http::{HeaderMap, HeaderValue, header::COOKIE};
-/// use feide_tower::session::request_cookies;
+/// use feide_tower::session::cookie::request_cookies;
 ///
 /// let mut headers = HeaderMap::new();
 /// headers.append(COOKIE, HeaderValue::from_static("a=1; broken; b=2"));

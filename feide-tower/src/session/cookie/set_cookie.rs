@@ -37,7 +37,7 @@ impl From<SameSite> for cookie::SameSite {
 /// plain HTTP.
 ///
 /// ```
-/// use feide_tower::session::{Chunker, CookieOptions};
+/// use feide_tower::session::cookie::{Chunker, CookieOptions};
 ///
 /// let options = CookieOptions::default();
 /// let header = options.set_cookie("session", "v1.abc")?;
