@@ -39,7 +39,6 @@ pub use require_login::{RequireLogin, RequireLoginLayer};
 pub type LoginResponse = crate::Answer;
 pub use return_to::ReturnTo;
 pub use session_lookup::SessionLookup;
-pub use values::{CsrfState, Nonce, PkceVerifier};
 
 use crate::Provider;
 

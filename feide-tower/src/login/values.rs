@@ -22,7 +22,7 @@ pub(crate) fn is_token_shaped(s: &str) -> bool {
 
 /// The OAuth `state`: binds the callback to the browser that started the login (CSRF).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CsrfState(String);
+pub(crate) struct CsrfState(String);
 
 impl CsrfState {
     pub(crate) fn random() -> Self {
@@ -35,7 +35,7 @@ impl CsrfState {
     }
 
     /// The value sent to the provider.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }
@@ -43,7 +43,7 @@ impl CsrfState {
 /// The OpenID Connect `nonce`: binds the ID token to this login.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Nonce(String);
+pub(crate) struct Nonce(String);
 
 impl Nonce {
     pub(crate) fn random() -> Self {
@@ -51,7 +51,7 @@ impl Nonce {
     }
 
     /// The value sent to the provider.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 
@@ -67,7 +67,7 @@ impl Nonce {
 /// The PKCE code verifier (RFC 7636): 32 random bytes, sent only to the token endpoint.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct PkceVerifier(String);
+pub(crate) struct PkceVerifier(String);
 
 impl std::fmt::Debug for PkceVerifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -81,7 +81,7 @@ impl PkceVerifier {
     }
 
     /// The S256 challenge: `BASE64URL(SHA256(verifier))`.
-    pub fn challenge(&self) -> String {
+    pub(crate) fn challenge(&self) -> String {
         URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(
             &aws_lc_rs::digest::SHA256,
             self.0.as_bytes(),
