@@ -15,6 +15,7 @@ use super::cache::TokenCache;
 use super::challenge::Challenge;
 use super::error::BearerError;
 use super::header::{bearer_credentials, token68};
+use super::layer::BearerJwtLayer;
 use super::principal::Principal;
 use crate::Provider;
 use crate::access::SharedRenderer;
@@ -88,10 +89,15 @@ impl fmt::Debug for BearerAuthorizer {
 }
 
 impl BearerAuthorizer {
-    /// Starts configuring with the provider's issuer and key cache; finish with
-    /// [`BearerBuilder::build_authorizer`].
-    pub fn builder(provider: &Provider) -> BearerBuilder {
-        BearerBuilder::for_provider(provider)
+    /// Starts configuring with the provider's issuer and key cache; `build()?` gives the
+    /// authorizer, [`layer`](Self::layer) the tower layer over it.
+    pub fn builder(provider: &Provider) -> BearerBuilder<BearerAuthorizer> {
+        BearerBuilder::for_provider(provider).for_authorizer()
+    }
+
+    /// The tower layer over this authorizer (cheap: the authorizer is shared, not copied).
+    pub fn layer(&self) -> BearerJwtLayer {
+        BearerJwtLayer::new(self.clone())
     }
 
     pub(crate) fn from_config(inner: Arc<Config>) -> Self {

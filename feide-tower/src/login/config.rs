@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::access::{ErrorRenderer, SharedRenderer};
 use crate::provider::{ClientAuthMethod, Provider, setting};
 use crate::session::{CookieError, KeyError, KeyRing};
-use crate::token::{Algorithm, ValidatorConfigError};
+use crate::token::{Algorithm, IntoScopes, ValidatorConfigError};
 
 use super::FeideLogin;
 use super::flow_cookies::FlowCookies;
@@ -266,16 +266,16 @@ impl FeideLoginBuilder {
         self
     }
 
-    /// Space-separated scopes to request (default `openid`), e.g. `openid profile email userid-feide`.
+    /// The scopes to request (default `openid`), replacing those set before: a space-separated
+    /// string (`"openid profile email userid-feide"`, as in `OIDC_SCOPES`) or a list
+    /// (`["openid", "profile"]`), see [`IntoScopes`]. They must include `openid` (checked at
+    /// build).
     ///
     /// Whitespace is normalised to single spaces (RFC 6749 §3.3): `"openid  profile"` from an
     /// environment variable would otherwise be refused by strict providers.
-    pub fn scopes(mut self, scopes: impl Into<String>) -> Self {
-        self.scopes = scopes
-            .into()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+    pub fn scopes(mut self, scopes: impl IntoScopes) -> Self {
+        let joined = scopes.into_scopes().join(" ");
+        self.scopes = joined.split_whitespace().collect::<Vec<_>>().join(" ");
         self
     }
 

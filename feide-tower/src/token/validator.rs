@@ -357,7 +357,15 @@ impl ValidatorBuilder {
         self
     }
 
-    /// A scope the token must carry (all of them by default; see [`scope_rule`](Self::scope_rule)).
+    /// Scopes the token must carry, added to those already required (all of them by default;
+    /// see [`scope_rule`](Self::scope_rule)): a space-separated string or a list
+    /// ([`IntoScopes`](super::IntoScopes)).
+    pub fn require_scopes(mut self, scopes: impl super::IntoScopes) -> Self {
+        self.required_scopes.extend(scopes.into_scopes());
+        self
+    }
+
+    /// One scope the token must carry; as [`require_scopes`](Self::require_scopes) with one.
     pub fn require_scope(mut self, scope: impl Into<String>) -> Self {
         self.required_scopes.push(scope.into());
         self
