@@ -10,7 +10,7 @@ use tracing::field::{Empty, display};
 use tracing::{Instrument as _, Span};
 
 use super::admission::Admission;
-use super::builder::BearerBuilder;
+use super::builder::{BearerBuilder, BearerConfigError};
 use super::cache::TokenCache;
 use super::challenge::Challenge;
 use super::error::BearerError;
@@ -19,6 +19,7 @@ use super::layer::BearerJwtLayer;
 use super::principal::Principal;
 use crate::Provider;
 use crate::access::SharedRenderer;
+use crate::provider::setting;
 use crate::token::{Claims, TokenError, Validator, now};
 
 /// Decides whether a request's bearer token lets it through, and as whom.
@@ -93,6 +94,54 @@ impl BearerAuthorizer {
     /// authorizer, [`layer`](Self::layer) the tower layer over it.
     pub fn builder(provider: &Provider) -> BearerBuilder<BearerAuthorizer> {
         BearerBuilder::for_provider(provider).for_authorizer()
+    }
+
+    /// Configures from the environment names of Feide's reference examples:
+    /// `DATASOURCE_AUDIENCE` (required) and `DATASOURCE_REQUIRED_SCOPE` (optional,
+    /// space-separated: all of them); see [`BearerBuilder::env_with`]. For more settings, use
+    /// [`builder`](Self::builder)`(..).env_with(..)`.
+    ///
+    /// # Errors
+    ///
+    /// [`BearerConfigError::MissingAudience`] without `DATASOURCE_AUDIENCE`;
+    /// [`BearerConfigError::InvalidScope`] for an unusable scope.
+    pub fn from_env(provider: &Provider) -> Result<Self, BearerConfigError> {
+        Self::from_env_with(provider, |name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env), reading the variables through `lookup`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use feide_tower::Provider;
+    /// use feide_tower::bearer::{BearerAuthorizer, BearerConfigError};
+    ///
+    /// // Usually `Provider::from_env_with(env)`; configured by hand here, nothing is fetched.
+    /// let provider = Provider::builder("http://127.0.0.1:9")
+    ///     .discovery(false)
+    ///     .jwks_uri("http://127.0.0.1:9/jwks")
+    ///     .build()
+    ///     .await?;
+    /// let env = |name: &str| match name {
+    ///     "DATASOURCE_AUDIENCE" => Some("https://n.feide.no/datasources/x".to_owned()),
+    ///     "DATASOURCE_REQUIRED_SCOPE" => Some("readUser".to_owned()),
+    ///     _ => None,
+    /// };
+    /// let bearer = BearerAuthorizer::from_env_with(&provider, env)?;
+    /// let _layer = bearer.layer();
+    /// let missing = BearerAuthorizer::from_env_with(&provider, |_| None);
+    /// assert_eq!(missing.unwrap_err(), BearerConfigError::MissingAudience);
+    /// # Ok(()) }
+    /// ```
+    pub fn from_env_with(
+        provider: &Provider,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, BearerConfigError> {
+        if setting(&lookup, "DATASOURCE_AUDIENCE").is_none() {
+            return Err(BearerConfigError::MissingAudience);
+        }
+        Self::builder(provider).env_with(lookup).build()
     }
 
     /// The tower layer over this authorizer (cheap: the authorizer is shared, not copied).

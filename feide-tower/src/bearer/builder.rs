@@ -10,6 +10,7 @@ use super::cache::TokenCache;
 use super::layer::BearerJwtLayer;
 use crate::Provider;
 use crate::access::{ErrorRenderer, SharedRenderer};
+use crate::provider::setting;
 use crate::token::{
     Algorithm, ClientRule, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, IntoScopes, ScopeRule, TokenKind,
     Validator, ValidatorBuilder, ValidatorConfigError,
@@ -41,6 +42,9 @@ pub enum BearerConfigError {
     /// The realm has characters other than visible ASCII and spaces.
     #[error("the realm must be visible ASCII")]
     InvalidRealm,
+    /// [`BearerAuthorizer::from_env`] found no `DATASOURCE_AUDIENCE`.
+    #[error("DATASOURCE_AUDIENCE (the audience tokens must be issued to) is required")]
+    MissingAudience,
 }
 
 /// Builds a [`BearerAuthorizer`] (the framework-agnostic check) or a [`BearerJwtLayer`] (the
@@ -148,6 +152,20 @@ impl BearerBuilder<BearerAuthorizer> {
 }
 
 impl<T> BearerBuilder<T> {
+    /// Reads `DATASOURCE_AUDIENCE` (an accepted `aud`, see [`audience`](Self::audience)) and
+    /// `DATASOURCE_REQUIRED_SCOPE` (scopes every request must carry, space-separated: all of
+    /// them, see [`require_scopes`](Self::require_scopes)) through `lookup`, the names of
+    /// Feide's reference examples. Unset or blank variables change nothing.
+    pub fn env_with(mut self, lookup: impl Fn(&str) -> Option<String>) -> Self {
+        if let Some(audience) = setting(&lookup, "DATASOURCE_AUDIENCE") {
+            self = self.audience(audience);
+        }
+        if let Some(scopes) = setting(&lookup, "DATASOURCE_REQUIRED_SCOPE") {
+            self = self.require_scopes(scopes);
+        }
+        self
+    }
+
     fn retarget<U>(self) -> BearerBuilder<U> {
         BearerBuilder {
             validator: self.validator,
@@ -448,5 +466,44 @@ mod tests {
             "quotes are escaped, not refused"
         );
         assert_eq!(check_realm("a\r\nb"), Err(BearerConfigError::InvalidRealm));
+    }
+
+    fn keys() -> crate::provider::Jwks {
+        crate::provider::Jwks::fixed(crate::token::KeySet::default())
+    }
+
+    #[test]
+    fn scopes_are_taken_the_same_way_and_checked_at_build() {
+        let builder =
+            || BearerBuilder::new(Validator::builder(keys()).issuer("https://op.example"));
+        let listed = builder().require_scopes(["readUser", "writeUser"]);
+        let spaced = builder().require_scopes(" readUser  writeUser ");
+        let one_by_one = builder()
+            .require_scope("readUser")
+            .require_scope("writeUser");
+        assert_eq!(listed.required, spaced.required);
+        assert_eq!(listed.required, one_by_one.required);
+        let bad = builder()
+            .audience("api")
+            .require_scopes(["read user"])
+            .build();
+        assert_eq!(
+            bad.unwrap_err(),
+            BearerConfigError::InvalidScope("read user".into())
+        );
+    }
+
+    #[test]
+    fn the_conventional_builder_builds_the_authorizer_then_the_layer() {
+        let built: Result<BearerAuthorizer, _> =
+            BearerBuilder::new(Validator::builder(keys()).issuer("https://op.example"))
+                .for_authorizer()
+                .audience("api")
+                .env_with(|name| {
+                    (name == "DATASOURCE_REQUIRED_SCOPE").then(|| "readUser".to_owned())
+                })
+                .build();
+        let layer: BearerJwtLayer = built.unwrap().layer();
+        assert_eq!(layer.authorizer().realm(), DEFAULT_REALM);
     }
 }
