@@ -58,7 +58,10 @@ impl fmt::Debug for AccessGuard {
     }
 }
 
-/// Configures an [`AccessGuard`]; start with [`AccessGuard::builder`].
+/// Configures an [`AccessGuard`], following the crate's construction convention:
+/// [`AccessGuard::builder`]`(bearer, login)`, settings, [`build`](Self::build)`()` gives the
+/// guard (infallible: its parts were checked when they were built), then
+/// [`AccessGuard::layer`] the tower layer.
 pub struct AccessGuardBuilder {
     config: Config,
 }

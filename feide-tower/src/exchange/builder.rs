@@ -18,8 +18,13 @@ pub const DEFAULT_CAPACITY: u64 = 10_000;
 /// Default memory budget of the exchanged-token cache: 48 MiB, tokens and bookkeeping.
 pub const DEFAULT_CACHE_BYTES: u64 = 48 * 1024 * 1024;
 
-/// Builds a [`TokenExchange`]. Get one from [`TokenExchange::builder`],
-/// [`TokenExchange::login_client`] or [`TokenExchange::data_source`].
+/// Builds a [`TokenExchange`], following the crate's construction convention: get one from
+/// [`TokenExchange::builder`], [`TokenExchange::login_client`] or
+/// [`TokenExchange::data_source`] (or [`from_env`](Self::from_env) /
+/// [`from_env_with`](Self::from_env_with)), set what differs, [`build`](Self::build)`()?`
+/// gives the client (errors: [`ExchangeConfigError`]), then [`TokenExchange::layer`] the
+/// outgoing tower layer. Scopes are taken as everywhere ([`scopes`](Self::scopes): a
+/// space-separated string or a list).
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {

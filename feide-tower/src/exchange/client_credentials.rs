@@ -209,7 +209,11 @@ impl fmt::Debug for ClientCredentialsSource {
     }
 }
 
-/// Builds a [`ClientCredentialsSource`]; from [`ClientCredentialsSource::builder`].
+/// Builds a [`ClientCredentialsSource`], following the crate's construction convention:
+/// [`ClientCredentialsSource::builder`]`(&provider)`, settings, [`build`](Self::build)`()?`
+/// gives the source (errors: [`ExchangeConfigError`]), then [`ClientCredentialsSource::layer`]
+/// the outgoing tower layer. Scopes are taken as everywhere ([`scopes`](Self::scopes): a
+/// space-separated string or a list).
 #[must_use]
 pub struct ClientCredentialsBuilder {
     provider: Provider,

@@ -51,7 +51,10 @@ pub enum IntrospectionConfigError {
     Validator,
 }
 
-/// Configures an [`Introspector`]; start with [`Introspector::builder`].
+/// Configures an [`Introspector`], following the crate's construction convention:
+/// [`Introspector::builder`]`(&provider)`, settings, [`build`](Self::build)`()?` gives the
+/// introspector (errors: [`IntrospectionConfigError`]). Scopes are taken as everywhere
+/// ([`require_scopes`](Self::require_scopes) with a space-separated string or a list).
 #[derive(Debug)]
 pub struct IntrospectorBuilder {
     provider: Provider,

@@ -125,7 +125,12 @@ pub enum LoginConfigError {
     },
 }
 
-/// Builds a [`FeideLogin`]. Start with [`FeideLogin::builder`] or [`FeideLogin::from_env`].
+/// Builds a [`FeideLogin`], following the crate's construction convention:
+/// [`FeideLogin::builder`]`(&provider)`, settings, [`build`](Self::build)`()?` gives the login
+/// (errors: [`LoginConfigError`]), then [`FeideLogin::layer`] the tower layer. From the
+/// environment: [`FeideLogin::from_env`] / [`FeideLogin::from_env_with`], or
+/// [`env_with`](Self::env_with) here to combine with other settings. Scopes are taken as
+/// everywhere ([`scopes`](Self::scopes): a space-separated string or a list).
 #[derive(Debug)]
 #[must_use]
 pub struct FeideLoginBuilder {

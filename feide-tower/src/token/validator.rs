@@ -93,7 +93,11 @@ struct Config {
 #[error("invalid validator configuration: {0}")]
 pub struct ValidatorConfigError(&'static str);
 
-/// Builds a [`Validator`].
+/// Builds a [`Validator`], following the crate's construction convention:
+/// [`Validator::builder`]`(keys)` or [`Validator::for_provider`]`(&provider)`, settings,
+/// [`build`](Self::build)`()?` gives the validator (errors: [`ValidatorConfigError`]). Scopes are
+/// taken as everywhere ([`require_scopes`](Self::require_scopes): a space-separated string or a
+/// list).
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct ValidatorBuilder {
