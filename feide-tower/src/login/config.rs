@@ -116,7 +116,7 @@ pub enum LoginConfigError {
     /// The flow cookies cannot be written under their names and options.
     #[error(transparent)]
     FlowCookie(CookieError),
-    /// [`RequireLogin::redirect_to`](super::RequireLogin::redirect_to) was given something
+    /// [`RequireLoginLayer::redirect_to`](super::RequireLoginLayer::redirect_to) was given something
     /// other than a path of this site.
     #[error("the login redirect must be a path of this site: {path:?}")]
     RedirectNotAPath {
@@ -207,7 +207,7 @@ impl FeideLoginBuilder {
     ///
     /// The name is recorded in every session this login seals and read back as
     /// [`FeideSession::provider`](crate::session::FeideSession::provider), and its cookies are
-    /// sealed with keys of its own ([`CookieCodec::login_session`]): a session of another login
+    /// sealed with keys of its own ([`CookieCodec::login_session`](crate::session::CookieCodec::login_session)): a session of another login
     /// never opens for this one, even under the same cookie name and `APP_SECRET_KEY` (it is
     /// refused and deleted like any cookie that does not open). Unless [`cookie_name`](Self::cookie_name) is set, a named login
     /// keeps its session in its own cookie, `__Host-feide_session_<name>` (`feide_session_<name>`
