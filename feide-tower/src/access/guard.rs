@@ -58,7 +58,10 @@ impl fmt::Debug for AccessGuard {
     }
 }
 
-/// Configures an [`AccessGuard`]; start with [`AccessGuard::builder`].
+/// Configures an [`AccessGuard`], following the crate's construction convention:
+/// [`AccessGuard::builder`]`(bearer, login)`, settings, [`build`](Self::build)`()` gives the
+/// guard (infallible: its parts were checked when they were built), then
+/// [`AccessGuard::layer`] the tower layer.
 pub struct AccessGuardBuilder {
     config: Config,
 }
@@ -86,14 +89,17 @@ impl AccessGuardBuilder {
         self
     }
 
-    /// The guard.
+    /// The guard; [`AccessGuard::layer`] gives the tower layer over it.
+    ///
+    /// Infallible, unlike the other builders: the bearer check and the login it combines were
+    /// checked when they were built, and nothing set here can be wrong.
     pub fn build(self) -> AccessGuard {
         AccessGuard {
             inner: Arc::new(self.config),
         }
     }
 
-    /// The guard as a tower layer.
+    /// The guard as a tower layer: `build().layer()` in one step.
     pub fn layer(self) -> super::AccessLayer {
         super::AccessLayer::new(self.build())
     }
@@ -113,6 +119,11 @@ impl AccessGuard {
                 renderer: None,
             },
         }
+    }
+
+    /// The tower layer over this guard (cheap: the guard is shared, not copied).
+    pub fn layer(&self) -> super::AccessLayer {
+        super::AccessLayer::new(self.clone())
     }
 
     /// The login whose sessions this guard accepts.

@@ -10,14 +10,16 @@ use tracing::field::{Empty, display};
 use tracing::{Instrument as _, Span};
 
 use super::admission::Admission;
-use super::builder::BearerBuilder;
+use super::builder::{BearerBuilder, BearerConfigError};
 use super::cache::TokenCache;
 use super::challenge::Challenge;
 use super::error::BearerError;
 use super::header::{bearer_credentials, token68};
+use super::layer::BearerJwtLayer;
 use super::principal::Principal;
 use crate::Provider;
 use crate::denial::SharedRenderer;
+use crate::env::setting;
 use crate::token::{Claims, TokenError, Validator, now};
 
 /// Decides whether a request's bearer token lets it through, and as whom.
@@ -88,10 +90,63 @@ impl fmt::Debug for BearerAuthorizer {
 }
 
 impl BearerAuthorizer {
-    /// Starts configuring with the provider's issuer and key cache; finish with
-    /// [`BearerBuilder::build_authorizer`].
-    pub fn builder(provider: &Provider) -> BearerBuilder {
-        BearerBuilder::for_provider(provider)
+    /// Starts configuring with the provider's issuer and key cache; `build()?` gives the
+    /// authorizer, [`layer`](Self::layer) the tower layer over it.
+    pub fn builder(provider: &Provider) -> BearerBuilder<BearerAuthorizer> {
+        BearerBuilder::for_provider(provider).for_authorizer()
+    }
+
+    /// Configures from the environment names of Feide's reference examples:
+    /// `DATASOURCE_AUDIENCE` (required) and `DATASOURCE_REQUIRED_SCOPE` (optional,
+    /// space-separated: all of them); see [`BearerBuilder::env_with`]. For more settings, use
+    /// [`builder`](Self::builder)`(..).env_with(..)`.
+    ///
+    /// # Errors
+    ///
+    /// [`BearerConfigError::MissingAudience`] without `DATASOURCE_AUDIENCE`;
+    /// [`BearerConfigError::InvalidScope`] for an unusable scope.
+    pub fn from_env(provider: &Provider) -> Result<Self, BearerConfigError> {
+        Self::from_env_with(provider, |name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env), reading the variables through `lookup`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use feide_tower::Provider;
+    /// use feide_tower::bearer::{BearerAuthorizer, BearerConfigError};
+    ///
+    /// // Usually `Provider::from_env_with(env)`; configured by hand here, nothing is fetched.
+    /// let provider = Provider::builder("http://127.0.0.1:9")
+    ///     .discovery(false)
+    ///     .jwks_uri("http://127.0.0.1:9/jwks")
+    ///     .build()
+    ///     .await?;
+    /// let env = |name: &str| match name {
+    ///     "DATASOURCE_AUDIENCE" => Some("https://n.feide.no/datasources/x".to_owned()),
+    ///     "DATASOURCE_REQUIRED_SCOPE" => Some("readUser".to_owned()),
+    ///     _ => None,
+    /// };
+    /// let bearer = BearerAuthorizer::from_env_with(&provider, env)?;
+    /// let _layer = bearer.layer();
+    /// let missing = BearerAuthorizer::from_env_with(&provider, |_| None);
+    /// assert_eq!(missing.unwrap_err(), BearerConfigError::MissingAudience);
+    /// # Ok(()) }
+    /// ```
+    pub fn from_env_with(
+        provider: &Provider,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, BearerConfigError> {
+        if setting(&lookup, "DATASOURCE_AUDIENCE").is_none() {
+            return Err(BearerConfigError::MissingAudience);
+        }
+        Self::builder(provider).env_with(lookup).build()
+    }
+
+    /// The tower layer over this authorizer (cheap: the authorizer is shared, not copied).
+    pub fn layer(&self) -> BearerJwtLayer {
+        BearerJwtLayer::new(self.clone())
     }
 
     pub(crate) fn from_config(inner: Arc<Config>) -> Self {

@@ -1,5 +1,6 @@
 //! Configuring the bearer check once, at start-up.
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,9 +10,10 @@ use super::cache::TokenCache;
 use super::layer::BearerJwtLayer;
 use crate::Provider;
 use crate::denial::{ErrorRenderer, SharedRenderer};
+use crate::env::setting;
 use crate::token::{
-    Algorithm, ClientRule, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, ScopeRule, TokenKind, Validator,
-    ValidatorBuilder, ValidatorConfigError,
+    Algorithm, ClientRule, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, IntoScopes, ScopeRule, TokenKind,
+    Validator, ValidatorBuilder, ValidatorConfigError,
 };
 
 /// The realm named in `WWW-Authenticate` unless [`BearerBuilder::realm`] sets another.
@@ -40,9 +42,19 @@ pub enum BearerConfigError {
     /// The realm has characters other than visible ASCII and spaces.
     #[error("the realm must be visible ASCII")]
     InvalidRealm,
+    /// [`BearerAuthorizer::from_env`] found no `DATASOURCE_AUDIENCE`.
+    #[error("DATASOURCE_AUDIENCE (the audience tokens must be issued to) is required")]
+    MissingAudience,
 }
 
-/// Builds a [`BearerJwtLayer`] (or the framework-agnostic [`BearerAuthorizer`]).
+/// Builds a [`BearerAuthorizer`] (the framework-agnostic check) or a [`BearerJwtLayer`] (the
+/// tower layer over one).
+///
+/// The crate's construction convention: [`BearerAuthorizer::builder`]`(&provider)`, settings,
+/// [`build`](BearerBuilder::<BearerAuthorizer>::build)`()?` gives the authorizer, and
+/// [`BearerAuthorizer::layer`] the tower layer over it. [`BearerJwtLayer::builder`] is the
+/// shortcut whose `build()` gives the layer directly; [`build_authorizer`](Self::build_authorizer)
+/// gives the authorizer from either. `T` is what `build()` returns.
 ///
 /// Required: at least one [`audience`](Self::audience). Everything else has a safe default:
 /// RS256 only, 60 s leeway, access tokens only (ID tokens and other kinds of JWT refused, see
@@ -50,19 +62,20 @@ pub enum BearerConfigError {
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// use feide_tower::{Provider, bearer::BearerJwtLayer};
+/// use feide_tower::{Provider, bearer::BearerAuthorizer};
 ///
 /// let feide = Provider::from_env().await?;
-/// let layer = BearerJwtLayer::builder(&feide)
+/// let bearer = BearerAuthorizer::builder(&feide)
 ///     .audience("https://n.feide.no/datasources/00000000-0000-4000-8000-000000000001")
-///     .require_scope("readUser")
+///     .require_scopes(["readUser"])
 ///     .realm("my-api")
 ///     .build()?;
+/// let app: axum::Router = axum::Router::new().layer(bearer.layer());
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
 #[must_use]
-pub struct BearerBuilder {
+pub struct BearerBuilder<T = BearerJwtLayer> {
     validator: ValidatorBuilder,
     required: Vec<String>,
     rule: ScopeRule,
@@ -77,6 +90,8 @@ pub struct BearerBuilder {
     accept_id_tokens: bool,
     require_at_jwt: bool,
     client_rule: Option<ClientRule>,
+    /// What `build()` returns.
+    target: PhantomData<fn() -> T>,
 }
 
 impl BearerBuilder {
@@ -101,12 +116,74 @@ impl BearerBuilder {
             accept_id_tokens: false,
             require_at_jwt: false,
             client_rule: None,
+            target: PhantomData,
         }
     }
 
     /// Starts with the provider's issuer and shared key cache.
     pub fn for_provider(provider: &Provider) -> Self {
         Self::new(Validator::for_provider(provider))
+    }
+
+    /// Builds the tower layer.
+    ///
+    /// # Errors
+    ///
+    /// A [`BearerConfigError`] naming the setting that is missing or invalid.
+    pub fn build(self) -> Result<BearerJwtLayer, BearerConfigError> {
+        self.build_authorizer().map(BearerJwtLayer::new)
+    }
+
+    /// The same settings, building a [`BearerAuthorizer`] with `build()`.
+    pub fn for_authorizer(self) -> BearerBuilder<BearerAuthorizer> {
+        self.retarget()
+    }
+}
+
+impl BearerBuilder<BearerAuthorizer> {
+    /// Builds the authorizer; [`BearerAuthorizer::layer`] gives the tower layer over it.
+    ///
+    /// # Errors
+    ///
+    /// A [`BearerConfigError`] naming the setting that is missing or invalid.
+    pub fn build(self) -> Result<BearerAuthorizer, BearerConfigError> {
+        self.build_authorizer()
+    }
+}
+
+impl<T> BearerBuilder<T> {
+    /// Reads `DATASOURCE_AUDIENCE` (an accepted `aud`, see [`audience`](Self::audience)) and
+    /// `DATASOURCE_REQUIRED_SCOPE` (scopes every request must carry, space-separated: all of
+    /// them, see [`require_scopes`](Self::require_scopes)) through `lookup`, the names of
+    /// Feide's reference examples. Unset or blank variables change nothing.
+    pub fn env_with(mut self, lookup: impl Fn(&str) -> Option<String>) -> Self {
+        if let Some(audience) = setting(&lookup, "DATASOURCE_AUDIENCE") {
+            self = self.audience(audience);
+        }
+        if let Some(scopes) = setting(&lookup, "DATASOURCE_REQUIRED_SCOPE") {
+            self = self.require_scopes(scopes);
+        }
+        self
+    }
+
+    fn retarget<U>(self) -> BearerBuilder<U> {
+        BearerBuilder {
+            validator: self.validator,
+            required: self.required,
+            rule: self.rule,
+            allow_clients: self.allow_clients,
+            realm: self.realm,
+            leeway: self.leeway,
+            max_token_len: self.max_token_len,
+            cache: self.cache,
+            cache_capacity: self.cache_capacity,
+            cache_max_lifetime: self.cache_max_lifetime,
+            renderer: self.renderer,
+            accept_id_tokens: self.accept_id_tokens,
+            require_at_jwt: self.require_at_jwt,
+            client_rule: self.client_rule,
+            target: PhantomData,
+        }
     }
 
     /// Also accept tokens from `provider` (its issuer, verified only with its own key cache):
@@ -147,9 +224,17 @@ impl BearerBuilder {
         self
     }
 
-    /// A scope every request must carry (all listed scopes by default; see
-    /// [`any_scope`](Self::any_scope)). For scopes that differ per route, use
-    /// [`BearerJwtLayer::require_scope`] on the route instead.
+    /// Scopes every request must carry, added to those already required (all of them by
+    /// default; see [`any_scope`](Self::any_scope)): a space-separated string or a list
+    /// ([`IntoScopes`]). Each must be a valid scope, checked at build. For scopes that differ
+    /// per route, use [`BearerJwtLayer::require_scopes`] on the route instead.
+    pub fn require_scopes(mut self, scopes: impl IntoScopes) -> Self {
+        self.required.extend(scopes.into_scopes());
+        self
+    }
+
+    /// One scope every request must carry; as [`require_scopes`](Self::require_scopes) with
+    /// one (an empty or invalid scope fails the build).
     pub fn require_scope(mut self, scope: impl Into<String>) -> Self {
         self.required.push(scope.into());
         self
@@ -288,12 +373,12 @@ impl BearerBuilder {
         self
     }
 
-    /// Builds the tower layer.
-    pub fn build(self) -> Result<BearerJwtLayer, BearerConfigError> {
-        self.build_authorizer().map(BearerJwtLayer::new)
-    }
-
-    /// Builds the framework-agnostic authorizer, for bridges to other frameworks.
+    /// Builds the framework-agnostic authorizer, whatever `build()` returns (kept for code
+    /// written before [`BearerAuthorizer::builder`]`(..).build()` returned the authorizer).
+    ///
+    /// # Errors
+    ///
+    /// A [`BearerConfigError`] naming the setting that is missing or invalid.
     pub fn build_authorizer(self) -> Result<BearerAuthorizer, BearerConfigError> {
         check_scopes(&self.required, false)?;
         check_realm(&self.realm)?;
@@ -381,5 +466,44 @@ mod tests {
             "quotes are escaped, not refused"
         );
         assert_eq!(check_realm("a\r\nb"), Err(BearerConfigError::InvalidRealm));
+    }
+
+    fn keys() -> crate::token::Jwks {
+        crate::token::Jwks::fixed(crate::token::KeySet::default())
+    }
+
+    #[test]
+    fn scopes_are_taken_the_same_way_and_checked_at_build() {
+        let builder =
+            || BearerBuilder::new(Validator::builder(keys()).issuer("https://op.example"));
+        let listed = builder().require_scopes(["readUser", "writeUser"]);
+        let spaced = builder().require_scopes(" readUser  writeUser ");
+        let one_by_one = builder()
+            .require_scope("readUser")
+            .require_scope("writeUser");
+        assert_eq!(listed.required, spaced.required);
+        assert_eq!(listed.required, one_by_one.required);
+        let bad = builder()
+            .audience("api")
+            .require_scopes(["read user"])
+            .build();
+        assert_eq!(
+            bad.unwrap_err(),
+            BearerConfigError::InvalidScope("read user".into())
+        );
+    }
+
+    #[test]
+    fn the_conventional_builder_builds_the_authorizer_then_the_layer() {
+        let built: Result<BearerAuthorizer, _> =
+            BearerBuilder::new(Validator::builder(keys()).issuer("https://op.example"))
+                .for_authorizer()
+                .audience("api")
+                .env_with(|name| {
+                    (name == "DATASOURCE_REQUIRED_SCOPE").then(|| "readUser".to_owned())
+                })
+                .build();
+        let layer: BearerJwtLayer = built.unwrap().layer();
+        assert_eq!(layer.authorizer().realm(), DEFAULT_REALM);
     }
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use super::cache::ExchangeCache;
 use super::client::{Shared, Target, TokenExchange, normalise_scope};
 use super::clock::{self, Clock};
-use super::error::ExchangeError;
+use super::config_error::ExchangeConfigError;
 use super::pattern::ExchangePattern;
 use crate::env::setting;
 use crate::provider::{ClientAuthMethod, ClientCredentials, Provider};
@@ -19,8 +19,13 @@ pub const DEFAULT_CAPACITY: u64 = 10_000;
 /// Default memory budget of the exchanged-token cache: 48 MiB, tokens and bookkeeping.
 pub const DEFAULT_CACHE_BYTES: u64 = 48 * 1024 * 1024;
 
-/// Builds a [`TokenExchange`]. Get one from [`TokenExchange::builder`],
-/// [`TokenExchange::login_client`] or [`TokenExchange::data_source`].
+/// Builds a [`TokenExchange`], following the crate's construction convention: get one from
+/// [`TokenExchange::builder`], [`TokenExchange::login_client`] or
+/// [`TokenExchange::data_source`] (or [`from_env`](Self::from_env) /
+/// [`from_env_with`](Self::from_env_with)), set what differs, [`build`](Self::build)`()?`
+/// gives the client (errors: [`ExchangeConfigError`]), then [`TokenExchange::layer`] the
+/// outgoing tower layer. Scopes are taken as everywhere ([`scopes`](Self::scopes): a
+/// space-separated string or a list).
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -85,7 +90,14 @@ impl TokenExchangeBuilder {
 
     /// A builder from the environment names of Feide's reference examples; see
     /// [`from_env_with`](Self::from_env_with).
-    pub fn from_env(provider: &Provider, pattern: ExchangePattern) -> Result<Self, ExchangeError> {
+    ///
+    /// # Errors
+    ///
+    /// See [`from_env_with`](Self::from_env_with).
+    pub fn from_env(
+        provider: &Provider,
+        pattern: ExchangePattern,
+    ) -> Result<Self, ExchangeConfigError> {
         Self::from_env_with(provider, pattern, |name| std::env::var(name).ok())
     }
 
@@ -119,20 +131,24 @@ impl TokenExchangeBuilder {
     /// assert_eq!(exchange.audience(), "https://n.feide.no/datasources/x");
     /// # Ok(()) }
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ExchangeConfigError::MissingAudienceVariable`] for a login client without
+    /// `FEIDE_TOKEN_EXCHANGE_AUDIENCE`; [`ExchangeConfigError::HalfDataSourceClient`] for only
+    /// one of `DATASOURCE_CLIENT_ID` and `DATASOURCE_CLIENT_SECRET`.
     pub fn from_env_with(
         provider: &Provider,
         pattern: ExchangePattern,
         lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, ExchangeError> {
+    ) -> Result<Self, ExchangeConfigError> {
         let var = |name: &str| setting(&lookup, name);
         let mut builder = Self::new(provider, pattern);
         match pattern {
             ExchangePattern::LoginClient => {
                 builder.audience = var("FEIDE_TOKEN_EXCHANGE_AUDIENCE");
                 if builder.audience.is_none() {
-                    return Err(ExchangeError::NotConfigured(
-                        "set FEIDE_TOKEN_EXCHANGE_AUDIENCE (the data source's audience)".into(),
-                    ));
+                    return Err(ExchangeConfigError::MissingAudienceVariable);
                 }
                 builder.scope = var("FEIDE_TOKEN_EXCHANGE_SCOPE");
             }
@@ -141,10 +157,7 @@ impl TokenExchangeBuilder {
                     (Some(id), Some(secret)) => builder = builder.client(id, secret),
                     (None, None) => {}
                     _ => {
-                        return Err(ExchangeError::NotConfigured(
-                            "set both DATASOURCE_CLIENT_ID and DATASOURCE_CLIENT_SECRET, or neither"
-                                .into(),
-                        ));
+                        return Err(ExchangeConfigError::HalfDataSourceClient);
                     }
                 }
                 builder.audience = var("DATASOURCE_TOKEN_EXCHANGE_AUDIENCE");
@@ -175,8 +188,16 @@ impl TokenExchangeBuilder {
         self
     }
 
-    /// The scope to ask for (space-separated). Unset or blank: not sent, and Feide grants every
-    /// scope the client may have for the audience.
+    /// The scopes to ask for: a space-separated string or a list
+    /// ([`IntoScopes`](crate::token::IntoScopes)), replacing those set before. None: not sent,
+    /// and Feide grants every scope the client may have for the audience.
+    pub fn scopes(mut self, scopes: impl crate::token::IntoScopes) -> Self {
+        self.scope = Some(scopes.into_scopes().join(" "));
+        self
+    }
+
+    /// The scope to ask for (space-separated), as [`scopes`](Self::scopes). Unset or blank: not
+    /// sent, and Feide grants every scope the client may have for the audience.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.scope = Some(scope.into());
         self
@@ -221,33 +242,31 @@ impl TokenExchangeBuilder {
     ///
     /// Fails when no client credentials are configured (here or on the provider), the login
     /// client has no audience, the capacity is zero, or the provider has no token endpoint.
-    pub fn build(self) -> Result<TokenExchange, ExchangeError> {
+    ///
+    /// # Errors
+    ///
+    /// The [`ExchangeConfigError`] naming what is missing.
+    pub fn build(self) -> Result<TokenExchange, ExchangeConfigError> {
         let client = match self.client {
             Some(client) => client,
-            None => self.provider.client().cloned().ok_or_else(|| {
-                ExchangeError::NotConfigured(
-                    "no client credentials (OIDC_CLIENT_ID / OIDC_CLIENT_SECRET)".into(),
-                )
-            })?,
+            None => self
+                .provider
+                .client()
+                .cloned()
+                .ok_or(ExchangeConfigError::MissingClient)?,
         };
         if self.provider.metadata().token_endpoint.is_none() {
-            return Err(ExchangeError::NotConfigured(
-                "the provider has no token endpoint".into(),
-            ));
+            return Err(ExchangeConfigError::MissingTokenEndpoint);
         }
         let audience = match (self.audience, self.pattern) {
             (Some(audience), _) if !audience.trim().is_empty() => audience,
             (_, ExchangePattern::DataSource) => self.provider.issuer().to_owned(),
             (_, ExchangePattern::LoginClient) => {
-                return Err(ExchangeError::NotConfigured(
-                    "a login client needs the data source's audience".into(),
-                ));
+                return Err(ExchangeConfigError::MissingAudience);
             }
         };
         if self.capacity == 0 || self.cache_bytes == 0 {
-            return Err(ExchangeError::NotConfigured(
-                "the cache capacity and memory budget must be at least 1".into(),
-            ));
+            return Err(ExchangeConfigError::ZeroCache);
         }
         Ok(TokenExchange {
             shared: Arc::new(Shared {

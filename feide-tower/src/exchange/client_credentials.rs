@@ -10,6 +10,7 @@ use arc_swap::ArcSwapOption;
 use super::builder::DEFAULT_MARGIN;
 use super::client_credentials_layer::ClientCredentialsLayer;
 use super::clock::{self, Clock};
+use super::config_error::ExchangeConfigError;
 use super::error::ExchangeError;
 use super::issued::IssuedToken;
 use crate::provider::{ClientAuthMethod, ClientCredentials, Provider, Secret, TokenEndpointError};
@@ -208,7 +209,11 @@ impl fmt::Debug for ClientCredentialsSource {
     }
 }
 
-/// Builds a [`ClientCredentialsSource`]; from [`ClientCredentialsSource::builder`].
+/// Builds a [`ClientCredentialsSource`], following the crate's construction convention:
+/// [`ClientCredentialsSource::builder`]`(&provider)`, settings, [`build`](Self::build)`()?`
+/// gives the source (errors: [`ExchangeConfigError`]), then [`ClientCredentialsSource::layer`]
+/// the outgoing tower layer. Scopes are taken as everywhere ([`scopes`](Self::scopes): a
+/// space-separated string or a list).
 #[must_use]
 pub struct ClientCredentialsBuilder {
     provider: Provider,
@@ -226,8 +231,15 @@ impl ClientCredentialsBuilder {
         self
     }
 
-    /// The scope to ask for (space-separated; Feide's system scopes start with `gk_`). Blank:
+    /// The scopes to ask for (Feide's system scopes start with `gk_`): a space-separated string
+    /// or a list ([`IntoScopes`](crate::token::IntoScopes)), replacing those set before. None:
     /// not sent.
+    pub fn scopes(mut self, scopes: impl crate::token::IntoScopes) -> Self {
+        self.scope = Some(scopes.into_scopes().join(" "));
+        self
+    }
+
+    /// The scope to ask for (space-separated), as [`scopes`](Self::scopes). Blank: not sent.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.scope = Some(scope.into());
         self
@@ -255,19 +267,21 @@ impl ClientCredentialsBuilder {
 
     /// Builds the source. Fails without client credentials (here or on the provider) or
     /// without a token endpoint.
-    pub fn build(self) -> Result<ClientCredentialsSource, ExchangeError> {
+    ///
+    /// # Errors
+    ///
+    /// [`ExchangeConfigError::MissingClient`] or [`ExchangeConfigError::MissingTokenEndpoint`].
+    pub fn build(self) -> Result<ClientCredentialsSource, ExchangeConfigError> {
         let client = match &self.client {
             Some(client) => client.clone(),
-            None => self.provider.client().cloned().ok_or_else(|| {
-                ExchangeError::NotConfigured(
-                    "no client credentials (OIDC_CLIENT_ID / OIDC_CLIENT_SECRET)".into(),
-                )
-            })?,
+            None => self
+                .provider
+                .client()
+                .cloned()
+                .ok_or(ExchangeConfigError::MissingClient)?,
         };
         if self.provider.metadata().token_endpoint.is_none() {
-            return Err(ExchangeError::NotConfigured(
-                "the provider has no token endpoint".into(),
-            ));
+            return Err(ExchangeConfigError::MissingTokenEndpoint);
         }
         Ok(self.into_source(client))
     }

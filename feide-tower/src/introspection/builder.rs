@@ -51,7 +51,10 @@ pub enum IntrospectionConfigError {
     Validator,
 }
 
-/// Configures an [`Introspector`]; start with [`Introspector::builder`].
+/// Configures an [`Introspector`], following the crate's construction convention:
+/// [`Introspector::builder`]`(&provider)`, settings, [`build`](Self::build)`()?` gives the
+/// introspector (errors: [`IntrospectionConfigError`]). Scopes are taken as everywhere
+/// ([`require_scopes`](Self::require_scopes) with a space-separated string or a list).
 #[derive(Debug)]
 pub struct IntrospectorBuilder {
     provider: Provider,
@@ -108,7 +111,15 @@ impl IntrospectorBuilder {
         self
     }
 
-    /// A scope the token must have (all of them, or any one with [`scope_rule`](Self::scope_rule)).
+    /// Scopes the token must have, added to those already required (all of them, or any one
+    /// with [`scope_rule`](Self::scope_rule)): a space-separated string or a list
+    /// ([`IntoScopes`](crate::token::IntoScopes)).
+    pub fn require_scopes(mut self, scopes: impl crate::token::IntoScopes) -> Self {
+        self.required.extend(scopes.into_scopes());
+        self
+    }
+
+    /// One scope the token must have; as [`require_scopes`](Self::require_scopes) with one.
     pub fn require_scope(mut self, scope: impl Into<String>) -> Self {
         self.required.push(scope.into());
         self

@@ -133,7 +133,7 @@ impl CallbackError {
                 "The session could not be stored. Please contact the service owner.".into(),
             ),
         };
-        cfg.failure(status, self.reason(), title, message, &cfg.login_path)
+        cfg.failure(status, self.reason(), title, message, &cfg.paths.login)
     }
 }
 
@@ -163,8 +163,10 @@ impl FeideLogin {
             );
             return CallbackError::UnknownFlow.page(cfg);
         };
-        let removal = cfg.flow_removal(&state);
-        let flow = cfg.open_flow(&state, request_cookies(headers), now() as u64);
+        let removal = cfg.flow.removal(&state);
+        let flow = cfg
+            .flow
+            .open(&state, request_cookies(headers), now() as u64);
         let result = match flow {
             Some(flow) => self.redeem(flow, &params, headers).await,
             None => Err(CallbackError::UnknownFlow),
@@ -226,7 +228,7 @@ impl FeideLogin {
                 &[
                     ("grant_type", "authorization_code"),
                     ("code", code),
-                    ("redirect_uri", &cfg.redirect_uri),
+                    ("redirect_uri", &cfg.paths.redirect_uri),
                     ("code_verifier", flow.verifier.expose()),
                 ],
             )
@@ -234,7 +236,8 @@ impl FeideLogin {
             .map_err(CallbackError::Token)?;
         let id_token = tokens.id_token.ok_or(CallbackError::MissingIdToken)?;
         let claims = cfg
-            .id_tokens
+            .id_token
+            .validator
             .validate(id_token.expose())
             .await
             .map_err(CallbackError::IdToken)?;
@@ -254,13 +257,14 @@ impl FeideLogin {
         // What an ID token from a refresh will be held to (OpenID Connect Core §12.2); only
         // sessions with a refresh token keep it.
         let original =
-            (tokens.refresh_token.is_some() && cfg.refresh_before.is_some()).then(|| {
-                OriginalIdToken {
-                    nonce: claims.nonce.clone(),
-                    auth_time: claims.auth_time,
-                }
+            (tokens.refresh_token.is_some() && cfg.refresh.enabled()).then(|| OriginalIdToken {
+                nonce: claims.nonce.clone(),
+                auth_time: claims.auth_time,
             });
-        let userinfo = match (&cfg.fetch_userinfo, &provider.metadata().userinfo_endpoint) {
+        let userinfo = match (
+            &cfg.id_token.fetch_userinfo,
+            &provider.metadata().userinfo_endpoint,
+        ) {
             (true, Some(_)) => Some(
                 userinfo(provider, &tokens.access_token, Some(&sub))
                     .await
@@ -271,12 +275,10 @@ impl FeideLogin {
         let now = now() as u64;
         // With a refresh token the access token is renewed as it expires (see `refresh`): the
         // session may outlive it.
-        let refresh_token = tokens
-            .refresh_token
-            .filter(|_| cfg.refresh_before.is_some());
+        let refresh_token = tokens.refresh_token.filter(|_| cfg.refresh.enabled());
         let lifetime = match (tokens.expires_in, &refresh_token) {
-            (Some(secs), None) => cfg.max_session.min(Duration::from_secs(secs)),
-            _ => cfg.max_session,
+            (Some(secs), None) => cfg.session.max_session.min(Duration::from_secs(secs)),
+            _ => cfg.session.max_session,
         };
         let auth_time = claims.auth_time.map_or(now, |t| t as u64);
         let claims = match serde_json::to_value(&claims) {
@@ -284,7 +286,7 @@ impl FeideLogin {
             _ => serde_json::Map::new(),
         };
         let data = SessionData {
-            provider: cfg.name.clone(),
+            provider: cfg.login_name().to_owned(),
             iss: provider.issuer().to_owned(),
             sub,
             claims,
@@ -297,14 +299,16 @@ impl FeideLogin {
             original,
         };
         let value = cfg
+            .session
             .codec
-            .seal_envelope(&cfg.session_cookie, &data, now, lifetime)
+            .seal_envelope(&cfg.session.name, &data, now, lifetime)
             .map_err(|_| CallbackError::SessionTooLarge)?;
         let cookies = cfg
-            .session_options
+            .session
+            .options
             .set_cookies(
-                &cfg.chunker,
-                &cfg.session_cookie,
+                &cfg.session.chunker,
+                &cfg.session.name,
                 &value,
                 request_cookies(headers),
             )

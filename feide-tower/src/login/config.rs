@@ -6,12 +6,16 @@ use std::time::Duration;
 use crate::denial::{ErrorRenderer, SharedRenderer};
 use crate::env::setting;
 use crate::provider::{ClientAuthMethod, Provider};
-use crate::session::{Chunker, CookieCodec, CookieOptions, KeyError, KeyRing};
-use crate::token::{Algorithm, TokenKind, Validator};
+use crate::session::cookie::CookieError;
+use crate::session::{KeyError, KeyRing};
+use crate::token::{Algorithm, IntoScopes, ValidatorConfigError};
 
 use super::FeideLogin;
-use super::refresh::{DEFAULT_REFRESH_BEFORE, Refreshes};
-use super::session_lookup::{DEFAULT_SESSION_CACHE_BYTES, SessionCache};
+use super::flow_cookies::FlowCookies;
+use super::id_token_rules::{DEFAULT_ID_TOKEN_ALGORITHMS, IdTokenRules};
+use super::paths::LoginPaths;
+use super::refresh_policy::{DEFAULT_REFRESH_BEFORE, RefreshPolicy};
+use super::session_cookies::{SessionCookieSettings, SessionCookies};
 
 /// The `acr_values` Feide uses to ask for multi-factor authentication.
 pub const FEIDE_MFA_ACR: &str = "urn:mace:feide.no:auth:level:fad08:3";
@@ -21,68 +25,112 @@ pub use crate::session::feide_session::DEFAULT_LOGIN_NAME;
 /// Longest accepted login name.
 const MAX_NAME_LEN: usize = 32;
 
-/// Everything the login flow needs, resolved and checked at build time.
+/// Everything the login flow needs, resolved and checked at build time: the parts that own
+/// their invariants, and the settings of the authorization request.
 #[derive(Debug)]
 pub(crate) struct LoginConfig {
-    /// This login's name, recorded in its sessions ([`DEFAULT_LOGIN_NAME`] unless set).
-    pub(crate) name: String,
     pub(crate) provider: Provider,
     pub(crate) client_id: String,
-    pub(crate) redirect_uri: String,
-    /// Scheme + host + port of the redirect URI: the app's own origin.
-    pub(crate) origin: String,
-    pub(crate) login_path: String,
-    pub(crate) callback_path: String,
-    pub(crate) logout_path: String,
+    pub(crate) paths: LoginPaths,
+    pub(crate) session: SessionCookies,
+    pub(crate) flow: FlowCookies,
+    pub(crate) refresh: RefreshPolicy,
+    pub(crate) id_token: IdTokenRules,
     pub(crate) scopes: String,
-    pub(crate) acr_values: Option<String>,
     pub(crate) login_hint: Option<String>,
     pub(crate) login_hint_param: bool,
     pub(crate) post_logout_redirect_uri: Option<String>,
-    pub(crate) after_logout_path: String,
     pub(crate) client_auth: ClientAuthMethod,
     pub(crate) allow_get_logout: bool,
-    pub(crate) fetch_userinfo: bool,
-    pub(crate) id_tokens: Validator,
-    /// Seals this login's session cookies ([`CookieCodec::login_session`]).
-    pub(crate) codec: CookieCodec,
-    /// Seals this login's flow cookies ([`CookieCodec::login_flow`]): other keys, so a flow
-    /// cookie never opens as a session and a session never as a flow.
-    pub(crate) flow_codec: CookieCodec,
-    pub(crate) chunker: Chunker,
-    pub(crate) session_cookie: String,
-    pub(crate) session_options: CookieOptions,
-    pub(crate) flow_cookie_prefix: String,
-    pub(crate) flow_options: CookieOptions,
-    pub(crate) max_session: Duration,
-    pub(crate) idle_timeout: Option<Duration>,
-    pub(crate) touch_interval: Duration,
-    /// Recently opened session cookies (`None`: open every request's cookie).
-    pub(crate) session_cache: Option<SessionCache>,
     /// Custom bodies for error pages and `login_required` answers.
     pub(crate) renderer: Option<SharedRenderer>,
-    /// Refresh access tokens expiring within this margin (`None`: refresh tokens are not used).
-    pub(crate) refresh_before: Option<Duration>,
-    /// Recent refresh outcomes, for single flight and rotation.
-    pub(crate) refreshes: Refreshes,
 }
 
-/// The login flow could not be configured. Messages name settings, never secret values.
+impl LoginConfig {
+    /// This login's name, recorded in its sessions ([`DEFAULT_LOGIN_NAME`] unless set).
+    pub(crate) fn login_name(&self) -> &str {
+        &self.session.login_name
+    }
+}
+
+/// The login flow could not be configured: one variant per reason. Messages name settings
+/// (with the environment variable where there is one), never secret values.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LoginConfigError {
-    /// A required setting is missing.
-    #[error("{0} is required")]
-    Missing(&'static str),
-    /// A setting has an unusable value.
-    #[error("{0}")]
-    Invalid(String),
+    /// The login name is not 1 to 32 characters of `a-z`, `0-9`, `_` and `-`.
+    #[error(
+        "the login name must be 1 to {MAX_NAME_LEN} characters of a-z, 0-9, '_' and '-': {name:?}"
+    )]
+    InvalidName {
+        /// The name given.
+        name: String,
+    },
+    /// The provider was built without client credentials.
+    #[error("the provider's client credentials (OIDC_CLIENT_ID, OIDC_CLIENT_SECRET) is required")]
+    MissingClient,
+    /// The provider has no authorization or no token endpoint.
+    #[error("the provider has no authorization or token endpoint")]
+    MissingEndpoints,
+    /// No session keys were given.
+    #[error("APP_SECRET_KEY (the session key) is required")]
+    MissingKeys,
     /// The session keys are unusable.
     #[error(transparent)]
     Keys(#[from] KeyError),
+    /// No redirect URI was given.
+    #[error("OIDC_REDIRECT_URI (the redirect URI) is required")]
+    MissingRedirectUri,
+    /// The redirect URI is not an absolute URL.
+    #[error("OIDC_REDIRECT_URI is not an absolute URL: {uri:?}")]
+    RedirectUriNotAbsolute {
+        /// The redirect URI given.
+        uri: String,
+    },
+    /// The redirect URI is plain http off a loopback host (or another scheme).
+    #[error("OIDC_REDIRECT_URI must be https (plain http only on localhost): {uri:?}")]
+    RedirectUriNotHttps {
+        /// The redirect URI given.
+        uri: String,
+    },
+    /// A path setting does not start with `/`.
+    #[error("the {setting} must start with '/': {path:?}")]
+    NotAPath {
+        /// The setting: `login path`, `logout path` or `after-logout path`.
+        setting: &'static str,
+        /// The path given.
+        path: String,
+    },
+    /// Two of the login, callback (the redirect URI's path) and logout paths are the same.
+    #[error("login, callback and logout paths must differ")]
+    PathsNotDistinct,
+    /// The scopes (`OIDC_SCOPES`) do not include `openid`.
+    #[error("the scopes must include `openid`")]
+    NoOpenidScope,
+    /// The ID token validator could not be built (e.g. an empty algorithm list).
+    #[error(transparent)]
+    IdTokens(ValidatorConfigError),
+    /// The session cookie cannot be written under its name and options.
+    #[error(transparent)]
+    SessionCookie(CookieError),
+    /// The flow cookies cannot be written under their names and options.
+    #[error(transparent)]
+    FlowCookie(CookieError),
+    /// [`RequireLoginLayer::redirect_to`](super::RequireLoginLayer::redirect_to) was given something
+    /// other than a path of this site.
+    #[error("the login redirect must be a path of this site: {path:?}")]
+    RedirectNotAPath {
+        /// The path given.
+        path: String,
+    },
 }
 
-/// Builds a [`FeideLogin`]. Start with [`FeideLogin::builder`] or [`FeideLogin::from_env`].
+/// Builds a [`FeideLogin`], following the crate's construction convention:
+/// [`FeideLogin::builder`]`(&provider)`, settings, [`build`](Self::build)`()?` gives the login
+/// (errors: [`LoginConfigError`]), then [`FeideLogin::layer`] the tower layer. From the
+/// environment: [`FeideLogin::from_env`] / [`FeideLogin::from_env_with`], or
+/// [`env_with`](Self::env_with) here to combine with other settings. Scopes are taken as
+/// everywhere ([`scopes`](Self::scopes): a space-separated string or a list).
 #[derive(Debug)]
 #[must_use]
 pub struct FeideLoginBuilder {
@@ -101,12 +149,8 @@ pub struct FeideLoginBuilder {
     client_auth: ClientAuthMethod,
     allow_get_logout: bool,
     fetch_userinfo: bool,
-    cookie_name: Option<String>,
-    max_session: Duration,
-    idle_timeout: Option<Duration>,
-    max_chunks: usize,
+    session: SessionCookieSettings,
     algorithms: Vec<Algorithm>,
-    session_cache_bytes: u64,
     renderer: Option<SharedRenderer>,
     refresh_tokens: bool,
     refresh_before: Duration,
@@ -130,12 +174,8 @@ impl FeideLoginBuilder {
             client_auth: ClientAuthMethod::ClientSecretBasic,
             allow_get_logout: false,
             fetch_userinfo: true,
-            cookie_name: None,
-            max_session: Duration::from_secs(8 * 3600),
-            idle_timeout: Some(Duration::from_secs(3600)),
-            max_chunks: 5,
-            algorithms: vec![Algorithm::RS256],
-            session_cache_bytes: DEFAULT_SESSION_CACHE_BYTES,
+            session: SessionCookieSettings::default(),
+            algorithms: DEFAULT_ID_TOKEN_ALGORITHMS.to_vec(),
             renderer: None,
             refresh_tokens: true,
             refresh_before: DEFAULT_REFRESH_BEFORE,
@@ -167,7 +207,7 @@ impl FeideLoginBuilder {
     ///
     /// The name is recorded in every session this login seals and read back as
     /// [`FeideSession::provider`](crate::session::FeideSession::provider), and its cookies are
-    /// sealed with keys of its own ([`CookieCodec::login_session`]): a session of another login
+    /// sealed with keys of its own ([`CookieCodec::login_session`](crate::session::CookieCodec::login_session)): a session of another login
     /// never opens for this one, even under the same cookie name and `APP_SECRET_KEY` (it is
     /// refused and deleted like any cookie that does not open). Unless [`cookie_name`](Self::cookie_name) is set, a named login
     /// keeps its session in its own cookie, `__Host-feide_session_<name>` (`feide_session_<name>`
@@ -231,16 +271,16 @@ impl FeideLoginBuilder {
         self
     }
 
-    /// Space-separated scopes to request (default `openid`), e.g. `openid profile email userid-feide`.
+    /// The scopes to request (default `openid`), replacing those set before: a space-separated
+    /// string (`"openid profile email userid-feide"`, as in `OIDC_SCOPES`) or a list
+    /// (`["openid", "profile"]`), see [`IntoScopes`]. They must include `openid` (checked at
+    /// build).
     ///
     /// Whitespace is normalised to single spaces (RFC 6749 §3.3): `"openid  profile"` from an
     /// environment variable would otherwise be refused by strict providers.
-    pub fn scopes(mut self, scopes: impl Into<String>) -> Self {
-        self.scopes = scopes
-            .into()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+    pub fn scopes(mut self, scopes: impl IntoScopes) -> Self {
+        let joined = scopes.into_scopes().join(" ");
+        self.scopes = joined.split_whitespace().collect::<Vec<_>>().join(" ");
         self
     }
 
@@ -319,27 +359,27 @@ impl FeideLoginBuilder {
     /// cookies cannot be `Secure`; with a [`name`](Self::name), `__Host-feide_session_<name>`
     /// or `feide_session_<name>`).
     pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
-        self.cookie_name = Some(name.into());
+        self.session.cookie_name = Some(name.into());
         self
     }
 
     /// The longest a session lives (default 8 h); it also ends when the access token expires,
     /// unless the provider issued a refresh token (see [`refresh_tokens`](Self::refresh_tokens)).
     pub fn max_session(mut self, max: Duration) -> Self {
-        self.max_session = max;
+        self.session.max_session = max;
         self
     }
 
     /// End sessions idle for this long (default 1 h; `None` to turn off). Activity is written
     /// back to the cookie at most once a minute.
     pub fn idle_timeout(mut self, idle: Option<Duration>) -> Self {
-        self.idle_timeout = idle;
+        self.session.idle_timeout = idle;
         self
     }
 
     /// Most cookies a session may be split into (default 5, ~19 KB).
     pub fn max_chunks(mut self, max: usize) -> Self {
-        self.max_chunks = max;
+        self.session.max_chunks = max;
         self
     }
 
@@ -359,7 +399,7 @@ impl FeideLoginBuilder {
     /// takes about twice its cookie's size (the value and its parsed session), so the default
     /// holds some 8,000 sessions of 2 KB; the least useful are dropped first.
     pub fn session_cache_bytes(mut self, bytes: u64) -> Self {
-        self.session_cache_bytes = bytes;
+        self.session.cache_bytes = bytes;
         self
     }
 
@@ -425,141 +465,57 @@ impl FeideLoginBuilder {
     }
 
     /// Checks the configuration and builds the login flow.
+    ///
+    /// # Errors
+    ///
+    /// A [`LoginConfigError`] naming the first setting that is missing or unusable.
     pub fn build(self) -> Result<FeideLogin, LoginConfigError> {
         let name = self.name.unwrap_or_else(|| DEFAULT_LOGIN_NAME.to_owned());
         check_name(&name)?;
-        // The unnamed login keeps the cookie names it always had, so existing sessions still open.
-        let suffix = if name == DEFAULT_LOGIN_NAME {
-            String::new()
-        } else {
-            format!("_{name}")
-        };
-        let client_id =
-            self.provider
-                .client()
-                .map(|c| c.id.clone())
-                .ok_or(LoginConfigError::Missing(
-                    "the provider's client credentials (OIDC_CLIENT_ID, OIDC_CLIENT_SECRET)",
-                ))?;
+        let client_id = self
+            .provider
+            .client()
+            .map(|c| c.id.clone())
+            .ok_or(LoginConfigError::MissingClient)?;
         let metadata = self.provider.metadata();
         if metadata.authorization_endpoint.is_none() || metadata.token_endpoint.is_none() {
-            return Err(LoginConfigError::Invalid(
-                "the provider has no authorization or token endpoint".into(),
-            ));
+            return Err(LoginConfigError::MissingEndpoints);
         }
-        let keys = self.keys.ok_or(LoginConfigError::Missing(
-            "APP_SECRET_KEY (the session key)",
-        ))??;
-        let redirect_uri = self.redirect_uri.ok_or(LoginConfigError::Missing(
-            "OIDC_REDIRECT_URI (the redirect URI)",
-        ))?;
-        let url = url::Url::parse(&redirect_uri).map_err(|_| {
-            LoginConfigError::Invalid(format!(
-                "OIDC_REDIRECT_URI is not an absolute URL: {redirect_uri:?}"
-            ))
-        })?;
-        let local = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-        let secure = match url.scheme() {
-            "https" => true,
-            "http" if local => false,
-            _ => {
-                return Err(LoginConfigError::Invalid(format!(
-                    "OIDC_REDIRECT_URI must be https (plain http only on localhost): {redirect_uri:?}"
-                )));
-            }
-        };
-        let callback_path = url.path().to_owned();
-        for (name, path) in [
-            ("login path", &self.login_path),
-            ("logout path", &self.logout_path),
-            ("after-logout path", &self.after_logout_path),
-        ] {
-            if !path.starts_with('/') {
-                return Err(LoginConfigError::Invalid(format!(
-                    "the {name} must start with '/': {path:?}"
-                )));
-            }
-        }
-        if [&self.login_path, &self.logout_path].contains(&&callback_path)
-            || self.login_path == self.logout_path
-        {
-            return Err(LoginConfigError::Invalid(
-                "login, callback and logout paths must differ".into(),
-            ));
-        }
+        let keys = self.keys.ok_or(LoginConfigError::MissingKeys)??;
+        let paths = LoginPaths::new(
+            self.redirect_uri,
+            self.login_path,
+            self.logout_path,
+            self.after_logout_path,
+        )?;
         if !self.scopes.split(' ').any(|s| s == "openid") {
-            return Err(LoginConfigError::Invalid(
-                "the scopes must include `openid`".into(),
-            ));
+            return Err(LoginConfigError::NoOpenidScope);
         }
-        let id_tokens = Validator::for_provider(&self.provider)
-            .audience(client_id.clone())
-            .algorithms(&self.algorithms)
-            .require_iat(true)
-            .kind(TokenKind::Id)
-            .build()
-            .map_err(|e| LoginConfigError::Invalid(e.to_string()))?;
-        let chunker = Chunker::new().with_max_chunks(self.max_chunks);
-        let prefix = if secure { "__Host-" } else { "" };
-        let session_cookie = self
-            .cookie_name
-            .unwrap_or_else(|| format!("{prefix}feide_session{suffix}"));
-        let session_options = CookieOptions {
-            secure,
-            ..CookieOptions::default()
-        };
-        // `__Host-` (hence `Path=/`): a sibling subdomain cannot plant a flow cookie, so a flow
-        // completes only in the browser that started it (see `flow`).
-        let flow_options = CookieOptions {
-            secure,
-            max_age: Some(super::flow::FLOW_LIFETIME),
-            ..CookieOptions::default()
-        };
-        let flow_cookie_prefix = format!("{prefix}feide_flow{suffix}_");
-        session_options
-            .validate(&session_cookie)
-            .map_err(|e| LoginConfigError::Invalid(e.to_string()))?;
-        flow_options
-            .validate(&format!("{flow_cookie_prefix}x"))
-            .map_err(|e| LoginConfigError::Invalid(e.to_string()))?;
-        // Separate keys per purpose and per login name.
-        let codec = CookieCodec::login_session(keys.clone(), &name)
-            .with_max_value_len(chunker.max_value_len());
-        let flow_codec = CookieCodec::login_flow(keys, &name);
+        let id_token = IdTokenRules::new(
+            &self.provider,
+            &client_id,
+            &self.algorithms,
+            self.acr_values,
+            self.fetch_userinfo,
+        )?;
+        let session = SessionCookies::new(keys.clone(), &name, paths.secure, self.session)?;
+        let flow = FlowCookies::new(keys, &name, paths.secure)?;
         Ok(FeideLogin {
             config: Arc::new(LoginConfig {
-                name,
-                origin: url.origin().ascii_serialization(),
                 provider: self.provider,
                 client_id,
-                redirect_uri,
-                login_path: self.login_path,
-                callback_path,
-                logout_path: self.logout_path,
+                paths,
+                session,
+                flow,
+                refresh: RefreshPolicy::new(self.refresh_tokens, self.refresh_before),
+                id_token,
                 scopes: self.scopes,
-                acr_values: self.acr_values,
                 login_hint: self.login_hint,
                 login_hint_param: self.login_hint_param,
                 post_logout_redirect_uri: self.post_logout_redirect_uri,
-                after_logout_path: self.after_logout_path,
                 client_auth: self.client_auth,
                 allow_get_logout: self.allow_get_logout,
-                fetch_userinfo: self.fetch_userinfo,
-                id_tokens,
-                codec,
-                flow_codec,
-                chunker,
-                session_cookie,
-                session_options,
-                flow_cookie_prefix,
-                flow_options,
-                max_session: self.max_session,
-                idle_timeout: self.idle_timeout,
-                touch_interval: Duration::from_secs(60),
-                session_cache: SessionCache::new(self.session_cache_bytes),
                 renderer: self.renderer,
-                refresh_before: self.refresh_tokens.then_some(self.refresh_before),
-                refreshes: Refreshes::new(),
             }),
         })
     }
@@ -575,9 +531,9 @@ fn check_name(name: &str) -> Result<(), LoginConfigError> {
     if valid {
         Ok(())
     } else {
-        Err(LoginConfigError::Invalid(format!(
-            "the login name must be 1 to {MAX_NAME_LEN} characters of a-z, 0-9, '_' and '-': {name:?}"
-        )))
+        Err(LoginConfigError::InvalidName {
+            name: name.to_owned(),
+        })
     }
 }
 

@@ -15,13 +15,10 @@
 
 use std::time::Duration;
 
-use http::HeaderValue;
 use serde::{Deserialize, Serialize};
 
-use super::config::LoginConfig;
 use super::return_to::ReturnTo;
 use super::values::{CsrfState, Nonce, PkceVerifier};
-use crate::session::Envelope;
 
 /// How long a started login may take.
 pub(crate) const FLOW_LIFETIME: Duration = Duration::from_secs(600);
@@ -35,54 +32,6 @@ pub(crate) struct Flow {
     /// The `acr_values` asked for, which the ID token's `acr` must then match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) acr: Option<String>,
-}
-
-impl LoginConfig {
-    pub(crate) fn flow_cookie_name(&self, state: &CsrfState) -> String {
-        format!("{}{}", self.flow_cookie_prefix, state.as_str())
-    }
-
-    /// The `Set-Cookie` header that stores `flow` for `state`.
-    pub(crate) fn flow_set_cookie(
-        &self,
-        state: &CsrfState,
-        flow: &Flow,
-        now: u64,
-    ) -> Option<HeaderValue> {
-        let name = self.flow_cookie_name(state);
-        let value = self
-            .flow_codec
-            .seal_envelope(&name, flow, now, FLOW_LIFETIME)
-            .ok()?;
-        self.flow_options.set_cookie(&name, &value).ok()
-    }
-
-    /// Opens the flow cookie of `state` from the request, if present, sealed by us and fresh.
-    pub(crate) fn open_flow<'a>(
-        &self,
-        state: &CsrfState,
-        cookies: impl IntoIterator<Item = (&'a str, &'a str)>,
-        now: u64,
-    ) -> Option<Flow> {
-        let name = self.flow_cookie_name(state);
-        let mut values = cookies.into_iter().filter(|(n, _)| *n == name);
-        let (_, value) = values.next()?;
-        if values.next().is_some() {
-            return None; // two cookies of one name: someone planted one
-        }
-        let envelope: Envelope<Flow> = self
-            .flow_codec
-            .open_envelope(&name, value, now, None)
-            .ok()?;
-        Some(envelope.data)
-    }
-
-    /// The `Set-Cookie` header that deletes the flow cookie of `state`.
-    pub(crate) fn flow_removal(&self, state: &CsrfState) -> Option<HeaderValue> {
-        self.flow_options
-            .removal(&self.flow_cookie_name(state))
-            .ok()
-    }
 }
 
 impl Flow {

@@ -28,7 +28,7 @@ impl FeideLogin {
         }
         if *method == Method::POST
             && let Some(origin) = headers.get(ORIGIN)
-            && origin.as_bytes() != cfg.origin.as_bytes()
+            && origin.as_bytes() != cfg.paths.origin.as_bytes()
         {
             tracing::warn!(reason = "cross_origin_logout", "logout refused");
             return cfg.failure(
@@ -41,8 +41,13 @@ impl FeideLogin {
         }
         let session = self.session(headers).session;
         let clear = cfg
-            .session_options
-            .clear_cookies(&cfg.chunker, &cfg.session_cookie, request_cookies(headers))
+            .session
+            .options
+            .clear_cookies(
+                &cfg.session.chunker,
+                &cfg.session.name,
+                request_cookies(headers),
+            )
             .unwrap_or_default();
         let status = if *method == Method::POST {
             StatusCode::SEE_OTHER
@@ -73,7 +78,7 @@ impl FeideLogin {
             None => cfg
                 .post_logout_redirect_uri
                 .clone()
-                .unwrap_or_else(|| cfg.after_logout_path.clone()),
+                .unwrap_or_else(|| cfg.paths.after_logout.clone()),
         };
         tracing::info!(had_session = session.is_some(), "logout");
         Answer::redirect(status, &location).with_cookies(clear)

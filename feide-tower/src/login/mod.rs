@@ -18,13 +18,18 @@ mod callback;
 mod config;
 mod failure;
 mod flow;
+mod flow_cookies;
+mod id_token_rules;
 mod layer;
 mod logout;
 mod pages;
+mod paths;
 mod query;
 mod refresh;
+mod refresh_policy;
 mod require_login;
 mod return_to;
+mod session_cookies;
 mod session_lookup;
 mod start;
 mod values;
@@ -70,10 +75,47 @@ impl FeideLogin {
 
     /// Configures login from the environment names of Feide's reference examples:
     /// `OIDC_REDIRECT_URI`, `APP_SECRET_KEY`, `POST_LOGOUT_REDIRECT_URI`, `OIDC_SCOPES`.
+    ///
+    /// # Errors
+    ///
+    /// A [`LoginConfigError`] naming the variable that is missing or unusable.
     pub fn from_env(provider: &Provider) -> Result<Self, LoginConfigError> {
-        Self::builder(provider)
-            .env_with(|name| std::env::var(name).ok())
-            .build()
+        Self::from_env_with(provider, |name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env), reading the variables through `lookup` (tests, secrets
+    /// managers, a prefix of your own). For more settings, use
+    /// [`builder`](Self::builder)`.`[`env_with`](FeideLoginBuilder::env_with).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use feide_tower::Provider;
+    /// use feide_tower::login::FeideLogin;
+    ///
+    /// // Usually `Provider::from_env_with(env)`; configured by hand here, nothing is fetched.
+    /// let provider = Provider::builder("http://127.0.0.1:9")
+    ///     .discovery(false)
+    ///     .jwks_uri("http://127.0.0.1:9/jwks")
+    ///     .authorization_endpoint("http://127.0.0.1:9/authorize")
+    ///     .token_endpoint("http://127.0.0.1:9/token")
+    ///     .client("client", "secret")
+    ///     .build()
+    ///     .await?;
+    /// let env = |name: &str| match name {
+    ///     "OIDC_REDIRECT_URI" => Some("http://localhost:3000/callback".to_owned()),
+    ///     "APP_SECRET_KEY" => Some("TbwzrgYhup/Tm3FgJayZJNQKJUaG+QN0WwLuOvXbcJo=".to_owned()),
+    ///     _ => None,
+    /// };
+    /// let login = FeideLogin::from_env_with(&provider, env)?;
+    /// assert_eq!(login.callback_path(), "/callback");
+    /// # Ok(()) }
+    /// ```
+    pub fn from_env_with(
+        provider: &Provider,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, LoginConfigError> {
+        Self::builder(provider).env_with(lookup).build()
     }
 
     /// The tower layer.
@@ -88,43 +130,34 @@ impl FeideLogin {
 
     /// Which part of the flow `path` is.
     pub fn route(&self, path: &str) -> LoginRoute {
-        let cfg = &*self.config;
-        if path == cfg.login_path {
-            LoginRoute::Login
-        } else if path == cfg.callback_path {
-            LoginRoute::Callback
-        } else if path == cfg.logout_path {
-            LoginRoute::Logout
-        } else {
-            LoginRoute::Other
-        }
+        self.config.paths.route(path)
     }
 
     /// The session cookie's name.
     pub fn cookie_name(&self) -> &str {
-        &self.config.session_cookie
+        &self.config.session.name
     }
 
     /// This login's name ([`FeideLoginBuilder::name`]; [`DEFAULT_LOGIN_NAME`] unless set), as
     /// its sessions record it ([`FeideSession::provider`](crate::session::FeideSession::provider)).
     pub fn name(&self) -> &str {
-        &self.config.name
+        self.config.login_name()
     }
 
     /// The path that starts a login.
     pub fn login_path(&self) -> &str {
-        &self.config.login_path
+        &self.config.paths.login
     }
 
     /// The callback path: the path of the redirect URI (it is not set separately, so that the
     /// path the layer answers is always the one the provider redirects to).
     pub fn callback_path(&self) -> &str {
-        &self.config.callback_path
+        &self.config.paths.callback
     }
 
     /// The logout path.
     pub fn logout_path(&self) -> &str {
-        &self.config.logout_path
+        &self.config.paths.logout
     }
 
     /// The provider this login uses.

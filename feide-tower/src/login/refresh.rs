@@ -28,36 +28,20 @@ use super::FeideLogin;
 use super::callback::azp_allows;
 use super::pages::error_page;
 use super::require_login::is_browser;
+// Re-exported so the layer keeps importing it from here.
+pub(crate) use super::refresh_policy::RefreshDue;
 use super::session_lookup::SessionLookup;
 use crate::answer::Answer;
 use crate::provider::TokenEndpointError;
 use crate::session::{Envelope, FeideSession, OriginalIdToken, SessionData, request_cookies};
 use crate::token::{Claims, TokenError};
 
-/// Default margin before the access token's expiry within which a request refreshes it.
-pub(crate) const DEFAULT_REFRESH_BEFORE: Duration = Duration::from_secs(60);
 /// How long the outcome of a refresh is kept for requests still carrying the old cookie.
 const OUTCOME_TTL: Duration = Duration::from_secs(60);
 /// Most refresh outcomes kept at once.
 const OUTCOME_CAPACITY: u64 = 10_000;
 /// `Retry-After` of the `503` answered when a refresh is impossible for now.
 const RETRY_AFTER_SECS: u64 = 5;
-
-/// Whether `data`'s access token is due for a refresh at `now`: it has a refresh token and an
-/// access token that expires within `margin` (or has expired).
-pub(crate) fn due(data: &SessionData, now: u64, margin: Duration) -> bool {
-    data.refresh_token.is_some()
-        && data
-            .access_token_expires_at
-            .is_some_and(|exp| exp <= now.saturating_add(margin.as_secs()))
-}
-
-/// A request whose session is due for a refresh: what resealing it needs besides the session.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct RefreshDue {
-    /// When the session began (kept in the re-sealed cookie).
-    pub(crate) issued_at: u64,
-}
 
 /// The outcome of one refresh, shared by every request that presented the same refresh token.
 struct Refreshed {
@@ -174,7 +158,7 @@ impl FeideLogin {
         }
     }
 
-    /// Refreshes the session of `lookup`, which is due (see [`due`]).
+    /// Refreshes the session of `lookup`, which is due (see `RefreshPolicy::due`).
     pub(crate) async fn refresh(
         &self,
         lookup: SessionLookup,
@@ -191,6 +175,7 @@ impl FeideLogin {
         let mut key = [0u8; 32];
         key.copy_from_slice(digest(&SHA256, refresh_token.expose().as_bytes()).as_ref());
         let outcome = cfg
+            .refresh
             .refreshes
             .outcomes
             .try_get_with(key, async {
@@ -205,7 +190,7 @@ impl FeideLogin {
                 match on_failure(error.refused(), expires_at, now) {
                     Failed::EndSession => {
                         tracing::info!(%error, "token refresh refused: session ended");
-                        Ok(self.clear(headers, "refresh_refused"))
+                        Ok(cfg.session.clear(headers, "refresh_refused"))
                     }
                     Failed::ServeCurrent => {
                         tracing::warn!(
@@ -220,7 +205,7 @@ impl FeideLogin {
                             "unavailable",
                             UNAVAILABLE_TITLE,
                             UNAVAILABLE_MESSAGE.to_owned(),
-                            unavailable(headers, &cfg.login_path),
+                            unavailable(headers, &cfg.paths.login),
                         ))
                     }
                 }
@@ -232,10 +217,11 @@ impl FeideLogin {
     fn refreshed(&self, refreshed: &Refreshed, headers: &HeaderMap) -> SessionLookup {
         let cfg = &*self.config;
         let set_cookies = cfg
-            .session_options
+            .session
+            .options
             .set_cookies(
-                &cfg.chunker,
-                &cfg.session_cookie,
+                &cfg.session.chunker,
+                &cfg.session.name,
                 &refreshed.value,
                 request_cookies(headers),
             )
@@ -282,7 +268,8 @@ impl FeideLogin {
         let (id_token, claims) = match tokens.id_token {
             Some(id_token) => {
                 let claims = cfg
-                    .id_tokens
+                    .id_token
+                    .validator
                     .validate(id_token.expose())
                     .await
                     .map_err(RefreshError::IdToken)?;
@@ -313,11 +300,12 @@ impl FeideLogin {
         let expires_at = session.expires_at();
         let envelope = Envelope::from_parts(due.issued_at, expires_at, now, &data, false);
         let value = cfg
+            .session
             .codec
-            .reseal_envelope(&cfg.session_cookie, &envelope)
+            .reseal_envelope(&cfg.session.name, &envelope)
             .map_err(|_| RefreshError::TooLarge)?;
         let session = FeideSession::new(Arc::new(data), expires_at);
-        self.remember(&value, &session, due.issued_at, now);
+        cfg.session.remember(&value, &session, due.issued_at, now);
         tracing::info!("access token refreshed");
         Ok(Refreshed { session, value })
     }
@@ -453,17 +441,6 @@ mod tests {
     }
 
     const T: u64 = 1_700_000_000;
-    const MINUTE: Duration = Duration::from_secs(60);
-
-    #[test]
-    fn due_only_with_a_refresh_token_near_expiry() {
-        assert!(!due(&data(false, Some(T)), T, MINUTE), "no refresh token");
-        assert!(!due(&data(true, None), T, MINUTE), "expiry unknown");
-        assert!(!due(&data(true, Some(T + 61)), T, MINUTE));
-        assert!(due(&data(true, Some(T + 60)), T, MINUTE));
-        assert!(due(&data(true, Some(T - 5)), T, MINUTE), "already expired");
-        assert!(!due(&data(true, Some(T + 1)), T, Duration::ZERO));
-    }
 
     #[test]
     fn failures_end_the_session_only_when_refused() {

@@ -73,9 +73,7 @@ impl RequireLoginLayer {
             && !path.starts_with("//")
             && path.bytes().all(|b| matches!(b, b'!'..=b'~') && b != b'\\');
         if !valid {
-            return Err(LoginConfigError::Invalid(format!(
-                "the login redirect must be a path of this site: {path:?}"
-            )));
+            return Err(LoginConfigError::RedirectNotAPath { path });
         }
         Ok(self.with(|p| p.redirect_to = Some(path)))
     }
@@ -156,7 +154,7 @@ where
             .policy
             .redirect_to
             .as_deref()
-            .unwrap_or(&self.login.config.login_path);
+            .unwrap_or(&self.login.config.paths.login);
         let answer = self
             .login
             .login_required_at(page, target, request.headers());
@@ -181,7 +179,7 @@ impl FeideLogin {
     /// With a [`render_body`](super::FeideLoginBuilder::render_body) renderer, the body is the
     /// renderer's ([`Denial::Login`](crate::denial::Denial::Login)).
     pub fn login_required(&self, target: &str, headers: &HeaderMap) -> Answer {
-        self.login_required_at(&self.config.login_path, target, headers)
+        self.login_required_at(&self.config.paths.login, target, headers)
     }
 
     /// [`login_required`](Self::login_required), sending browsers to `page` (the login path or

@@ -14,7 +14,8 @@ use http::{HeaderMap, HeaderValue};
 use moka::sync::Cache;
 
 use super::FeideLogin;
-use super::refresh::{self, RefreshDue};
+use super::refresh_policy::{RefreshDue, RefreshPolicy};
+use super::session_cookies::SessionCookies;
 use crate::hot_cache::{Entry, ExactCache, Prehashed};
 use crate::session::{
     Envelope, FeideSession, OpenError, SessionData, request_cookies, sole_cookie,
@@ -129,37 +130,50 @@ impl FeideLogin {
         now: u64,
     ) -> (SessionLookup, Option<RefreshDue>) {
         let cfg = &*self.config;
-        let name = cfg.session_cookie.as_str();
-        let cache = cfg.session_cache.as_ref().map(|c| &c.entries);
+        cfg.session.lookup_at(headers, now, &cfg.refresh)
+    }
+}
+
+impl SessionCookies {
+    /// The session of a request at `now`, and whether its access token is due for a refresh
+    /// under `refresh`. Plain data in, plain data out: no provider, no network.
+    pub(crate) fn lookup_at(
+        &self,
+        headers: &HeaderMap,
+        now: u64,
+        refresh: &RefreshPolicy,
+    ) -> (SessionLookup, Option<RefreshDue>) {
+        let name = self.name.as_str();
+        let cache = self.cache.as_ref().map(|c| &c.entries);
         // The usual request: one cookie, sent before. Found without parsing anything else.
         if let Some(cache) = cache
             && let Some(raw) = sole_cookie(headers, name)
             && let Some(hit) = cache.get(raw)
         {
-            return self.decide(headers, &hit.value, raw, now);
+            return self.decide(headers, &hit.value, raw, now, refresh);
         }
-        let value = match cfg.chunker.join(name, request_cookies(headers)) {
+        let value = match self.chunker.join(name, request_cookies(headers)) {
             Ok(None) => return (SessionLookup::default(), None),
             Ok(Some(value)) => value,
             Err(_) => return (self.clear(headers, "chunks"), None),
         };
         if let Some(hit) = cache.and_then(|c| c.get(value.as_bytes())) {
-            return self.decide(headers, &hit.value, value.as_bytes(), now);
+            return self.decide(headers, &hit.value, value.as_bytes(), now, refresh);
         }
-        match cfg
+        match self
             .codec
-            .open_envelope::<SessionData>(name, &value, now, cfg.idle_timeout)
+            .open_envelope::<SessionData>(name, &value, now, self.idle_timeout)
         {
             // Sealed for another login: each login's keys are its own, so this takes an app
             // that seals sessions itself with this login's codec. Not ours: ignored, not
             // cached.
-            Ok(envelope) if envelope.data.provider != cfg.name => {
+            Ok(envelope) if envelope.data.provider != self.login_name => {
                 tracing::debug!("session cookie of another login ignored");
                 (SessionLookup::default(), None)
             }
             Ok(envelope) => {
                 let opened = Opened::new(envelope);
-                let lookup = self.decide(headers, &opened, value.as_bytes(), now);
+                let lookup = self.decide(headers, &opened, value.as_bytes(), now, refresh);
                 if let Some(cache) = cache {
                     cache.insert(value.as_bytes(), opened);
                 }
@@ -172,7 +186,7 @@ impl FeideLogin {
     /// Keeps a session just sealed as `value` (re-issued, or refreshed), so the next request
     /// carrying it is a hit.
     pub(super) fn remember(&self, value: &str, session: &FeideSession, issued_at: u64, seen: u64) {
-        if let Some(cache) = self.config.session_cache.as_ref() {
+        if let Some(cache) = self.cache.as_ref() {
             let opened = Opened {
                 session: session.clone(),
                 issued_at,
@@ -192,31 +206,26 @@ impl FeideLogin {
         opened: &Opened,
         value: &[u8],
         now: u64,
+        refresh: &RefreshPolicy,
     ) -> (SessionLookup, Option<RefreshDue>) {
-        let cfg = &*self.config;
-        let name = cfg.session_cookie.as_str();
-        let cache = cfg.session_cache.as_ref().map(|c| &c.entries);
+        let name = self.name.as_str();
+        let cache = self.cache.as_ref().map(|c| &c.entries);
         let mut envelope = opened.envelope();
-        if let Err(error) = envelope.check_times(now, cfg.idle_timeout) {
+        if let Err(error) = envelope.check_times(now, self.idle_timeout) {
             if let Some(cache) = cache {
                 cache.invalidate(value);
             }
             return (self.refused(headers, &error), None);
         }
-        let refresh = cfg
-            .refresh_before
-            .filter(|margin| refresh::due(opened.session.data(), now, *margin))
-            .map(|_| RefreshDue {
-                issued_at: opened.issued_at,
-            });
+        let due = refresh.due(opened.session.data(), opened.issued_at, now);
         let mut set_cookies = Vec::new();
-        let stale = cfg.idle_timeout.is_some() && envelope.touch_after(now, cfg.touch_interval);
+        let stale = self.idle_timeout.is_some() && envelope.touch_after(now, self.touch_interval);
         if (stale || envelope.sealed_with_old_key())
-            && let Ok(renewed) = cfg.codec.reseal_envelope(name, &envelope)
+            && let Ok(renewed) = self.codec.reseal_envelope(name, &envelope)
         {
-            set_cookies = cfg
-                .session_options
-                .set_cookies(&cfg.chunker, name, &renewed, request_cookies(headers))
+            set_cookies = self
+                .options
+                .set_cookies(&self.chunker, name, &renewed, request_cookies(headers))
                 .unwrap_or_default();
             // The browser sends the new value from now on: have it opened already.
             if !set_cookies.is_empty() {
@@ -227,7 +236,7 @@ impl FeideLogin {
             session: Some(opened.session.clone()),
             set_cookies,
         };
-        (lookup, refresh)
+        (lookup, due)
     }
 
     fn refused(&self, headers: &HeaderMap, error: &OpenError) -> SessionLookup {
@@ -235,12 +244,13 @@ impl FeideLogin {
         self.clear(headers, "open")
     }
 
+    /// The lookup of a request whose session cookies are unusable: no session, and their
+    /// deletions.
     pub(super) fn clear(&self, headers: &HeaderMap, reason: &'static str) -> SessionLookup {
-        let cfg = &*self.config;
         tracing::debug!(reason, "clearing unusable session cookies");
-        let set_cookies = cfg
-            .session_options
-            .clear_cookies(&cfg.chunker, &cfg.session_cookie, request_cookies(headers))
+        let set_cookies = self
+            .options
+            .clear_cookies(&self.chunker, &self.name, request_cookies(headers))
             .unwrap_or_default();
         SessionLookup {
             session: None,
@@ -257,6 +267,8 @@ mod tests {
 
     use super::*;
     use crate::Provider;
+    use crate::login::refresh_policy::DEFAULT_REFRESH_BEFORE;
+    use crate::login::session_cookies::SessionCookieSettings;
     use crate::login::{DEFAULT_LOGIN_NAME, FeideLoginBuilder};
     use crate::secret::Secret;
     use crate::session::{CookieCodec, KeyRing};
@@ -264,6 +276,41 @@ mod tests {
     const KEY: &str = "TbwzrgYhup/Tm3FgJayZJNQKJUaG+QN0WwLuOvXbcJo=";
     const OLD_KEY: &str = "WqtseaZvv3KLcwvsSQWBz1hy6seE0EKyz7dIoEysuuU=";
     const T: u64 = 1_700_000_000;
+
+    /// A login's session cookies and refresh policy, without a provider: what session lookup
+    /// needs, and all it needs. `configure` changes the defaults.
+    struct Jar {
+        cookies: SessionCookies,
+        refresh: RefreshPolicy,
+    }
+
+    impl Jar {
+        fn new(
+            keys: &str,
+            login_name: &str,
+            configure: impl FnOnce(&mut SessionCookieSettings),
+        ) -> Self {
+            let mut settings = SessionCookieSettings::default();
+            configure(&mut settings);
+            let ring = KeyRing::from_env_value(keys).unwrap();
+            Self {
+                cookies: SessionCookies::new(ring, login_name, false, settings).unwrap(),
+                refresh: RefreshPolicy::new(true, DEFAULT_REFRESH_BEFORE),
+            }
+        }
+
+        fn session_at(&self, headers: &HeaderMap, now: u64) -> SessionLookup {
+            self.lookup_at(headers, now).0
+        }
+
+        fn lookup_at(&self, headers: &HeaderMap, now: u64) -> (SessionLookup, Option<RefreshDue>) {
+            self.cookies.lookup_at(headers, now, &self.refresh)
+        }
+    }
+
+    fn jar(configure: impl FnOnce(&mut SessionCookieSettings)) -> Jar {
+        Jar::new(KEY, DEFAULT_LOGIN_NAME, configure)
+    }
 
     /// A login against a provider configured by hand (nothing is fetched: the JWKS address
     /// refuses connections, which only leaves the key cache cold).
@@ -327,8 +374,8 @@ mod tests {
         cookie.split_once("feide_session=").unwrap().1
     }
 
-    fn cached(login: &FeideLogin, headers: &HeaderMap) -> bool {
-        let cache = login.config.session_cache.as_ref().unwrap();
+    fn cached(jar: &Jar, headers: &HeaderMap) -> bool {
+        let cache = jar.cookies.cache.as_ref().unwrap();
         cache.entries.get(value(headers).as_bytes()).is_some()
     }
 
@@ -341,9 +388,9 @@ mod tests {
         })
     }
 
-    #[tokio::test]
-    async fn a_hit_checks_absolute_expiry_again() {
-        let login = login(|b| b).await;
+    #[test]
+    fn a_hit_checks_absolute_expiry_again() {
+        let login = jar(|_| {});
         let h = cookie(KEY, "alice", 100, T);
         let first = login.session_at(&h, T);
         assert_eq!(first.session.as_ref().map(FeideSession::sub), Some("alice"));
@@ -358,9 +405,9 @@ mod tests {
         assert!(!cached(&login, &h), "the entry is dropped");
     }
 
-    #[tokio::test]
-    async fn a_hit_checks_the_idle_timeout_again() {
-        let login = login(|b| b.idle_timeout(Some(Duration::from_secs(300)))).await;
+    #[test]
+    fn a_hit_checks_the_idle_timeout_again() {
+        let login = jar(|s| s.idle_timeout = Some(Duration::from_secs(300)));
         let h = cookie(KEY, "alice", 3600, T);
         assert!(login.session_at(&h, T).session.is_some());
         assert!(cached(&login, &h));
@@ -371,9 +418,9 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn only_the_identical_value_hits() {
-        let login = login(|b| b).await;
+    #[test]
+    fn only_the_identical_value_hits() {
+        let login = jar(|_| {});
         let h = cookie(KEY, "alice", 3600, T);
         assert!(login.session_at(&h, T).session.is_some());
         let good = value(&h).to_owned();
@@ -391,9 +438,9 @@ mod tests {
         assert_eq!(login.session_at(&h, T).session.unwrap().sub(), "alice");
     }
 
-    #[tokio::test]
-    async fn a_hit_still_writes_activity_back() {
-        let login = login(|b| b).await;
+    #[test]
+    fn a_hit_still_writes_activity_back() {
+        let login = jar(|_| {});
         let h = cookie(KEY, "alice", 3600, T);
         assert!(reissued(&login.session_at(&h, T)).is_none());
         assert!(
@@ -415,9 +462,9 @@ mod tests {
         assert_eq!((opened.issued_at, opened.seen), (T, T + 61));
     }
 
-    #[tokio::test]
-    async fn a_session_sealed_with_an_old_key_is_reissued_on_every_hit() {
-        let login = login(|b| b.secret_keys(&format!("{KEY},{OLD_KEY}"))).await;
+    #[test]
+    fn a_session_sealed_with_an_old_key_is_reissued_on_every_hit() {
+        let login = Jar::new(&format!("{KEY},{OLD_KEY}"), DEFAULT_LOGIN_NAME, |_| {});
         let old = cookie(OLD_KEY, "alice", 3600, T);
         for at in [T, T + 1] {
             let lookup = login.session_at(&old, at);
@@ -433,10 +480,12 @@ mod tests {
 
     /// Issue 13, finding 6: each login has its own session keys, so a session of another login
     /// never opens, even under the same cookie name and `APP_SECRET_KEY`.
-    #[tokio::test]
-    async fn a_session_of_another_login_never_opens() {
+    #[test]
+    fn a_session_of_another_login_never_opens() {
         // Misconfigured: named `other`, yet reading the unnamed login's cookie with its keys.
-        let other = login(|b| b.name("other").cookie_name("feide_session")).await;
+        let other = Jar::new(KEY, "other", |s| {
+            s.cookie_name = Some("feide_session".into())
+        });
         let h = cookie(KEY, "alice", 3600, T);
         for _ in 0..2 {
             let lookup = other.session_at(&h, T);
@@ -444,7 +493,7 @@ mod tests {
         }
         assert!(!cached(&other, &h));
         // The login it belongs to opens it.
-        let own = login(|b| b).await;
+        let own = jar(|_| {});
         assert_eq!(own.session_at(&h, T).session.unwrap().provider(), "default");
     }
 
@@ -452,7 +501,7 @@ mod tests {
     async fn a_named_login_has_its_own_cookies_and_refuses_bad_names() {
         let named = login(|b| b.name("idporten")).await;
         assert_eq!(named.cookie_name(), "feide_session_idporten");
-        assert_eq!(named.config.flow_cookie_prefix, "feide_flow_idporten_");
+        assert_eq!(named.config.flow.prefix, "feide_flow_idporten_");
         assert_eq!(named.name(), "idporten");
         let unnamed = login(|b| b).await;
         assert_eq!(unnamed.cookie_name(), "feide_session");
@@ -473,13 +522,83 @@ mod tests {
         assert!(secure("a;b").is_err());
     }
 
-    #[tokio::test]
-    async fn without_the_cache_the_answers_are_the_same() {
-        let login = login(|b| b.session_cache_bytes(0)).await;
-        assert!(login.config.session_cache.is_none());
+    #[test]
+    fn without_the_cache_the_answers_are_the_same() {
+        let login = jar(|s| s.cache_bytes = 0);
+        assert!(login.cookies.cache.is_none());
         let h = cookie(KEY, "alice", 100, T);
         assert!(login.session_at(&h, T).session.is_some());
         assert!(reissued(&login.session_at(&h, T + 61)).is_some());
         assert!(login.session_at(&h, T + 100).session.is_none());
+    }
+
+    /// A session cookie whose access token expires at `expires_at`, with a refresh token or not.
+    fn with_tokens(refresh_token: bool, expires_at: Option<u64>) -> HeaderMap {
+        let codec =
+            CookieCodec::login_session(KeyRing::from_secrets(&[KEY]).unwrap(), DEFAULT_LOGIN_NAME);
+        let mut data = data("alice");
+        data.refresh_token = refresh_token.then(|| Secret::new("rt"));
+        data.access_token_expires_at = expires_at;
+        let envelope = Envelope::new(data, T, Duration::from_secs(3600));
+        headers(&codec.reseal_envelope("feide_session", &envelope).unwrap())
+    }
+
+    #[test]
+    fn a_sealed_cookie_opens_expires_and_is_reissued_without_a_provider() {
+        let jar = jar(|_| {});
+        let h = cookie(KEY, "alice", 600, T);
+        let opened = jar.session_at(&h, T + 1);
+        assert_eq!(opened.session.unwrap().sub(), "alice");
+        assert!(opened.set_cookies.is_empty(), "nothing to write back yet");
+        let touched = jar.session_at(&h, T + 120);
+        assert!(reissued(&touched).is_some(), "activity written back");
+        let expired = jar.session_at(&h, T + 600);
+        assert!(expired.session.is_none());
+        assert!(
+            expired.set_cookies[0]
+                .to_str()
+                .unwrap()
+                .contains("Max-Age=0")
+        );
+        let wrong_key = Jar::new(OLD_KEY, DEFAULT_LOGIN_NAME, |_| {});
+        let refused = wrong_key.session_at(&h, T + 1);
+        assert!(refused.session.is_none(), "sealed with another key");
+        assert!(
+            refused.set_cookies[0]
+                .to_str()
+                .unwrap()
+                .contains("Max-Age=0")
+        );
+    }
+
+    #[test]
+    fn the_lookup_says_when_a_refresh_is_due() {
+        let jar = jar(|_| {});
+        let (lookup, due) = jar.lookup_at(&with_tokens(true, Some(T + 30)), T);
+        assert!(lookup.session.is_some());
+        assert_eq!(
+            due,
+            Some(RefreshDue { issued_at: T }),
+            "expires within the margin"
+        );
+        let (_, due) = jar.lookup_at(&with_tokens(true, Some(T + 600)), T);
+        assert_eq!(due, None, "not due yet");
+        let (lookup, due) = jar.lookup_at(&with_tokens(false, Some(T + 30)), T);
+        assert!(lookup.session.is_some());
+        assert_eq!(due, None, "no refresh token");
+        // A hit decides again: the same cookie becomes due as time passes.
+        let h = with_tokens(true, Some(T + 600));
+        assert_eq!(jar.lookup_at(&h, T).1, None);
+        assert_eq!(
+            jar.lookup_at(&h, T + 540).1,
+            Some(RefreshDue { issued_at: T })
+        );
+        let mut off = Jar::new(KEY, DEFAULT_LOGIN_NAME, |_| {});
+        off.refresh = RefreshPolicy::new(false, DEFAULT_REFRESH_BEFORE);
+        assert_eq!(
+            off.lookup_at(&with_tokens(true, Some(T)), T).1,
+            None,
+            "refreshing off"
+        );
     }
 }

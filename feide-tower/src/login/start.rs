@@ -32,7 +32,7 @@ impl FeideLogin {
             Ok(Some(h)) if cfg.login_hint_param && is_safe_hint(h) => Some(h),
             _ => cfg.login_hint.as_deref(),
         };
-        let (state, flow) = Flow::new(return_to, cfg.acr_values.clone());
+        let (state, flow) = Flow::new(return_to, cfg.id_token.acr_values.clone());
         let endpoint = cfg
             .provider
             .metadata()
@@ -41,7 +41,7 @@ impl FeideLogin {
             .unwrap_or_default();
         let (Ok(mut url), Some(cookie)) = (
             url::Url::parse(endpoint),
-            cfg.flow_set_cookie(&state, &flow, now() as u64),
+            cfg.flow.set_cookie(&state, &flow, now() as u64),
         ) else {
             // Both were checked at build time; fail closed if not.
             tracing::error!("cannot build the authorization request");
@@ -50,14 +50,14 @@ impl FeideLogin {
                 "misconfigured",
                 "Sign-in unavailable",
                 "Please try again later.".into(),
-                &cfg.login_path,
+                &cfg.paths.login,
             );
         };
         {
             let mut q = url.query_pairs_mut();
             q.append_pair("response_type", "code")
                 .append_pair("client_id", &cfg.client_id)
-                .append_pair("redirect_uri", &cfg.redirect_uri)
+                .append_pair("redirect_uri", &cfg.paths.redirect_uri)
                 .append_pair("scope", &cfg.scopes)
                 .append_pair("state", state.as_str())
                 .append_pair("nonce", flow.nonce.as_str())

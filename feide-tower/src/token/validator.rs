@@ -93,7 +93,11 @@ struct Config {
 #[error("invalid validator configuration: {0}")]
 pub struct ValidatorConfigError(&'static str);
 
-/// Builds a [`Validator`].
+/// Builds a [`Validator`], following the crate's construction convention:
+/// [`Validator::builder`]`(keys)` or [`Validator::for_provider`]`(&provider)`, settings,
+/// [`build`](Self::build)`()?` gives the validator (errors: [`ValidatorConfigError`]). Scopes are
+/// taken as everywhere ([`require_scopes`](Self::require_scopes): a space-separated string or a
+/// list).
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct ValidatorBuilder {
@@ -352,7 +356,15 @@ impl ValidatorBuilder {
         self
     }
 
-    /// A scope the token must carry (all of them by default; see [`scope_rule`](Self::scope_rule)).
+    /// Scopes the token must carry, added to those already required (all of them by default;
+    /// see [`scope_rule`](Self::scope_rule)): a space-separated string or a list
+    /// ([`IntoScopes`](super::IntoScopes)).
+    pub fn require_scopes(mut self, scopes: impl super::IntoScopes) -> Self {
+        self.required_scopes.extend(scopes.into_scopes());
+        self
+    }
+
+    /// One scope the token must carry; as [`require_scopes`](Self::require_scopes) with one.
     pub fn require_scope(mut self, scope: impl Into<String>) -> Self {
         self.required_scopes.push(scope.into());
         self
