@@ -43,6 +43,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "denial",
             "answer",
             "body",
+            "env",
             "hot_cache",
             "take_ready",
             "gate",
