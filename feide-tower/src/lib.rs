@@ -25,6 +25,7 @@ pub mod bearer;
 pub mod body;
 pub mod exchange;
 mod find_byte;
+mod gate;
 mod hot_cache;
 pub mod introspection;
 pub mod login;

@@ -8,9 +8,11 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
+use http_body_util::Full;
 
 use crate::bearer::Challenge;
 use crate::body::{self, ResponseBody};
+use crate::gate::Answer;
 use crate::login::{LoginFailure, LoginResponse};
 
 /// Why a request was refused or a sign-in failed, as plain data: what an [`ErrorRenderer`] is
@@ -69,8 +71,13 @@ impl Denial {
         self,
         renderer: Option<&dyn ErrorRenderer>,
     ) -> Response<ResponseBody<B>> {
+        self.into_answer(renderer).map(body::own)
+    }
+
+    /// [`into_response`](Self::into_response), as the layers' own answer.
+    pub(crate) fn into_answer(self, renderer: Option<&dyn ErrorRenderer>) -> Answer {
         let (status, headers, body) = self.rendered(renderer);
-        let mut response = Response::new(body::full(body));
+        let mut response = Response::new(Full::new(body));
         *response.status_mut() = status;
         *response.headers_mut() = headers;
         response

@@ -11,7 +11,6 @@ use http_body_util::Full;
 use serde::Serialize;
 
 use super::error::BearerError;
-use crate::body::{self, ResponseBody};
 use crate::token::{ScopeRule, Scopes, TokenError};
 
 /// How long a client should wait before retrying when the provider's keys are unavailable.
@@ -189,11 +188,6 @@ impl Challenge {
     /// The answer as an `http` response.
     pub fn to_response(&self) -> Response<Full<Bytes>> {
         self.render(Full::new)
-    }
-
-    /// The answer in the body type of feide-tower's layers.
-    pub(crate) fn into_layer_response<B>(self) -> Response<ResponseBody<B>> {
-        self.render(body::full)
     }
 
     fn render<T>(&self, body: impl FnOnce(Bytes) -> T) -> Response<T> {

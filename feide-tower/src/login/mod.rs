@@ -35,7 +35,7 @@ use std::sync::Arc;
 pub use config::{DEFAULT_LOGIN_NAME, FEIDE_MFA_ACR, FeideLoginBuilder, LoginConfigError};
 pub use failure::LoginFailure;
 pub use layer::{FeideLoginLayer, FeideLoginService, ResponseFuture};
-pub use require_login::{RequireLogin, RequireLoginLayer};
+pub use require_login::{RequireLogin, RequireLoginFuture, RequireLoginLayer};
 pub use response::LoginResponse;
 pub use return_to::ReturnTo;
 pub use session_lookup::SessionLookup;

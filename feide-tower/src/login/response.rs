@@ -3,8 +3,10 @@
 use bytes::Bytes;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
+use http_body_util::Full;
 
 use crate::body::{self, ResponseBody};
+use crate::gate::Answer;
 
 /// A response of the login flow: status, headers (`Location`, `Set-Cookie`, ...) and body.
 ///
@@ -82,11 +84,6 @@ impl LoginResponse {
         response
     }
 
-    /// `500`, for states that should not happen.
-    pub(crate) fn internal_error() -> Self {
-        Self::page(StatusCode::INTERNAL_SERVER_ERROR, String::new())
-    }
-
     /// Adds `Set-Cookie` headers, marked sensitive (they are already when rendered by
     /// `CookieOptions`; this keeps it so whatever the source).
     pub(crate) fn with_cookies(mut self, cookies: impl IntoIterator<Item = HeaderValue>) -> Self {
@@ -104,7 +101,12 @@ impl LoginResponse {
 
     /// Renders as an `http::Response` with feide-tower's body type.
     pub fn into_response<B>(self) -> Response<ResponseBody<B>> {
-        let mut response = Response::new(body::full(self.body));
+        self.into_answer().map(body::own)
+    }
+
+    /// [`into_response`](Self::into_response), as the layers' own answer.
+    pub(crate) fn into_answer(self) -> Answer {
+        let mut response = Response::new(Full::new(self.body));
         *response.status_mut() = self.status;
         *response.headers_mut() = self.headers;
         response
