@@ -293,11 +293,21 @@ mod tests {
 
     use super::*;
 
-    /// A cloneable service counting its calls and its clones' calls.
-    #[derive(Clone, Default)]
+    /// A cloneable service counting its calls and its clones' calls. Like `ConcurrencyLimit`, it
+    /// may be called only after `poll_ready`, and a clone is not ready.
+    #[derive(Default)]
     struct Echo {
         calls: Arc<AtomicUsize>,
         ready: bool,
+    }
+
+    impl Clone for Echo {
+        fn clone(&self) -> Self {
+            Self {
+                calls: Arc::clone(&self.calls),
+                ready: false,
+            }
+        }
     }
 
     type Reply = Result<Response<Full<Bytes>>, Infallible>;

@@ -164,7 +164,9 @@ impl<ReqBody> Settle<ReqBody> for Verified {
     }
 }
 
-type Deferred<S, ReqBody> = Then<S, ReqBody, Verification, Verified>;
+/// Boxed whole, like the verification in it: the rare path pays one more allocation so that the
+/// response future of a cache hit stays small (it is moved by value).
+type Deferred<S, ReqBody> = Pin<Box<Then<S, ReqBody, Verification, Verified>>>;
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for BearerJwt<S>
 where
@@ -206,7 +208,7 @@ where
         ResponseFuture {
             state: self
                 .gate
-                .defer(|service| Then::new(verification, service, request, settle)),
+                .defer(|service| Box::pin(Then::new(verification, service, request, settle))),
         }
     }
 }
