@@ -83,19 +83,22 @@ async fn no_malformed_inactive_or_unknown_tokens_get_401_without_reaching_the_se
         get_with(&url, &[])
             .await
             .assert_refusal(401, &challenge::missing(), &[]);
+        // Malformed: 401 invalid_request, as from the bearer layer.
         get_with(&url, &["Bearer a b"]).await.assert_refusal(
-            400,
+            401,
             &challenge::invalid_request(),
             &[],
         );
         // Refused from the header alone: the provider is not asked.
         assert_eq!(fake.requests(Endpoint::Introspection), before, "{stack:?}");
 
-        for token in ["unknown-opaque-token", "another-unknown-token"] {
-            get_bearer(&url, token).await.assert_refusal(
+        // New to this introspector on each stack (refusals are remembered).
+        for i in 0..2 {
+            let token = format!("unknown-opaque-token-{stack:?}-{i}");
+            get_bearer(&url, &token).await.assert_refusal(
                 401,
                 &challenge::invalid_token(),
-                &[token],
+                &[&token],
             );
         }
         assert_eq!(
