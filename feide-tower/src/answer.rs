@@ -5,8 +5,10 @@
 use bytes::Bytes;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
+use http_body_util::Full;
 
 use crate::body::{self, ResponseBody};
+use crate::gate::Reply;
 
 /// A response as plain data: status, headers (`Location`, `Set-Cookie`, ...) and body.
 ///
@@ -84,11 +86,6 @@ impl Answer {
         response
     }
 
-    /// `500`, for states that should not happen.
-    pub(crate) fn internal_error() -> Self {
-        Self::page(StatusCode::INTERNAL_SERVER_ERROR, String::new())
-    }
-
     /// Adds `Set-Cookie` headers, marked sensitive (they are already when rendered by
     /// `CookieOptions`; this keeps it so whatever the source).
     pub(crate) fn with_cookies(mut self, cookies: impl IntoIterator<Item = HeaderValue>) -> Self {
@@ -106,7 +103,12 @@ impl Answer {
 
     /// Renders as an `http::Response` with feide-tower's body type.
     pub fn into_response<B>(self) -> Response<ResponseBody<B>> {
-        let mut response = Response::new(body::full(self.body));
+        self.into_reply().map(body::own)
+    }
+
+    /// [`into_response`](Self::into_response), as the layers' own answer.
+    pub(crate) fn into_reply(self) -> Reply {
+        let mut response = Response::new(Full::new(self.body));
         *response.status_mut() = self.status;
         *response.headers_mut() = self.headers;
         response

@@ -11,8 +11,8 @@ use http_body_util::{Either, Full};
 pub type ResponseBody<B> = Either<B, Full<Bytes>>;
 
 /// A response body the layer wrote itself.
-pub(crate) fn full<B>(bytes: impl Into<Bytes>) -> ResponseBody<B> {
-    Either::Right(Full::new(bytes.into()))
+pub(crate) fn own<B>(body: Full<Bytes>) -> ResponseBody<B> {
+    Either::Right(body)
 }
 
 /// The inner service's body, unchanged.

@@ -109,6 +109,7 @@ pub mod exchange;
 mod feide;
 mod fetch;
 mod find_byte;
+mod gate;
 mod hot_cache;
 pub mod introspection;
 pub mod login;

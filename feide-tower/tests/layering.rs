@@ -16,16 +16,17 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, &[&str])] = &[
     // Plain data and helpers with no knowledge of OpenID Connect.
     ("body", &[]),
-    ("answer", &["body"]),
+    ("take_ready", &[]),
+    // The tower plumbing of every guarding layer: decide, then call.
+    ("gate", &["body", "take_ready"]),
+    ("answer", &["body", "gate"]),
     ("secret", &[]),
     ("env", &[]),
     ("feide", &[]),
     ("find_byte", &[]),
     ("hot_cache", &[]),
-    ("take_ready", &[]),
-    ("gate", &["body", "take_ready"]),
     // Refusals as plain data, shared by every layer that refuses.
-    ("denial", &["answer", "body"]),
+    ("denial", &["answer", "body", "gate"]),
     // HTTP to a provider: bounded reads, the https rule, ProviderError.
     ("fetch", &[]),
     // Tokens (validator and key cache) and sealed session cookies.

@@ -3,19 +3,18 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll};
 
-use http::header::SET_COOKIE;
 use http::{HeaderValue, Request, Response};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
 use super::guard::{Access, AccessGuard};
-use crate::body::{self, ResponseBody};
+use crate::body::ResponseBody;
 use crate::denial::Denial;
+use crate::gate::{Gate, GateFuture, Reply, Settle, Then};
 use crate::session::FeideSession;
-use crate::take_ready::take_ready;
 
 /// Guards routes that serve both browsers and API clients: see [`AccessGuard`] for the rules.
 /// A request let in carries an [`Identity`](super::Identity) in its extensions (none for an
@@ -62,8 +61,7 @@ impl<S> Layer<S> for AccessLayer {
 
     fn layer(&self, inner: S) -> Self::Service {
         AccessService {
-            inner,
-            guard: self.guard.clone(),
+            gate: Gate::new(inner, self.guard.clone()),
         }
     }
 }
@@ -71,20 +69,53 @@ impl<S> Layer<S> for AccessLayer {
 /// The service made by [`AccessLayer`].
 #[derive(Clone)]
 pub struct AccessService<S> {
-    inner: S,
-    guard: AccessGuard,
+    gate: Gate<S, AccessGuard>,
+}
+
+impl<S> AccessService<S> {
+    /// The inner service.
+    pub fn get_ref(&self) -> &S {
+        self.gate.get_ref()
+    }
+
+    /// The inner service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        self.gate.get_mut()
+    }
+
+    /// Unwraps the inner service.
+    pub fn into_inner(self) -> S {
+        self.gate.into_inner()
+    }
 }
 
 impl<S: fmt::Debug> fmt::Debug for AccessService<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AccessService")
-            .field("inner", &self.inner)
-            .field("guard", &self.guard)
+            .field("inner", self.gate.get_ref())
+            .field("guard", self.gate.policy())
             .finish()
     }
 }
 
 type Decision = Pin<Box<dyn Future<Output = Result<Access, Denial>> + Send>>;
+
+/// The guard's decision applied: the identity into the request, or the denial rendered.
+impl<ReqBody> Settle<ReqBody> for AccessGuard {
+    type Outcome = Result<Access, Denial>;
+
+    fn settle(
+        self,
+        outcome: Self::Outcome,
+        request: &mut Request<ReqBody>,
+    ) -> Result<Vec<HeaderValue>, Reply> {
+        let access = outcome.map_err(|denial| denial.into_reply(self.renderer()))?;
+        if let Some(identity) = access.identity {
+            request.extensions_mut().insert(identity);
+        }
+        Ok(access.set_cookies)
+    }
+}
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for AccessService<S>
 where
@@ -95,11 +126,11 @@ where
     type Future = ResponseFuture<S, ReqBody>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+        self.gate.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let guard = self.guard.clone();
+        let guard = self.gate.policy().clone();
         let target = request
             .uri()
             .path_and_query()
@@ -109,17 +140,17 @@ where
         // This guard's login's session: with several login layers, not necessarily the one
         // `get::<FeideSession>()` gives.
         let session =
-            FeideSession::for_provider(request.extensions(), self.guard.login().name()).cloned();
-        let decision: Decision =
-            Box::pin(async move { guard.decide_with_session(&target, &headers, session).await });
-        let service = take_ready(&mut self.inner);
+            FeideSession::for_provider(request.extensions(), guard.login().name()).cloned();
+        let decider = guard.clone();
+        let decision: Decision = Box::pin(async move {
+            decider
+                .decide_with_session(&target, &headers, session)
+                .await
+        });
         ResponseFuture {
-            state: State::Deciding {
-                decision,
-                request: Some(request),
-                service,
-                guard: self.guard.clone(),
-            },
+            state: self
+                .gate
+                .defer(|service| Then::new(decision, service, request, guard)),
         }
     }
 }
@@ -131,28 +162,7 @@ pin_project! {
         S: Service<Request<ReqBody>>,
     {
         #[pin]
-        state: State<S, ReqBody>,
-    }
-}
-
-pin_project! {
-    #[project = StateProj]
-    enum State<S, ReqBody>
-    where
-        S: Service<Request<ReqBody>>,
-    {
-        Deciding {
-            decision: Decision,
-            request: Option<Request<ReqBody>>,
-            service: S,
-            guard: AccessGuard,
-        },
-        Inner {
-            #[pin]
-            future: S::Future,
-            set_cookies: Vec<HeaderValue>,
-        },
-        Done,
+        state: GateFuture<S::Future, Then<S, ReqBody, Decision, AccessGuard>>,
     }
 }
 
@@ -163,57 +173,6 @@ where
     type Output = Result<Response<ResponseBody<ResBody>>, S::Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut this = self.project();
-        loop {
-            match this.state.as_mut().project() {
-                StateProj::Deciding {
-                    decision,
-                    request,
-                    service,
-                    guard,
-                } => {
-                    let outcome = ready!(decision.as_mut().poll(cx));
-                    let Some(mut request) = request.take() else {
-                        this.state.set(State::Done);
-                        continue;
-                    };
-                    match outcome {
-                        Ok(access) => {
-                            if let Some(identity) = access.identity {
-                                request.extensions_mut().insert(identity);
-                            }
-                            let future = service.call(request);
-                            this.state.set(State::Inner {
-                                future,
-                                set_cookies: access.set_cookies,
-                            });
-                        }
-                        Err(denial) => {
-                            let response = denial.into_response(guard.renderer());
-                            this.state.set(State::Done);
-                            return Poll::Ready(Ok(response));
-                        }
-                    }
-                }
-                StateProj::Inner {
-                    future,
-                    set_cookies,
-                } => {
-                    let result = ready!(future.poll(cx));
-                    let cookies = std::mem::take(set_cookies);
-                    this.state.set(State::Done);
-                    return Poll::Ready(result.map(|response| {
-                        let mut response = response.map(body::inner);
-                        let headers = response.headers_mut();
-                        for cookie in cookies {
-                            headers.append(SET_COOKIE, cookie);
-                        }
-                        response
-                    }));
-                }
-                // Polled after completion (a contract violation): stay pending rather than panic.
-                StateProj::Done => return Poll::Pending,
-            }
-        }
+        self.project().state.poll(cx)
     }
 }

@@ -2,9 +2,9 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll};
 
-use http::{Request, Response};
+use http::{HeaderValue, Request, Response};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
@@ -12,19 +12,18 @@ use tracing::{Instrument as _, Span};
 
 use super::authorizer::{BearerAuthorizer, Step};
 use super::builder::{BearerBuilder, BearerConfigError, check_scopes};
-use super::challenge::Challenge;
 use super::error::BearerError;
 use super::principal::Principal;
 use super::require_scope::RequireScopeLayer;
 use crate::Provider;
-use crate::body::{self, ResponseBody};
-use crate::take_ready::take_ready;
+use crate::body::ResponseBody;
+use crate::gate::{Gate, GateFuture, Reply, Settle, Then};
 use crate::token::ScopeRule;
 
 /// Protects a service with Feide JWT access tokens (RFC 6750).
 ///
 /// A request with a valid `Authorization: Bearer` token reaches the inner service with a
-/// [`Principal`] in its extensions; any other gets a 401, 403 or 503 [`Challenge`] and the inner
+/// [`Principal`] in its extensions; any other gets a 401, 403 or 503 [`Challenge`](super::Challenge) and the inner
 /// service is not called. Works with any `http` 1 service: axum, hyper, tonic, plain tower.
 ///
 /// Build it once with [`builder`](Self::builder); cloning is cheap.
@@ -115,33 +114,59 @@ impl<S> Layer<S> for BearerJwtLayer {
 /// The service of [`BearerJwtLayer`].
 #[derive(Debug, Clone)]
 pub struct BearerJwt<S> {
-    inner: S,
-    authorizer: BearerAuthorizer,
+    gate: Gate<S, BearerAuthorizer>,
 }
 
 impl<S> BearerJwt<S> {
     /// Wraps `inner`.
     pub fn new(inner: S, authorizer: BearerAuthorizer) -> Self {
-        Self { inner, authorizer }
+        Self {
+            gate: Gate::new(inner, authorizer),
+        }
     }
 
     /// The inner service.
     pub fn get_ref(&self) -> &S {
-        &self.inner
+        self.gate.get_ref()
     }
 
     /// The inner service, mutably.
     pub fn get_mut(&mut self) -> &mut S {
-        &mut self.inner
+        self.gate.get_mut()
     }
 
     /// Unwraps the inner service.
     pub fn into_inner(self) -> S {
-        self.inner
+        self.gate.into_inner()
     }
 }
 
 type Verification = Pin<Box<dyn Future<Output = Result<Principal, BearerError>> + Send>>;
+
+/// The second half of a verification that waited for keys: log it, then let in or refuse.
+struct Verified {
+    authorizer: BearerAuthorizer,
+    span: Span,
+}
+
+impl<ReqBody> Settle<ReqBody> for Verified {
+    type Outcome = Result<Principal, BearerError>;
+
+    fn settle(
+        self,
+        result: Self::Outcome,
+        request: &mut Request<ReqBody>,
+    ) -> Result<Vec<HeaderValue>, Reply> {
+        self.authorizer.observe(&self.span, &result);
+        let principal = result.map_err(|error| self.authorizer.challenge(&error).to_response())?;
+        request.extensions_mut().insert(principal);
+        Ok(Vec::new())
+    }
+}
+
+/// Boxed whole, like the verification in it: the rare path pays one more allocation so that the
+/// response future of a cache hit stays small (it is moved by value).
+type Deferred<S, ReqBody> = Pin<Box<Then<S, ReqBody, Verification, Verified>>>;
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for BearerJwt<S>
 where
@@ -152,44 +177,38 @@ where
     type Future = ResponseFuture<S, ReqBody>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+        self.gate.poll_ready(cx)
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let span = self.authorizer.span();
-        let token = match self.authorizer.start(request.headers(), &span) {
-            // Decided without waiting (a cache hit or a refusal): `self.inner` is the service that
-            // was polled ready, and it is called right here.
+        let authorizer = self.gate.policy();
+        let span = authorizer.span();
+        let token = match authorizer.start(request.headers(), &span) {
+            // Decided without waiting (a cache hit or a refusal): the service that was polled
+            // ready is called right here.
             Step::Done(result) => {
-                self.authorizer.observe(&span, &result);
+                authorizer.observe(&span, &result);
                 let state = match result {
                     Ok(principal) => {
                         request.extensions_mut().insert(principal);
-                        State::Inner {
-                            future: self.inner.call(request),
-                        }
+                        self.gate.pass(request, Vec::new())
                     }
-                    Err(error) => State::Refused {
-                        challenge: Some(self.authorizer.challenge(&error)),
-                    },
+                    Err(error) => GateFuture::answer(authorizer.challenge(&error).to_response()),
                 };
                 return ResponseFuture { state };
             }
             // The keys must be fetched first (an unknown `kid`): rare, so the copy is fine.
             Step::Verify { token } => token.to_owned(),
         };
-        let authorizer = self.authorizer.clone();
+        let authorizer = authorizer.clone();
+        let verifier = authorizer.clone();
         let verification: Verification =
-            Box::pin(async move { authorizer.verify(&token).await }.instrument(span.clone()));
-        let service = take_ready(&mut self.inner);
+            Box::pin(async move { verifier.verify(&token).await }.instrument(span.clone()));
+        let settle = Verified { authorizer, span };
         ResponseFuture {
-            state: State::Verifying {
-                verification,
-                request: Some(request),
-                service,
-                authorizer: self.authorizer.clone(),
-                span,
-            },
+            state: self
+                .gate
+                .defer(|service| Box::pin(Then::new(verification, service, request, settle))),
         }
     }
 }
@@ -201,28 +220,7 @@ pin_project! {
         S: Service<Request<ReqBody>>,
     {
         #[pin]
-        state: State<S, ReqBody, S::Future>,
-    }
-}
-
-pin_project! {
-    #[project = StateProj]
-    enum State<S, ReqBody, F> {
-        // The signature is being checked; then the request goes to `service` or is refused.
-        Verifying {
-            verification: Verification,
-            request: Option<Request<ReqBody>>,
-            service: S,
-            authorizer: BearerAuthorizer,
-            span: Span,
-        },
-        Inner {
-            #[pin]
-            future: F,
-        },
-        Refused {
-            challenge: Option<Challenge>,
-        },
+        state: GateFuture<S::Future, Deferred<S, ReqBody>>,
     }
 }
 
@@ -233,44 +231,6 @@ where
     type Output = Result<Response<ResponseBody<ResBody>>, S::Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut this = self.project();
-        loop {
-            let next = match this.state.as_mut().project() {
-                StateProj::Verifying {
-                    verification,
-                    request,
-                    service,
-                    authorizer,
-                    span,
-                } => {
-                    let result = ready!(verification.as_mut().poll(cx));
-                    authorizer.observe(span, &result);
-                    match result {
-                        Ok(principal) => {
-                            // Taken once: the state changes right below.
-                            let mut request = request.take().expect("request taken only once");
-                            request.extensions_mut().insert(principal);
-                            State::Inner {
-                                future: service.call(request),
-                            }
-                        }
-                        Err(error) => State::Refused {
-                            challenge: Some(authorizer.challenge(&error)),
-                        },
-                    }
-                }
-                StateProj::Inner { future } => {
-                    return future.poll(cx).map_ok(|response| response.map(body::inner));
-                }
-                StateProj::Refused { challenge } => {
-                    // Taken once: a future is not polled again after it returned Ready.
-                    let challenge = challenge
-                        .take()
-                        .expect("ResponseFuture polled after completion");
-                    return Poll::Ready(Ok(challenge.into_layer_response()));
-                }
-            };
-            this.state.set(next);
-        }
+        self.project().state.poll(cx)
     }
 }

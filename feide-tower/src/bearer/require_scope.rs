@@ -14,8 +14,9 @@ use super::builder::{BearerConfigError, check_realm, check_scopes};
 use super::challenge::Challenge;
 use super::error::BearerError;
 use super::principal::Principal;
-use crate::body::{self, ResponseBody};
+use crate::body::ResponseBody;
 use crate::denial::SharedRenderer;
+use crate::gate::{Gate, GateFuture, Never};
 use crate::token::{ScopeRule, Scopes};
 
 /// Requires scopes of the [`Principal`] that a [`BearerJwtLayer`](super::BearerJwtLayer) in front
@@ -109,8 +110,7 @@ impl<S> Layer<S> for RequireScopeLayer {
 
     fn layer(&self, inner: S) -> RequireScope<S> {
         RequireScope {
-            inner,
-            layer: self.clone(),
+            gate: Gate::new(inner, self.clone()),
         }
     }
 }
@@ -118,8 +118,24 @@ impl<S> Layer<S> for RequireScopeLayer {
 /// The service of [`RequireScopeLayer`].
 #[derive(Debug, Clone)]
 pub struct RequireScope<S> {
-    inner: S,
-    layer: RequireScopeLayer,
+    gate: Gate<S, RequireScopeLayer>,
+}
+
+impl<S> RequireScope<S> {
+    /// The inner service.
+    pub fn get_ref(&self) -> &S {
+        self.gate.get_ref()
+    }
+
+    /// The inner service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        self.gate.get_mut()
+    }
+
+    /// Unwraps the inner service.
+    pub fn into_inner(self) -> S {
+        self.gate.into_inner()
+    }
 }
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for RequireScope<S>
@@ -131,17 +147,17 @@ where
     type Future = RequireScopeFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+        self.gate.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let state = match self.layer.refusal(request.extensions().get::<Principal>()) {
-            Some(challenge) => Decision::Refused {
-                challenge: Some(challenge.clone()),
-            },
-            None => Decision::Inner {
-                future: self.inner.call(request),
-            },
+        let refusal = self
+            .gate
+            .policy()
+            .refusal(request.extensions().get::<Principal>());
+        let state = match refusal {
+            Some(challenge) => GateFuture::answer(challenge.to_response()),
+            None => self.gate.pass(request, Vec::new()),
         };
         RequireScopeFuture { state }
     }
@@ -151,15 +167,7 @@ pin_project! {
     /// The response future of [`RequireScope`].
     pub struct RequireScopeFuture<F> {
         #[pin]
-        state: Decision<F>,
-    }
-}
-
-pin_project! {
-    #[project = DecisionProj]
-    enum Decision<F> {
-        Inner { #[pin] future: F },
-        Refused { challenge: Option<Challenge> },
+        state: GateFuture<F, Never<F>>,
     }
 }
 
@@ -170,17 +178,6 @@ where
     type Output = Result<Response<ResponseBody<ResBody>>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project().state.project() {
-            DecisionProj::Inner { future } => {
-                future.poll(cx).map_ok(|response| response.map(body::inner))
-            }
-            DecisionProj::Refused { challenge } => {
-                // Taken once: a future is not polled again after it returned Ready.
-                let challenge = challenge
-                    .take()
-                    .expect("RequireScopeFuture polled after completion");
-                Poll::Ready(Ok(challenge.into_layer_response()))
-            }
-        }
+        self.project().state.poll(cx)
     }
 }

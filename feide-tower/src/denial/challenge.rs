@@ -12,7 +12,6 @@ use http_body_util::Full;
 use serde::Serialize;
 
 use crate::answer::Answer;
-use crate::body::{self, ResponseBody};
 
 /// A refusal, ready to be sent: status, headers and body as plain values.
 ///
@@ -111,11 +110,6 @@ impl Challenge {
     /// The answer as an `http` response.
     pub fn to_response(&self) -> Response<Full<Bytes>> {
         self.render(Full::new)
-    }
-
-    /// The answer in the body type of feide-tower's layers.
-    pub(crate) fn into_layer_response<B>(self) -> Response<ResponseBody<B>> {
-        self.render(body::full)
     }
 
     fn render<T>(&self, body: impl FnOnce(Bytes) -> T) -> Response<T> {

@@ -11,6 +11,7 @@ mod renderer;
 use bytes::Bytes;
 use http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
+use http_body_util::Full;
 
 pub use challenge::Challenge;
 pub(crate) use challenge::header as challenge_header;
@@ -22,6 +23,7 @@ pub(crate) use renderer::SharedRenderer;
 
 use crate::answer::Answer;
 use crate::body::{self, ResponseBody};
+use crate::gate::Reply;
 
 /// Why a request was refused or a sign-in failed, as plain data: what an [`ErrorRenderer`] is
 /// given.
@@ -79,8 +81,13 @@ impl Denial {
         self,
         renderer: Option<&dyn ErrorRenderer>,
     ) -> Response<ResponseBody<B>> {
+        self.into_reply(renderer).map(body::own)
+    }
+
+    /// [`into_response`](Self::into_response), as the layers' own answer.
+    pub(crate) fn into_reply(self, renderer: Option<&dyn ErrorRenderer>) -> Reply {
         let (status, headers, body) = self.rendered(renderer);
-        let mut response = Response::new(body::full(body));
+        let mut response = Response::new(Full::new(body));
         *response.status_mut() = status;
         *response.headers_mut() = headers;
         response

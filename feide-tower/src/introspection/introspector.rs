@@ -235,7 +235,7 @@ impl Introspector {
 }
 
 /// The token of the request's single `Authorization: Bearer <token68>` header.
-fn bearer_token(headers: &HeaderMap) -> Result<&str, BearerError> {
+pub(super) fn bearer_token(headers: &HeaderMap) -> Result<&str, BearerError> {
     let mut values = headers.get_all(AUTHORIZATION).iter();
     let Some(value) = values.next() else {
         return Err(BearerError::MissingToken);

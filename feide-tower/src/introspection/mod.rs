@@ -27,10 +27,12 @@
 //! outage is not turned into refusals. Each *new* junk token still costs one call: put a rate
 //! limit in front of an introspected API that anyone can reach.
 //!
-//! Use it as the bearer judge of [`AccessGuard`](crate::access::AccessGuard), or directly.
+//! Use it as a tower layer on its own ([`Introspector::layer`], no login needed), as the bearer
+//! judge of [`AccessGuard`](crate::access::AccessGuard), or directly.
 
 mod builder;
 mod introspector;
+mod layer;
 mod request;
 
 pub use builder::{
@@ -38,3 +40,4 @@ pub use builder::{
     DEFAULT_REFUSAL_CACHE_LIFETIME, IntrospectionConfigError, IntrospectorBuilder,
 };
 pub use introspector::Introspector;
+pub use layer::{IntrospectionLayer, IntrospectionService, ResponseFuture};

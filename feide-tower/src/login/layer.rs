@@ -2,9 +2,9 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll};
 
-use http::{HeaderValue, Method, Request, Response};
+use http::{Method, Request, Response};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
@@ -13,9 +13,9 @@ use super::refresh::RefreshDue;
 use super::session_lookup::SessionLookup;
 use super::{FeideLogin, LoginRoute};
 use crate::answer::Answer;
-use crate::body::{self, ResponseBody};
+use crate::body::ResponseBody;
+use crate::gate::{Gate, GateFuture, Verdict};
 use crate::session::insert_session;
-use crate::take_ready::take_ready;
 
 /// Wraps a service with Feide login: answers the login, callback and logout paths itself and
 /// passes every other request on, with the [`FeideSession`](crate::session::FeideSession) (if
@@ -65,8 +65,7 @@ impl<S> Layer<S> for FeideLoginLayer {
 
     fn layer(&self, inner: S) -> Self::Service {
         FeideLoginService {
-            inner,
-            login: self.login.clone(),
+            gate: Gate::new(inner, self.login.clone()),
         }
     }
 }
@@ -74,9 +73,28 @@ impl<S> Layer<S> for FeideLoginLayer {
 /// The service made by [`FeideLoginLayer`].
 #[derive(Clone, Debug)]
 pub struct FeideLoginService<S> {
-    inner: S,
-    login: FeideLogin,
+    gate: Gate<S, FeideLogin>,
 }
+
+impl<S> FeideLoginService<S> {
+    /// The inner service.
+    pub fn get_ref(&self) -> &S {
+        self.gate.get_ref()
+    }
+
+    /// The inner service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        self.gate.get_mut()
+    }
+
+    /// Unwraps the inner service.
+    pub fn into_inner(self) -> S {
+        self.gate.into_inner()
+    }
+}
+
+/// The callback (which talks to the provider) or a refresh (which then calls the service).
+type Deferred<F> = Pin<Box<dyn Future<Output = Verdict<F>> + Send>>;
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for FeideLoginService<S>
 where
@@ -88,50 +106,51 @@ where
     type Future = ResponseFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+        self.gate.poll_ready(cx)
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let login = &self.login;
-        match login.route(request.uri().path()) {
+        let login = self.gate.policy();
+        let state = match login.route(request.uri().path()) {
             LoginRoute::Login if matches!(*request.method(), Method::GET | Method::HEAD) => {
-                ResponseFuture::ready(login.start_login(request.uri().query()))
+                GateFuture::answer(login.start_login(request.uri().query()).into_reply())
             }
             LoginRoute::Callback if matches!(*request.method(), Method::GET | Method::HEAD) => {
                 let login = login.clone();
                 let query = request.uri().query().map(str::to_owned);
                 let headers = std::mem::take(request.headers_mut());
-                ResponseFuture::boxed(async move {
-                    login.complete_login(query.as_deref(), &headers).await
-                })
+                GateFuture::later(Box::pin(async move {
+                    let answer = login.complete_login(query.as_deref(), &headers).await;
+                    Verdict::Answer(answer.into_reply())
+                }) as Deferred<S::Future>)
             }
             LoginRoute::Login | LoginRoute::Callback => {
-                ResponseFuture::ready(Answer::method_not_allowed("GET"))
+                GateFuture::answer(Answer::method_not_allowed("GET").into_reply())
             }
-            LoginRoute::Logout => {
-                ResponseFuture::ready(login.logout(request.method(), request.headers()))
-            }
+            LoginRoute::Logout => GateFuture::answer(
+                login
+                    .logout(request.method(), request.headers())
+                    .into_reply(),
+            ),
             LoginRoute::Other => {
                 let now = crate::token::now().max(0) as u64;
                 let (lookup, due) = login.lookup_at(request.headers(), now);
                 if let Some(due) = due {
                     // The rare request whose access token needs refreshing: talk to the provider
                     // first, then call the service that was made ready.
-                    let inner = take_ready(&mut self.inner);
-                    return ResponseFuture::refreshing(refresh(
-                        login.clone(),
-                        lookup,
-                        due,
-                        request,
-                        inner,
-                    ));
+                    let login = login.clone();
+                    self.gate.defer(|inner| {
+                        Box::pin(refresh(login, lookup, due, request, inner)) as Deferred<S::Future>
+                    })
+                } else {
+                    if let Some(session) = lookup.session {
+                        insert_session(request.extensions_mut(), session);
+                    }
+                    self.gate.pass(request, lookup.set_cookies)
                 }
-                if let Some(session) = lookup.session {
-                    insert_session(request.extensions_mut(), session);
-                }
-                ResponseFuture::inner(self.inner.call(request), lookup.set_cookies)
             }
-        }
+        };
+        ResponseFuture { state }
     }
 }
 
@@ -142,7 +161,7 @@ async fn refresh<S, ReqBody>(
     due: RefreshDue,
     mut request: Request<ReqBody>,
     mut inner: S,
-) -> Step<S::Future>
+) -> Verdict<S::Future>
 where
     S: Service<Request<ReqBody>>,
 {
@@ -151,72 +170,17 @@ where
             if let Some(session) = lookup.session {
                 insert_session(request.extensions_mut(), session);
             }
-            Step::Inner(inner.call(request), lookup.set_cookies)
+            Verdict::Called(inner.call(request), lookup.set_cookies)
         }
-        Err(answer) => Step::Answer(answer),
+        Err(answer) => Verdict::Answer(answer.into_reply()),
     }
-}
-
-/// Where a refresh leads: the inner service, or an answer of the layer's own.
-enum Step<F> {
-    Inner(F, Vec<HeaderValue>),
-    Answer(Answer),
 }
 
 pin_project! {
     /// The response future of [`FeideLoginService`].
     pub struct ResponseFuture<F> {
         #[pin]
-        kind: Kind<F>,
-    }
-}
-
-pin_project! {
-    #[project = Projection]
-    enum Kind<F> {
-        // A response the layer wrote itself; taken when polled.
-        Ready { response: Option<Answer> },
-        // The callback, which talks to the provider.
-        Callback { future: Pin<Box<dyn Future<Output = Answer> + Send>> },
-        // The inner service, with `Set-Cookie` headers to append to its response.
-        Inner { #[pin] future: F, set_cookies: Vec<HeaderValue> },
-        // A refresh of the session's access token, before the inner service is called.
-        Refreshing { future: Pin<Box<dyn Future<Output = Step<F>> + Send>> },
-    }
-}
-
-impl<F> ResponseFuture<F> {
-    fn ready(response: Answer) -> Self {
-        Self {
-            kind: Kind::Ready {
-                response: Some(response),
-            },
-        }
-    }
-
-    fn boxed(future: impl Future<Output = Answer> + Send + 'static) -> Self {
-        Self {
-            kind: Kind::Callback {
-                future: Box::pin(future),
-            },
-        }
-    }
-
-    fn refreshing(future: impl Future<Output = Step<F>> + Send + 'static) -> Self {
-        Self {
-            kind: Kind::Refreshing {
-                future: Box::pin(future),
-            },
-        }
-    }
-
-    fn inner(future: F, set_cookies: Vec<HeaderValue>) -> Self {
-        Self {
-            kind: Kind::Inner {
-                future,
-                set_cookies,
-            },
-        }
+        state: GateFuture<F, Deferred<F>>,
     }
 }
 
@@ -226,42 +190,7 @@ where
 {
     type Output = Result<Response<ResponseBody<ResBody>>, E>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut kind = self.as_mut().project().kind;
-        if let Projection::Refreshing { future } = kind.as_mut().project() {
-            let next = match ready!(future.as_mut().poll(cx)) {
-                Step::Inner(future, set_cookies) => Kind::Inner {
-                    future,
-                    set_cookies,
-                },
-                Step::Answer(response) => Kind::Ready {
-                    response: Some(response),
-                },
-            };
-            kind.set(next);
-        }
-        match kind.project() {
-            Projection::Ready { response } => {
-                // Polled again after completion only by a broken executor; answer 500 then.
-                let response = response.take().unwrap_or_else(Answer::internal_error);
-                Poll::Ready(Ok(response.into_response()))
-            }
-            Projection::Callback { future } => {
-                Poll::Ready(Ok(ready!(future.as_mut().poll(cx)).into_response()))
-            }
-            Projection::Inner {
-                future,
-                set_cookies,
-            } => {
-                let response = ready!(future.poll(cx))?;
-                let (mut parts, inner) = response.into_parts();
-                for cookie in set_cookies.drain(..) {
-                    parts.headers.append(http::header::SET_COOKIE, cookie);
-                }
-                Poll::Ready(Ok(Response::from_parts(parts, body::inner(inner))))
-            }
-            // Replaced above as soon as it is done.
-            Projection::Refreshing { .. } => Poll::Pending,
-        }
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.project().state.poll(cx)
     }
 }

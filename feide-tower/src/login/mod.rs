@@ -39,7 +39,7 @@ use std::sync::Arc;
 pub use config::{DEFAULT_LOGIN_NAME, FEIDE_MFA_ACR, FeideLoginBuilder, LoginConfigError};
 pub use failure::LoginFailure;
 pub use layer::{FeideLoginLayer, FeideLoginService, ResponseFuture};
-pub use require_login::{RequireLogin, RequireLoginLayer};
+pub use require_login::{RequireLogin, RequireLoginFuture, RequireLoginLayer};
 /// What the login flow answers: an [`Answer`](crate::Answer) (status, headers, body as plain data).
 pub type LoginResponse = crate::Answer;
 pub use return_to::ReturnTo;

@@ -1,18 +1,20 @@
 //! [`RequireLoginLayer`]: routes that need a signed-in user.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use futures_util::FutureExt as _;
-use futures_util::future::{Either, Ready, ready};
 use http::header::{ACCEPT, AUTHORIZATION};
 use http::{HeaderMap, Request, Response, StatusCode};
+use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
 use super::{FeideLogin, LoginConfigError};
 use crate::answer::Answer;
-use crate::body::{self, ResponseBody};
+use crate::body::ResponseBody;
+use crate::gate::{Gate, GateFuture, Never};
 use crate::session::FeideSession;
 
 /// Lets a request through only with a [`FeideSession`] in its extensions (put there by
@@ -102,9 +104,7 @@ impl<S> Layer<S> for RequireLoginLayer {
 
     fn layer(&self, inner: S) -> Self::Service {
         RequireLogin {
-            inner,
-            login: self.login.clone(),
-            policy: Arc::clone(&self.policy),
+            gate: Gate::new(inner, self.clone()),
         }
     }
 }
@@ -112,18 +112,49 @@ impl<S> Layer<S> for RequireLoginLayer {
 /// The service made by [`RequireLoginLayer`].
 #[derive(Clone, Debug)]
 pub struct RequireLogin<S> {
-    inner: S,
-    login: FeideLogin,
-    policy: Arc<Policy>,
+    gate: Gate<S, RequireLoginLayer>,
 }
 
-type MapBody<F, B, E> = futures_util::future::Map<
-    F,
-    fn(Result<Response<B>, E>) -> Result<Response<ResponseBody<B>>, E>,
->;
+impl<S> RequireLogin<S> {
+    /// The inner service.
+    pub fn get_ref(&self) -> &S {
+        self.gate.get_ref()
+    }
 
-fn wrap<B, E>(result: Result<Response<B>, E>) -> Result<Response<ResponseBody<B>>, E> {
-    result.map(|r| r.map(body::inner))
+    /// The inner service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        self.gate.get_mut()
+    }
+
+    /// Unwraps the inner service.
+    pub fn into_inner(self) -> S {
+        self.gate.into_inner()
+    }
+}
+
+impl RequireLoginLayer {
+    /// The answer to a request without the session this guard needs, or `None` to let it in.
+    fn refusal<B>(&self, request: &Request<B>) -> Option<Answer> {
+        let extensions = request.extensions();
+        let signed_in = if self.policy.any_provider {
+            extensions.get::<FeideSession>().is_some()
+        } else {
+            FeideSession::for_provider(extensions, self.login.name()).is_some()
+        };
+        if signed_in {
+            return None;
+        }
+        let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
+        let page = self
+            .policy
+            .redirect_to
+            .as_deref()
+            .unwrap_or(&self.login.config.paths.login);
+        Some(
+            self.login
+                .login_required_at(page, target, request.headers()),
+        )
+    }
 }
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for RequireLogin<S>
@@ -132,33 +163,37 @@ where
 {
     type Response = Response<ResponseBody<ResBody>>;
     type Error = S::Error;
-    type Future =
-        Either<MapBody<S::Future, ResBody, S::Error>, Ready<Result<Self::Response, S::Error>>>;
+    type Future = RequireLoginFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+        self.gate.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let extensions = request.extensions();
-        let signed_in = if self.policy.any_provider {
-            extensions.get::<FeideSession>().is_some()
-        } else {
-            FeideSession::for_provider(extensions, self.login.name()).is_some()
+        let state = match self.gate.policy().refusal(&request) {
+            Some(answer) => GateFuture::answer(answer.into_reply()),
+            None => self.gate.pass(request, Vec::new()),
         };
-        if signed_in {
-            return Either::Left(self.inner.call(request).map(wrap as fn(_) -> _));
-        }
-        let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
-        let page = self
-            .policy
-            .redirect_to
-            .as_deref()
-            .unwrap_or(&self.login.config.paths.login);
-        let answer = self
-            .login
-            .login_required_at(page, target, request.headers());
-        Either::Right(ready(Ok(answer.into_response())))
+        RequireLoginFuture { state }
+    }
+}
+
+pin_project! {
+    /// The response future of [`RequireLogin`].
+    pub struct RequireLoginFuture<F> {
+        #[pin]
+        state: GateFuture<F, Never<F>>,
+    }
+}
+
+impl<F, ResBody, E> Future for RequireLoginFuture<F>
+where
+    F: Future<Output = Result<Response<ResBody>, E>>,
+{
+    type Output = Result<Response<ResponseBody<ResBody>>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.project().state.poll(cx)
     }
 }
 

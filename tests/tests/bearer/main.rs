@@ -5,6 +5,7 @@ mod cache;
 mod clients;
 mod common;
 mod extractors;
+mod introspection_layer;
 mod keys;
 mod logs;
 mod scopes;
