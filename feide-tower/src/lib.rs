@@ -36,7 +36,9 @@ pub mod token;
 #[cfg(feature = "axum")]
 pub mod axum;
 
+/// `FakeFeide`, an in-process fake Feide for tests and demos: the `feide-tower-testkit` crate,
+/// re-exported (feature `testkit`). Never for production: its signing keys are public.
 #[cfg(feature = "testkit")]
-pub mod testkit;
+pub use feide_tower_testkit as testkit;
 
 pub use provider::Provider;

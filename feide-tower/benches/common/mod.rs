@@ -10,7 +10,7 @@ use criterion::Criterion;
 use feide_tower::Provider;
 use feide_tower::login::FeideLogin;
 use feide_tower::session::{CookieCodec, Envelope, KeyRing};
-use feide_tower::testkit::{FakeClient, FakeFeide};
+use feide_tower_testkit::{FakeClient, FakeFeide};
 use http::header::{COOKIE, LOCATION, SET_COOKIE};
 use http::{HeaderMap, HeaderValue};
 use serde_json::Value;
