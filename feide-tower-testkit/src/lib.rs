@@ -49,8 +49,8 @@
 //! # }
 //! ```
 //!
-//! [`ExampleEnv`] is what the repository's examples use to decide whether to run against the
-//! fake: only when nothing is configured, and only on loopback.
+//! [`ExampleEnv`] and [`ExampleSettings`] are what the repository's examples use to run against
+//! the fake: only when nothing is configured, and only on loopback.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -61,6 +61,7 @@ mod authorize;
 mod client;
 mod client_auth;
 mod demo;
+mod demo_start;
 mod discovery;
 mod end_session;
 mod failure;
@@ -93,6 +94,7 @@ pub use client::{
     DEFAULT_DATASOURCE_CLIENT_ID, DEFAULT_DATASOURCE_CLIENT_SECRET, FakeClient, FakeDatasource,
 };
 pub use demo::{ExampleEnv, ExampleEnvError, ExampleMode, demo_banner};
+pub use demo_start::{DemoLogin, ExampleSettings, ExampleStartError};
 pub use failure::{Endpoint, Failure};
 pub use mint::{CUSTOMER_PORTAL_ID, TokenMinter};
 pub use token_request::TokenRequest;
