@@ -12,7 +12,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use feide_tower::Provider;
 use feide_tower::exchange::{SubjectToken, TokenExchange};
 use feide_tower::provider::Secret;
-use feide_tower::testkit::{
+use feide_tower_testkit::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_DATASOURCE_AUDIENCE, FakeFeide,
 };
 use http_body_util::Empty;

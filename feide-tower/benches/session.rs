@@ -9,7 +9,7 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use feide_tower::login::ReturnTo;
 use feide_tower::session::cookie::{Chunker, CookieOptions, Envelope, request_cookies};
-use feide_tower::testkit::FakeFeide;
+use feide_tower_testkit::FakeFeide;
 use http::header::COOKIE;
 use http::{HeaderMap, HeaderValue};
 use serde_json::Value;

@@ -123,9 +123,11 @@ pub mod token;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 
+/// `FakeFeide`, an in-process fake Feide for tests and demos: the `feide-tower-testkit` crate,
+/// re-exported (feature `testkit`). Never for production: its signing keys are public.
 #[cfg(feature = "testkit")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
-pub mod testkit;
+pub use feide_tower_testkit as testkit;
 
 pub use answer::Answer;
 pub use denial::{Denial, ErrorRenderer};

@@ -12,15 +12,11 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
-use base64::Engine as _;
 use feide_tower::Provider;
 use feide_tower::bearer::{BearerAuthorizer, Principal};
 use feide_tower::login::FeideLogin;
-use feide_tower::provider::ProviderBuilder;
 use feide_tower::session::FeideSession;
-use feide_tower::testkit::{
-    DEFAULT_DATASOURCE_AUDIENCE, ExampleEnv, ExampleMode, FakeClient, FakeFeide, demo_banner,
-};
+use feide_tower::testkit::{DEFAULT_DATASOURCE_AUDIENCE, DemoLogin, ExampleEnv, FakeFeide};
 
 /// Boxed error for start-up.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -83,58 +79,9 @@ pub async fn configure(
     env: impl Fn(&str) -> Option<String>,
     addr: SocketAddr,
 ) -> Result<Configured, Error> {
-    let host = if addr.ip().is_loopback() {
-        "localhost".to_owned()
-    } else {
-        addr.ip().to_string()
-    };
-    let public = format!("http://{host}:{}", addr.port());
-    let mut notes = Vec::new();
-    let (fake, overlay) = if ENV.mode(&env, addr)? == ExampleMode::Demo {
-        let secret = random_secret();
-        let fake = FakeFeide::builder()
-            .interactive(true)
-            .client(
-                FakeClient::new("actix-bridge", secret.clone())
-                    .redirect_uri(format!("{public}/callback"))
-                    .post_logout_redirect_uri(format!("{public}/")),
-            )
-            .start()
-            .await?;
-        notes.push(format!(
-            "Nothing configured: using the built-in fake Feide at {}.",
-            fake.issuer()
-        ));
-        let token = fake.access_token_for("alice", DEFAULT_DATASOURCE_AUDIENCE, "readUser");
-        notes.push(format!(
-            "curl -H 'Authorization: Bearer {token}' {public}/api/me"
-        ));
-        let overlay = vec![
-            ("FEIDE_ISSUER", fake.issuer()),
-            ("OIDC_CLIENT_ID", "actix-bridge".to_owned()),
-            ("OIDC_CLIENT_SECRET", secret),
-            ("OIDC_REDIRECT_URI", format!("{public}/callback")),
-            ("POST_LOGOUT_REDIRECT_URI", format!("{public}/")),
-            ("APP_SECRET_KEY", random_secret()),
-            ("OIDC_SCOPES", "openid profile".to_owned()),
-            (
-                "DATASOURCE_AUDIENCE",
-                DEFAULT_DATASOURCE_AUDIENCE.to_owned(),
-            ),
-            ("DATASOURCE_REQUIRED_SCOPE", "readUser".to_owned()),
-        ];
-        (Some(fake), overlay)
-    } else {
-        (None, Vec::new())
-    };
-    let lookup = |name: &str| {
-        overlay
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone())
-            .or_else(|| env(name))
-    };
-    let provider: Provider = ProviderBuilder::from_env_with(lookup)?.build().await?;
+    let settings = ENV.settings_or_demo(env, addr, DEMO).await?;
+    let lookup = settings.lookup();
+    let provider: Provider = Provider::from_env_with(lookup).await?;
     let login = FeideLogin::builder(&provider)
         .env_with(lookup)
         .allow_get_logout(true)
@@ -145,23 +92,36 @@ pub async fn configure(
         bearer = bearer.require_scope(scope);
     }
     let bearer = bearer.build_authorizer()?;
-    let banner = fake
-        .as_ref()
-        .map(|f| demo_banner("actix-bridge", &f.issuer()));
+    let notes = match (settings.demo_note(), settings.fake()) {
+        (Some(note), Some(fake)) => {
+            let token = fake.access_token_for("alice", DEFAULT_DATASOURCE_AUDIENCE, "readUser");
+            let public = settings.public_url();
+            vec![
+                format!("{note}."),
+                format!("curl -H 'Authorization: Bearer {token}' {public}/api/me"),
+            ]
+        }
+        _ => Vec::new(),
+    };
     Ok(Configured {
         state: State { login, bearer },
-        fake,
         notes,
-        banner,
+        banner: settings.banner(),
+        fake: settings.into_fake(),
     })
 }
 
-fn random_secret() -> String {
-    let mut bytes = [0u8; 32];
-    // Start-up only; without randomness there is nothing safe to run.
-    aws_lc_rs::rand::fill(&mut bytes).expect("system random number generator");
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
+/// Demo mode (nothing configured): the fake's client for this app, and `/api` accepting the
+/// fake's data-source tokens with scope `readUser`.
+const DEMO: DemoLogin<'static> = DemoLogin {
+    client_id: "actix-bridge",
+    post_logout_path: "/",
+    scopes: "openid profile",
+    settings: &[
+        ("DATASOURCE_AUDIENCE", DEFAULT_DATASOURCE_AUDIENCE),
+        ("DATASOURCE_REQUIRED_SCOPE", "readUser"),
+    ],
+};
 
 /// Registers the routes on an actix `App` (use inside `HttpServer::new`).
 pub fn routes(state: State) -> impl FnOnce(&mut web::ServiceConfig) {

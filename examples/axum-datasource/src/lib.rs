@@ -37,7 +37,6 @@ use feide_tower::bearer::{BearerJwtLayer, Principal};
 use feide_tower::exchange::{
     ExchangeError, ExchangePattern, SubjectToken, TokenExchange, TokenExchangeBuilder,
 };
-use feide_tower::provider::ProviderBuilder;
 use feide_tower::testkit::{
     DEFAULT_DATASOURCE_AUDIENCE, DEFAULT_DATASOURCE_CLIENT_ID, DEFAULT_DATASOURCE_CLIENT_SECRET,
     ExampleEnv, ExampleMode, FakeFeide, demo_banner,
@@ -96,7 +95,7 @@ impl Settings {
     /// Decides from the variables in [`ENV`] (through `lookup`) and the address the app listens
     /// on: the demo only with none set and a loopback `addr`; otherwise `DATASOURCE_AUDIENCE`
     /// and `DATASOURCE_REQUIRED_SCOPE` are required (the issuer itself is read by
-    /// [`ProviderBuilder::from_env_with`]).
+    /// [`Provider::from_env_with`]).
     pub fn from_env_with(
         lookup: impl Fn(&str) -> Option<String>,
         addr: SocketAddr,
@@ -137,7 +136,7 @@ pub async fn configure(
 ) -> Result<Started, Error> {
     match Settings::from_env_with(&lookup, addr)? {
         Settings::Provider { audience, scopes } => {
-            let provider = ProviderBuilder::from_env_with(&lookup)?.build().await?;
+            let provider = Provider::from_env_with(&lookup).await?;
             // Without its own client the data source only validates (any OIDC provider); with one
             // it also asks Feide's APIs about the user.
             let exchange = match lookup("DATASOURCE_CLIENT_ID") {

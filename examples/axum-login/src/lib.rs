@@ -17,11 +17,9 @@ use base64::Engine as _;
 use feide_tower::Provider;
 use feide_tower::exchange::{ExchangeError, ExchangePattern, TokenExchange, TokenExchangeBuilder};
 use feide_tower::login::FeideLogin;
-use feide_tower::provider::{ProviderBuilder, require_secure_url};
+use feide_tower::provider::require_secure_url;
 use feide_tower::session::FeideSession;
-use feide_tower::testkit::{
-    DEFAULT_DATASOURCE_AUDIENCE, ExampleEnv, ExampleMode, FakeClient, FakeFeide, demo_banner,
-};
+use feide_tower::testkit::{DEFAULT_DATASOURCE_AUDIENCE, DemoLogin, ExampleEnv, FakeFeide};
 use serde_json::{Value, json};
 
 /// Boxed error for start-up.
@@ -95,32 +93,19 @@ pub async fn configure(
     env: impl Fn(&str) -> Option<String>,
     addr: SocketAddr,
 ) -> Result<Started, Error> {
-    let host = if addr.ip().is_loopback() {
-        "localhost".to_owned()
-    } else {
-        addr.ip().to_string()
-    };
-    let public_url = format!("http://{host}:{}", addr.port());
-    let (fake, overlay) = if ENV.mode(&env, addr)? == ExampleMode::Demo {
-        let (fake, overlay) = start_fake(&public_url).await?;
-        (Some(fake), overlay)
-    } else {
-        (None, Vec::new())
-    };
-    let lookup = |name: &str| {
-        overlay
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone())
-            .or_else(|| env(name))
-    };
+    let mut settings = ENV.settings_or_demo(env, addr, DEMO).await?;
+    if let Some(fake) = settings.fake().cloned() {
+        settings.set_demo_value("FEIDE_EXTENDED_USERINFO_URL", fake.extended_userinfo_url());
+        settings.set_demo_value("DATASOURCE_API_URL", start_datasource(fake).await?);
+    }
+    let lookup = settings.lookup();
     let datasource = lookup("DATASOURCE_API_URL")
         .map(|u| u.trim().trim_end_matches('/').to_owned())
         .filter(|u| !u.is_empty());
     if let Some(url) = &datasource {
         require_secure_url("DATASOURCE_API_URL", url)?;
     }
-    let provider = ProviderBuilder::from_env_with(lookup)?.build().await?;
+    let provider = Provider::from_env_with(lookup).await?;
     let scopes = lookup("OIDC_SCOPES").unwrap_or_else(|| "openid".into());
     let login = FeideLogin::builder(&provider)
         .env_with(lookup)
@@ -134,71 +119,38 @@ pub async fn configure(
         ),
         None => None,
     };
-    let note = fake.as_ref().map(|f| {
-        format!(
-            "Nothing configured: using the built-in fake Feide at {} (test users: alice, bob, carol) \
-             and the data-source example at {}.",
-            f.issuer(),
-            datasource.as_deref().unwrap_or("?")
-        )
-    });
-    let banner = fake
-        .as_ref()
-        .map(|f| demo_banner("axum-login", &f.issuer()));
     let app = router(App {
         login,
         provider,
         exchange,
-        datasource,
+        datasource: datasource.clone(),
+    });
+    let note = settings.demo_note().map(|note| {
+        format!(
+            "{note} (test users: alice, bob, carol) and the data-source example at {}.",
+            datasource.as_deref().unwrap_or("?")
+        )
     });
     Ok(Started {
         app,
-        fake,
         note,
-        banner,
-        public_url,
+        banner: settings.banner(),
+        public_url: settings.public_url().to_owned(),
+        fake: settings.into_fake(),
     })
 }
 
-/// Starts FakeFeide with a client for this app and returns the settings that point at it.
-async fn start_fake(public_url: &str) -> Result<(FakeFeide, Vec<(&'static str, String)>), Error> {
-    let secret = random_secret();
-    let fake = FakeFeide::builder()
-        .interactive(true)
-        .client(
-            FakeClient::new("axum-login", secret.clone())
-                .redirect_uri(format!("{public_url}/callback"))
-                .post_logout_redirect_uri(format!("{public_url}/post-logout")),
-        )
-        .start()
-        .await?;
-    let overlay = vec![
-        ("FEIDE_ISSUER", fake.issuer()),
-        ("OIDC_CLIENT_ID", "axum-login".to_owned()),
-        ("OIDC_CLIENT_SECRET", secret),
-        ("OIDC_REDIRECT_URI", format!("{public_url}/callback")),
-        (
-            "POST_LOGOUT_REDIRECT_URI",
-            format!("{public_url}/post-logout"),
-        ),
-        ("APP_SECRET_KEY", random_secret()),
-        (
-            "OIDC_SCOPES",
-            "openid profile email userid-feide".to_owned(),
-        ),
-        ("FEIDE_EXTENDED_USERINFO_URL", fake.extended_userinfo_url()),
-        (
-            "FEIDE_TOKEN_EXCHANGE_AUDIENCE",
-            DEFAULT_DATASOURCE_AUDIENCE.to_owned(),
-        ),
-        (
-            "FEIDE_TOKEN_EXCHANGE_SCOPE",
-            axum_datasource::DEMO_SCOPE.to_owned(),
-        ),
-        ("DATASOURCE_API_URL", start_datasource(fake.clone()).await?),
-    ];
-    Ok((fake, overlay))
-}
+/// Demo mode (nothing configured): the fake's client for this app, and the data-source example
+/// run in-process against the same fake as the token-exchange target.
+const DEMO: DemoLogin<'static> = DemoLogin {
+    client_id: "axum-login",
+    post_logout_path: "/post-logout",
+    scopes: "openid profile email userid-feide",
+    settings: &[
+        ("FEIDE_TOKEN_EXCHANGE_AUDIENCE", DEFAULT_DATASOURCE_AUDIENCE),
+        ("FEIDE_TOKEN_EXCHANGE_SCOPE", axum_datasource::DEMO_SCOPE),
+    ],
+};
 
 /// Runs the data-source example in-process on 127.0.0.1:0 against the same fake; returns its URL.
 async fn start_datasource(fake: FakeFeide) -> Result<String, Error> {
@@ -207,13 +159,6 @@ async fn start_datasource(fake: FakeFeide) -> Result<String, Error> {
     let started = axum_datasource::demo_with(fake, addr).await?;
     tokio::spawn(async move { axum::serve(listener, started.app).await });
     Ok(format!("http://{addr}"))
-}
-
-fn random_secret() -> String {
-    let mut bytes = [0u8; 32];
-    // Start-up only; without randomness there is nothing safe to run.
-    aws_lc_rs::rand::fill(&mut bytes).expect("system random number generator");
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 fn router(app: App) -> Router {

@@ -11,7 +11,7 @@ use feide_tower::Provider;
 use feide_tower::login::FeideLogin;
 use feide_tower::session::KeyRing;
 use feide_tower::session::cookie::{CookieCodec, Envelope};
-use feide_tower::testkit::{FakeClient, FakeFeide};
+use feide_tower_testkit::{FakeClient, FakeFeide};
 use http::header::{COOKIE, LOCATION, SET_COOKIE};
 use http::{HeaderMap, HeaderValue};
 use serde_json::Value;

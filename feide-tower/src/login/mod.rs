@@ -13,6 +13,80 @@
 //! login can complete it (no prefix on plain `http://localhost`), alive 10 minutes and deleted on
 //! first use whatever the outcome; `return_to` must be a same-origin path; the post-logout URL
 //! comes from configuration only; provider errors are shown as escaped, generic pages.
+//!
+//! # Example
+//!
+//! The layer in front of a tower service, against an in-process fake Feide
+//! ([`feide-tower-testkit`](https://docs.rs/feide-tower-testkit), also `feide_tower::testkit`
+//! with the `testkit` feature): `GET /login` sends the browser to the provider, and a request
+//! without a session passes through without one; [`require_login`](FeideLogin::require_login)
+//! turns such a request away.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::convert::Infallible;
+//!
+//! use feide_tower::Provider;
+//! use feide_tower::login::FeideLogin;
+//! use feide_tower::session::FeideSession;
+//! use feide_tower_testkit::{FakeClient, FakeFeide};
+//! use http::{Request, Response, StatusCode, header};
+//! use tower::{ServiceBuilder, ServiceExt as _, service_fn};
+//!
+//! // The provider: FakeFeide here; in production `Provider::from_env()` (FEIDE_ISSUER, ...).
+//! let feide = FakeFeide::start().await?;
+//! let redirect_uri = "http://127.0.0.1:8000/callback";
+//! feide.register_client(FakeClient::new("my-app", "my-secret").redirect_uri(redirect_uri));
+//! let provider = Provider::builder(feide.issuer())
+//!     .client("my-app", "my-secret")
+//!     .build()
+//!     .await?;
+//!
+//! let login = FeideLogin::builder(&provider)
+//!     .redirect_uri(redirect_uri)
+//!     .secret_keys("v7+rpONHTSlzZ6Q/mdSuQSbMSi5egNukDpGGHrxXYaQ=") // `openssl rand -base64 32`
+//!     .scopes("openid profile")
+//!     .build()?;
+//!
+//! // Your service: says who is signed in, from the session the layer put in the extensions.
+//! let hello = service_fn(|request: Request<String>| async move {
+//!     let who = match request.extensions().get::<FeideSession>() {
+//!         Some(session) => format!("hello, {}", session.sub()),
+//!         None => "not signed in".to_owned(),
+//!     };
+//!     Ok::<_, Infallible>(Response::new(who))
+//! });
+//! let app = ServiceBuilder::new().layer(login.layer()).service(hello);
+//!
+//! // `/login` redirects to the provider's authorization endpoint (with state, nonce and PKCE).
+//! let request = Request::get("/login").body(String::new())?;
+//! let response = app.clone().oneshot(request).await?;
+//! assert_eq!(response.status(), StatusCode::FOUND);
+//! let location = response.headers()[header::LOCATION].to_str()?;
+//! assert!(location.starts_with(&feide.url("/oauth/authorization?")));
+//! assert!(location.contains("code_challenge_method=S256"));
+//!
+//! // Anything else without a session reaches the service, with no session.
+//! let response = app.clone().oneshot(Request::get("/").body(String::new())?).await?;
+//! assert_eq!(response.status(), StatusCode::OK);
+//!
+//! // Behind `require_login`, it does not: a browser is sent to `/login`, an API caller gets 401.
+//! let protected = ServiceBuilder::new()
+//!     .layer(login.layer())
+//!     .layer(login.require_login())
+//!     .service(service_fn(|_: Request<String>| async {
+//!         Ok::<_, Infallible>(Response::new("secret".to_owned()))
+//!     }));
+//! let browser = Request::get("/me").header(header::ACCEPT, "text/html").body(String::new())?;
+//! let response = protected.clone().oneshot(browser).await?;
+//! assert_eq!(response.status(), StatusCode::FOUND);
+//! assert!(response.headers()[header::LOCATION].to_str()?.starts_with("/login"));
+//! let api = Request::get("/me").body(String::new())?;
+//! assert_eq!(protected.oneshot(api).await?.status(), StatusCode::UNAUTHORIZED);
+//! # Ok(())
+//! # }
+//! ```
 
 mod callback;
 mod config;

@@ -84,6 +84,14 @@ impl Provider {
         ProviderBuilder::from_env()?.build().await
     }
 
+    /// [`from_env`](Self::from_env) with the variables read through `lookup` (a test's map, a
+    /// config file, a secrets manager); blank values count as unset.
+    pub async fn from_env_with(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ProviderError> {
+        ProviderBuilder::from_env_with(lookup)?.build().await
+    }
+
     /// The issuer identifier, exactly as configured and as the provider states it.
     pub fn issuer(&self) -> &str {
         &self.inner.issuer

@@ -5,7 +5,13 @@
 
 use std::net::SocketAddr;
 
-use crate::env::setting;
+/// The value of `name`, trimmed; blank counts as unset (as `feide_tower`'s `from_env_with` reads
+/// its variables, so "set" means the same here and there).
+fn setting(lookup: &impl Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    lookup(name)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
 
 /// The environment variables an example reads, and which of them a configured app needs.
 ///
@@ -16,7 +22,7 @@ use crate::env::setting;
 ///
 /// ```
 /// use std::net::SocketAddr;
-/// use feide_tower::testkit::{ExampleEnv, ExampleMode};
+/// use feide_tower_testkit::{ExampleEnv, ExampleMode};
 ///
 /// const ENV: ExampleEnv = ExampleEnv {
 ///     app: "my-api",

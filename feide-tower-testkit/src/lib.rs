@@ -1,3 +1,5 @@
+//! # feide-tower-testkit
+//!
 //! `FakeFeide`: an in-process fake of Feide, the Norwegian education
 //! sector's OpenID Connect provider (issuer `https://auth.dataporten.no`),
 //! served over real HTTP on `127.0.0.1` for offline tests and examples.
@@ -8,12 +10,58 @@
 //! patterns; refresh tokens only when switched on), userinfo, extended userinfo, groups and end-session, all at
 //! paths under one base URL that is also the issuer. Tests control keys,
 //! users, clients, failures and lifetimes through the [`FakeFeide`] handle.
+//!
+//! **For tests and demos only.** Its signing keys are fixed and public (they are in this
+//! repository), so anyone can mint tokens it signs: never point a deployed app at it, and
+//! never let it listen beyond loopback.
+//!
+//! This crate does not depend on `feide-tower`; the library re-exports it as
+//! `feide_tower::testkit` behind its `testkit` feature, so either path works:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! feide-tower-testkit = "0.1"
+//! # or: feide-tower = { version = "0.1", features = ["testkit"] }
+//! ```
+//!
+//! ## Quick start
+//!
+//! Start the fake, point `feide_tower::Provider::builder` (or `FEIDE_ISSUER`) at
+//! [`FakeFeide::issuer`], and mint whatever the test needs:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! use feide_tower_testkit::{DEFAULT_DATASOURCE_AUDIENCE, FakeFeide};
+//!
+//! let feide = FakeFeide::start().await?; // 127.0.0.1, a free port; users alice, bob, carol
+//! let issuer = feide.issuer(); // also the base URL of every endpoint
+//! assert!(issuer.starts_with("http://127.0.0.1:"));
+//!
+//! // A valid Feide data-source access token (a JWT signed with the published key) for alice.
+//! let token = feide.access_token_for("alice", DEFAULT_DATASOURCE_AUDIENCE, "readUser");
+//! assert_eq!(token.split('.').count(), 3);
+//!
+//! // A token the validator must refuse: wrong audience, otherwise valid.
+//! let foreign = feide.mint().claim("aud", "https://n.feide.no/datasources/other").sign();
+//! assert_ne!(token, foreign);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! [`ExampleEnv`] and [`ExampleSettings`] are what the repository's examples use to run against
+//! the fake: only when nothing is configured, and only on loopback.
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+#![deny(unreachable_pub)]
 
 mod apis;
 mod authorize;
 mod client;
 mod client_auth;
 mod demo;
+mod demo_start;
 mod discovery;
 mod end_session;
 mod failure;
@@ -46,6 +94,7 @@ pub use client::{
     DEFAULT_DATASOURCE_CLIENT_ID, DEFAULT_DATASOURCE_CLIENT_SECRET, FakeClient, FakeDatasource,
 };
 pub use demo::{ExampleEnv, ExampleEnvError, ExampleMode, demo_banner};
+pub use demo_start::{DemoLogin, ExampleSettings, ExampleStartError};
 pub use failure::{Endpoint, Failure};
 pub use mint::{CUSTOMER_PORTAL_ID, TokenMinter};
 pub use token_request::TokenRequest;
@@ -62,7 +111,7 @@ const OPAQUE_USER_SCOPE: &str = "openid profile email userid-feide";
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
-/// use feide_tower::testkit::FakeFeide;
+/// use feide_tower_testkit::FakeFeide;
 ///
 /// let feide = FakeFeide::start().await?;
 /// assert!(feide.issuer().starts_with("http://127.0.0.1:"));
@@ -353,7 +402,7 @@ impl FakeFeide {
 
     /// Turns RFC 7662 introspection (`POST /oauth/introspect`) on or off. Off by default, as at
     /// Feide: discovery does not list `introspection_endpoint` and the endpoint answers 404.
-    /// Turn it on before building the [`Provider`](crate::Provider) (discovery is read once).
+    /// Turn it on before building the `feide_tower::Provider` (discovery is read once).
     pub fn enable_introspection(&self, on: bool) {
         self.state().lock().introspection.enabled = on;
     }
@@ -386,7 +435,7 @@ impl FakeFeide {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
-    /// use feide_tower::testkit::FakeFeide;
+    /// use feide_tower_testkit::FakeFeide;
     /// use serde_json::json;
     ///
     /// let feide = FakeFeide::builder().refresh_tokens(true).start().await?;
