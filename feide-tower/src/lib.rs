@@ -64,7 +64,7 @@
 //! |---|---|---|
 //! | a web app with browsers | users signed in, a session | [`login::FeideLogin`] → `.layer()`; [`login::RequireLoginLayer`] on private routes |
 //! | an API receiving Feide JWTs | only valid tokens through | [`bearer::BearerJwtLayer`] (+ [`bearer::RequireScopeLayer`] per route) |
-//! | an API receiving opaque tokens | the same, via RFC 7662 | [`introspection::Introspector`] |
+//! | an API receiving opaque tokens | the same, via RFC 7662 | [`introspection::Introspector`] → [`introspection::IntrospectionLayer`] |
 //! | routes for browsers **and** API clients | bearer or session, optional login | [`access::AccessGuard`] → [`access::AccessLayer`] |
 //! | a signed-in user or a caller's token | a token for the next API | [`exchange::TokenExchange`] (+ its outgoing layer) |
 //! | a system without a user | a token of its own | [`exchange::ClientCredentialsSource`] |
@@ -72,6 +72,33 @@
 //! | custom error bodies | your HTML or JSON, our status and headers | [`ErrorRenderer`] |
 //! | another framework (actix-web) | the same decisions | the plain functions each piece exposes, rendering [`Answer`] |
 //! | tests and demos | a fake Feide on 127.0.0.1 | `FakeFeide` (feature `testkit`, crate `feide-tower-testkit`) |
+//!
+//! # Building the pieces
+//!
+//! Every configured piece is built the same way: `X::builder(..)` from what it cannot do without
+//! (a [`Provider`], keys, or the parts it combines), then settings, then `.build()?`. That checks
+//! everything once and returns `X`, or a typed `...ConfigError` with one variant per reason whose
+//! message names the setting (and its environment variable) but never a secret value. The tower
+//! layer is then `x.layer()`: cheap, since `X` is an `Arc` inside, and the same `X` serves other
+//! frameworks through its plain functions. Where settings can come from the environment names of
+//! Feide's reference examples, `X::from_env(..)` reads the process environment and
+//! `X::from_env_with(.., lookup)` any lookup (a test's map, a secrets manager). Every builder
+//! takes scopes the same way, as [`token::IntoScopes`]: a space-separated string
+//! (`"openid profile"`, as in `OIDC_SCOPES`) or a list (`["openid", "profile"]`).
+//!
+//! | X | builder | build error | from the environment | layer |
+//! |---|---|---|---|---|
+//! | [`Provider`] | `Provider::builder(issuer)` (`build().await?`) | [`provider::ProviderError`] | `from_env`, `from_env_with` | — |
+//! | [`login::FeideLogin`] | `FeideLogin::builder(&p)` | [`login::LoginConfigError`] | `from_env`, `from_env_with` | `layer()`, `require_login()` |
+//! | [`bearer::BearerAuthorizer`] | `BearerAuthorizer::builder(&p)` | [`bearer::BearerConfigError`] | `from_env`, `from_env_with` | `layer()` |
+//! | [`introspection::Introspector`] | `Introspector::builder(&p)` | [`introspection::IntrospectionConfigError`] | — | `layer()` |
+//! | [`access::AccessGuard`] | `AccessGuard::builder(bearer, login)` | none (its parts are checked) | — | `layer()` |
+//! | [`exchange::TokenExchange`] | `TokenExchange::login_client(&p, aud)` / `data_source(&p)` | [`exchange::ExchangeConfigError`] | `TokenExchangeBuilder::from_env(_with)` | `layer()` |
+//! | [`exchange::ClientCredentialsSource`] | `ClientCredentialsSource::builder(&p)` | [`exchange::ExchangeConfigError`] | — | `layer()` |
+//! | [`token::Validator`] | `Validator::for_provider(&p)` / `builder(keys)` | [`token::ValidatorConfigError`] | — | — |
+//!
+//! Older shapes keep working: `BearerJwtLayer::builder(&p)...build()?` returns the layer
+//! directly, and the one-scope setters sit next to the list forms.
 //!
 //! # How the crate is built (for contributors)
 //!
@@ -95,6 +122,7 @@
 //! - `axum`: extractors for sessions, principals and identities, and `IntoResponse` for errors.
 //! - `testkit`: re-exports `feide-tower-testkit` as [`testkit`] (a fake Feide for your tests).
 #![deny(missing_docs)]
+#![deny(unreachable_pub)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

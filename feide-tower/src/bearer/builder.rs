@@ -17,12 +17,12 @@ use crate::token::{
 };
 
 /// The realm named in `WWW-Authenticate` unless [`BearerBuilder::realm`] sets another.
-pub const DEFAULT_REALM: &str = "api";
+pub(crate) const DEFAULT_REALM: &str = "api";
 /// Default capacity of the verified-token cache (entries).
-pub const DEFAULT_CACHE_CAPACITY: u64 = 10_000;
+pub(crate) const DEFAULT_CACHE_CAPACITY: u64 = 10_000;
 /// Default upper bound on how long a verified token is trusted without checking its signature
 /// again (also bounded by the token's own `exp`).
-pub const DEFAULT_CACHE_MAX_LIFETIME: Duration = Duration::from_secs(300);
+pub(crate) const DEFAULT_CACHE_MAX_LIFETIME: Duration = Duration::from_secs(300);
 /// Longest accepted cache lifetime: a day is far beyond any access token's life.
 const MAX_CACHE_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 

@@ -12,7 +12,7 @@ use crate::denial::challenge_header as header;
 use crate::token::{ScopeRule, Scopes, TokenError};
 
 /// How long a client should wait before retrying when the provider's keys are unavailable.
-pub const RETRY_AFTER_UNAVAILABLE: Duration = Duration::from_secs(5);
+pub(crate) const RETRY_AFTER_UNAVAILABLE: Duration = Duration::from_secs(5);
 
 impl Challenge {
     /// The answer to `error`, in protection space `realm`.

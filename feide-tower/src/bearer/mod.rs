@@ -58,11 +58,9 @@ mod require_scope;
 
 pub(crate) use admission::Admission;
 pub use authorizer::BearerAuthorizer;
-pub use builder::{
-    BearerBuilder, BearerConfigError, DEFAULT_CACHE_CAPACITY, DEFAULT_CACHE_MAX_LIFETIME,
-    DEFAULT_REALM,
-};
-pub use challenge::{Challenge, RETRY_AFTER_UNAVAILABLE};
+pub(crate) use builder::DEFAULT_REALM;
+pub use builder::{BearerBuilder, BearerConfigError};
+pub use challenge::Challenge;
 pub use error::BearerError;
 pub use layer::{BearerJwt, BearerJwtLayer, ResponseFuture};
 pub use principal::{BearerClaims, Principal};

@@ -13,11 +13,11 @@ use crate::env::setting;
 use crate::provider::{ClientAuthMethod, ClientCredentials, Provider};
 
 /// Default safety margin: a cached token is replaced when less than this is left.
-pub const DEFAULT_MARGIN: Duration = Duration::from_secs(60);
+pub(crate) const DEFAULT_MARGIN: Duration = Duration::from_secs(60);
 /// Default capacity of the exchanged-token cache.
-pub const DEFAULT_CAPACITY: u64 = 10_000;
+pub(crate) const DEFAULT_CAPACITY: u64 = 10_000;
 /// Default memory budget of the exchanged-token cache: 48 MiB, tokens and bookkeeping.
-pub const DEFAULT_CACHE_BYTES: u64 = 48 * 1024 * 1024;
+pub(crate) const DEFAULT_CACHE_BYTES: u64 = 48 * 1024 * 1024;
 
 /// Builds a [`TokenExchange`], following the crate's construction convention: get one from
 /// [`TokenExchange::builder`], [`TokenExchange::login_client`] or

@@ -61,7 +61,7 @@ mod outgoing;
 mod pattern;
 mod subject;
 
-pub use builder::{DEFAULT_CAPACITY, DEFAULT_MARGIN, TokenExchangeBuilder};
+pub use builder::TokenExchangeBuilder;
 pub use client::TokenExchange;
 pub use client_credentials::{ClientCredentialsBuilder, ClientCredentialsSource};
 pub use client_credentials_layer::ClientCredentialsLayer;

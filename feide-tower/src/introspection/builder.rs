@@ -12,17 +12,17 @@ use crate::provider::{ClientAuthMethod, ClientCredentials};
 use crate::token::{ClientRule, ScopeRule, Validator};
 
 /// Default number of active answers remembered.
-pub const DEFAULT_CACHE_CAPACITY: u64 = 10_000;
+pub(crate) const DEFAULT_CACHE_CAPACITY: u64 = 10_000;
 
 /// Default longest time an active answer is reused (also the longest a revoked token keeps
 /// working).
-pub const DEFAULT_CACHE_MAX_LIFETIME: Duration = Duration::from_secs(60);
+pub(crate) const DEFAULT_CACHE_MAX_LIFETIME: Duration = Duration::from_secs(60);
 
 /// Default number of refused tokens remembered (each entry: a 32-byte hash and the reason).
-pub const DEFAULT_REFUSAL_CACHE_CAPACITY: u64 = 10_000;
+pub(crate) const DEFAULT_REFUSAL_CACHE_CAPACITY: u64 = 10_000;
 
 /// Default time a refused token is remembered: a junk token sent again within it costs no call.
-pub const DEFAULT_REFUSAL_CACHE_LIFETIME: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_REFUSAL_CACHE_LIFETIME: Duration = Duration::from_secs(30);
 
 /// Longest time a refused token may be remembered.
 const MAX_REFUSAL_CACHE_LIFETIME: Duration = Duration::from_secs(300);
@@ -150,19 +150,19 @@ impl IntrospectorBuilder {
         self
     }
 
-    /// Clock leeway for `exp`/`nbf`/`iat` (the validator's default otherwise).
+    /// Clock leeway for `exp`/`nbf`/`iat` (default 60 s, as the validator's).
     pub fn leeway(mut self, leeway: Duration) -> Self {
         self.leeway = Some(leeway);
         self
     }
 
-    /// How many active answers are remembered (0 turns the cache off).
+    /// How many active answers are remembered (default 10 000; 0 turns the cache off).
     pub fn cache_capacity(mut self, entries: u64) -> Self {
         self.cache_capacity = entries;
         self
     }
 
-    /// The longest an active answer is reused, whatever the token's `exp`.
+    /// The longest an active answer is reused, whatever the token's `exp` (default 60 s).
     pub fn cache_max_lifetime(mut self, lifetime: Duration) -> Self {
         self.cache_max_lifetime = lifetime;
         self

@@ -35,9 +35,6 @@ mod introspector;
 mod layer;
 mod request;
 
-pub use builder::{
-    DEFAULT_CACHE_CAPACITY, DEFAULT_CACHE_MAX_LIFETIME, DEFAULT_REFUSAL_CACHE_CAPACITY,
-    DEFAULT_REFUSAL_CACHE_LIFETIME, IntrospectionConfigError, IntrospectorBuilder,
-};
+pub use builder::{IntrospectionConfigError, IntrospectorBuilder};
 pub use introspector::Introspector;
 pub use layer::{IntrospectionLayer, IntrospectionService, ResponseFuture};

@@ -31,7 +31,5 @@ pub use jwks::Jwks;
 pub(crate) use jwks::JwksSettings;
 pub use kind::TokenKind;
 pub use scope::Scopes;
-pub use validator::{
-    DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, ScopeRule, Validator, ValidatorBuilder,
-    ValidatorConfigError, now,
-};
+pub(crate) use validator::{DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN};
+pub use validator::{ScopeRule, Validator, ValidatorBuilder, ValidatorConfigError, now};

@@ -14,9 +14,9 @@ use super::kind::TokenKind;
 use super::scope::Scopes;
 
 /// Default maximum token size: Feide tokens are 1–2 KB; nothing legitimate comes near this.
-pub const DEFAULT_MAX_TOKEN_LEN: usize = 16 * 1024;
+pub(crate) const DEFAULT_MAX_TOKEN_LEN: usize = 16 * 1024;
 /// Default clock-skew allowance for `exp`, `nbf` and `iat`.
-pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
+pub(crate) const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
 
 /// Whether a list of required scopes needs all of them or any one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

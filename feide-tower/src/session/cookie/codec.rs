@@ -84,7 +84,7 @@ pub struct CookieCodec {
 impl CookieCodec {
     /// Default for [`max_value_len`](Self::max_value_len): what fits in the default number of
     /// chunks (5 × 3800 = 19 000 bytes).
-    pub const DEFAULT_MAX_VALUE_LEN: usize = CHUNK_SIZE * DEFAULT_MAX_CHUNKS;
+    pub(crate) const DEFAULT_MAX_VALUE_LEN: usize = CHUNK_SIZE * DEFAULT_MAX_CHUNKS;
 
     /// A codec over `ring` for the application's own cookies (purpose `app`), with the default
     /// size limit. Its values never open as the login layer's cookies, nor theirs with it.
