@@ -104,6 +104,7 @@ impl<S, P> Gate<S, P> {
         GateFuture::Calling {
             future: self.inner.call(request),
             set_cookies,
+            finished: false,
         }
     }
 
@@ -125,9 +126,12 @@ pin_project! {
     #[project = GateProj]
     pub(crate) enum GateFuture<F, D> {
         Deciding { #[pin] decision: D },
-        Calling { #[pin] future: F, set_cookies: Vec<HeaderValue> },
-        Answering { answer: Option<Reply> },
-        Done,
+        // `finished` rather than a `Done` state: marking it costs one byte, where replacing the
+        // state would drop the inner future in place on the hot path (a bearer cache hit).
+        Calling { #[pin] future: F, set_cookies: Vec<HeaderValue>, finished: bool },
+        // `None` once answered. Boxed: a refusal already allocates its body and headers, and an
+        // inline response would make every response future (a cache hit's too) three times larger.
+        Answering { answer: Option<Box<Reply>> },
     }
 }
 
@@ -135,7 +139,7 @@ impl<F, D> GateFuture<F, D> {
     /// Answers now; the inner service is not called.
     pub(crate) fn answer(answer: Reply) -> Self {
         Self::Answering {
-            answer: Some(answer),
+            answer: Some(Box::new(answer)),
         }
     }
 
@@ -151,7 +155,6 @@ impl<F, D> fmt::Debug for GateFuture<F, D> {
             Self::Deciding { .. } => "Deciding",
             Self::Calling { .. } => "Calling",
             Self::Answering { .. } => "Answering",
-            Self::Done => "Done",
         };
         f.debug_tuple("GateFuture").field(&state).finish()
     }
@@ -172,6 +175,7 @@ where
                         Verdict::Called(future, set_cookies) => Self::Calling {
                             future,
                             set_cookies,
+                            finished: false,
                         },
                         Verdict::Answer(answer) => Self::answer(answer),
                     };
@@ -180,10 +184,13 @@ where
                 GateProj::Calling {
                     future,
                     set_cookies,
+                    finished,
                 } => {
+                    // The policy for every layer, see the module documentation.
+                    assert!(!*finished, "{POLLED_AFTER_COMPLETION}");
                     let result = ready!(future.poll(cx));
+                    *finished = true;
                     let set_cookies = std::mem::take(set_cookies);
-                    self.set(Self::Done);
                     return Poll::Ready(result.map(|response| {
                         let mut response = response.map(body::inner);
                         if !set_cookies.is_empty() {
@@ -196,14 +203,10 @@ where
                     }));
                 }
                 GateProj::Answering { answer } => {
-                    let answer = answer.take();
-                    self.set(Self::Done);
-                    // `None` only if a panic interrupted an earlier poll right here.
-                    let answer = answer.expect(POLLED_AFTER_COMPLETION);
-                    return Poll::Ready(Ok(answer.map(body::own)));
+                    // `None` once answered: the policy for every layer (module documentation).
+                    let answer = answer.take().expect(POLLED_AFTER_COMPLETION);
+                    return Poll::Ready(Ok((*answer).map(body::own)));
                 }
-                // The policy for every layer, see the module documentation.
-                GateProj::Done => panic!("{POLLED_AFTER_COMPLETION}"),
             }
         }
     }
