@@ -59,22 +59,9 @@ pub(crate) fn due(data: &SessionData, now: u64, margin: Duration) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secret::Secret;
 
     fn data(refresh: bool, expires_at: Option<u64>) -> SessionData {
-        SessionData {
-            iss: "https://op.example".into(),
-            provider: "default".into(),
-            sub: "alice".into(),
-            claims: serde_json::Map::new(),
-            userinfo: None,
-            access_token: Secret::new("at"),
-            access_token_expires_at: expires_at,
-            refresh_token: refresh.then(|| Secret::new("rt")),
-            id_token: Secret::new("e30.e30.sig"),
-            auth_time: 0,
-            original: None,
-        }
+        SessionData::for_test(refresh, expires_at)
     }
 
     const T: u64 = 1_700_000_000;

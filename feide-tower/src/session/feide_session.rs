@@ -62,6 +62,26 @@ pub(crate) struct SessionData {
     pub(crate) original: Option<OriginalIdToken>,
 }
 
+#[cfg(test)]
+impl SessionData {
+    /// Alice's session at `https://op.example`, for unit tests of the session and refresh rules.
+    pub(crate) fn for_test(refresh: bool, access_token_expires_at: Option<u64>) -> Self {
+        Self {
+            iss: "https://op.example".into(),
+            provider: DEFAULT_LOGIN_NAME.into(),
+            sub: "alice".into(),
+            claims: Map::new(),
+            userinfo: None,
+            access_token: Secret::new("at"),
+            access_token_expires_at,
+            refresh_token: refresh.then(|| Secret::new("rt")),
+            id_token: Secret::new("e30.e30.sig"),
+            auth_time: 0,
+            original: None,
+        }
+    }
+}
+
 /// The login ID token's `nonce` and `auth_time`, for checking ID tokens from refreshes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct OriginalIdToken {
