@@ -37,6 +37,28 @@ use tower_service::Service;
 use crate::body::{self, ResponseBody};
 use crate::take_ready::take_ready;
 
+/// `get_ref`, `get_mut` and `into_inner` for a public service that keeps its [`Gate`] in a field
+/// named `gate` over an inner service `S` (as tower-http's `define_inner_service_accessors!`).
+macro_rules! inner_service_accessors {
+    () => {
+        /// The inner service.
+        pub fn get_ref(&self) -> &S {
+            self.gate.get_ref()
+        }
+
+        /// The inner service, mutably.
+        pub fn get_mut(&mut self) -> &mut S {
+            self.gate.get_mut()
+        }
+
+        /// Unwraps the inner service.
+        pub fn into_inner(self) -> S {
+            self.gate.into_inner()
+        }
+    };
+}
+pub(crate) use inner_service_accessors;
+
 /// A response a layer writes itself (a challenge, a redirect, an error page).
 pub(crate) type Reply = Response<Full<Bytes>>;
 

@@ -73,20 +73,7 @@ pub struct AccessService<S> {
 }
 
 impl<S> AccessService<S> {
-    /// The inner service.
-    pub fn get_ref(&self) -> &S {
-        self.gate.get_ref()
-    }
-
-    /// The inner service, mutably.
-    pub fn get_mut(&mut self) -> &mut S {
-        self.gate.get_mut()
-    }
-
-    /// Unwraps the inner service.
-    pub fn into_inner(self) -> S {
-        self.gate.into_inner()
-    }
+    crate::gate::inner_service_accessors!();
 }
 
 impl<S: fmt::Debug> fmt::Debug for AccessService<S> {

@@ -122,20 +122,7 @@ pub struct RequireScope<S> {
 }
 
 impl<S> RequireScope<S> {
-    /// The inner service.
-    pub fn get_ref(&self) -> &S {
-        self.gate.get_ref()
-    }
-
-    /// The inner service, mutably.
-    pub fn get_mut(&mut self) -> &mut S {
-        self.gate.get_mut()
-    }
-
-    /// Unwraps the inner service.
-    pub fn into_inner(self) -> S {
-        self.gate.into_inner()
-    }
+    crate::gate::inner_service_accessors!();
 }
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for RequireScope<S>

@@ -77,20 +77,7 @@ pub struct FeideLoginService<S> {
 }
 
 impl<S> FeideLoginService<S> {
-    /// The inner service.
-    pub fn get_ref(&self) -> &S {
-        self.gate.get_ref()
-    }
-
-    /// The inner service, mutably.
-    pub fn get_mut(&mut self) -> &mut S {
-        self.gate.get_mut()
-    }
-
-    /// Unwraps the inner service.
-    pub fn into_inner(self) -> S {
-        self.gate.into_inner()
-    }
+    crate::gate::inner_service_accessors!();
 }
 
 /// The callback (which talks to the provider) or a refresh (which then calls the service).
