@@ -13,7 +13,8 @@ use super::values::CsrfState;
 use crate::answer::Answer;
 use crate::apis::{ApiError, userinfo};
 use crate::provider::{OAuthErrorCode, TokenEndpointError};
-use crate::session::{OriginalIdToken, SessionData, request_cookies};
+use crate::session::cookie::request_cookies;
+use crate::session::{OriginalIdToken, SessionData};
 use crate::token::{Claims, TokenError, now};
 
 /// Why a callback did not produce a session. Logged by kind; never shown with details.

@@ -207,7 +207,7 @@ impl FeideLoginBuilder {
     ///
     /// The name is recorded in every session this login seals and read back as
     /// [`FeideSession::provider`](crate::session::FeideSession::provider), and its cookies are
-    /// sealed with keys of its own ([`CookieCodec::login_session`](crate::session::CookieCodec::login_session)): a session of another login
+    /// sealed with keys of its own ([`CookieCodec::login_session`](crate::session::cookie::CookieCodec::login_session)): a session of another login
     /// never opens for this one, even under the same cookie name and `APP_SECRET_KEY` (it is
     /// refused and deleted like any cookie that does not open). Unless [`cookie_name`](Self::cookie_name) is set, a named login
     /// keeps its session in its own cookie, `__Host-feide_session_<name>` (`feide_session_<name>`

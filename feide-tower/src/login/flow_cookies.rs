@@ -7,7 +7,8 @@ use super::config::LoginConfigError;
 use super::flow::{FLOW_LIFETIME, Flow};
 use super::session_cookies::affixes;
 use super::values::CsrfState;
-use crate::session::{CookieCodec, CookieOptions, Envelope, KeyRing};
+use crate::session::KeyRing;
+use crate::session::cookie::{CookieCodec, CookieOptions, Envelope};
 
 /// How a login seals, names and writes its flow cookies.
 #[derive(Debug)]

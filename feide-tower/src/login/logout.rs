@@ -6,7 +6,7 @@ use http::{HeaderMap, Method, StatusCode};
 use super::FeideLogin;
 use super::values::CsrfState;
 use crate::answer::Answer;
-use crate::session::request_cookies;
+use crate::session::cookie::request_cookies;
 
 impl FeideLogin {
     /// Logs out (the logout route).

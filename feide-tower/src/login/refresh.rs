@@ -33,7 +33,8 @@ pub(crate) use super::refresh_policy::RefreshDue;
 use super::session_lookup::SessionLookup;
 use crate::answer::Answer;
 use crate::provider::TokenEndpointError;
-use crate::session::{Envelope, FeideSession, OriginalIdToken, SessionData, request_cookies};
+use crate::session::cookie::{Envelope, request_cookies};
+use crate::session::{FeideSession, OriginalIdToken, SessionData};
 use crate::token::{Claims, TokenError};
 
 /// How long the outcome of a refresh is kept for requests still carrying the old cookie.

@@ -7,7 +7,8 @@ use std::time::Duration;
 use super::DEFAULT_LOGIN_NAME;
 use super::config::LoginConfigError;
 use super::session_lookup::SessionCache;
-use crate::session::{Chunker, CookieCodec, CookieOptions, KeyRing};
+use crate::session::KeyRing;
+use crate::session::cookie::{Chunker, CookieCodec, CookieOptions};
 
 /// Default longest session.
 pub(crate) const DEFAULT_MAX_SESSION: Duration = Duration::from_secs(8 * 3600);

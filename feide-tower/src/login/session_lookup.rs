@@ -17,9 +17,8 @@ use super::FeideLogin;
 use super::refresh_policy::{RefreshDue, RefreshPolicy};
 use super::session_cookies::SessionCookies;
 use crate::hot_cache::{Entry, ExactCache, Prehashed};
-use crate::session::{
-    Envelope, FeideSession, OpenError, SessionData, request_cookies, sole_cookie,
-};
+use crate::session::cookie::{Envelope, OpenError, request_cookies, sole_cookie};
+use crate::session::{FeideSession, SessionData};
 
 /// The session of a request, and the cookies to write back with its response.
 #[derive(Debug, Default)]
@@ -31,7 +30,7 @@ pub struct SessionLookup {
     pub set_cookies: Vec<HeaderValue>,
 }
 
-/// A cookie value that opened, as [`CookieCodec::open_envelope`](crate::session::CookieCodec::open_envelope)
+/// A cookie value that opened, as [`CookieCodec::open_envelope`](crate::session::cookie::CookieCodec::open_envelope)
 /// returned it.
 struct Opened {
     session: FeideSession,
@@ -271,7 +270,8 @@ mod tests {
     use crate::login::session_cookies::SessionCookieSettings;
     use crate::login::{DEFAULT_LOGIN_NAME, FeideLoginBuilder};
     use crate::secret::Secret;
-    use crate::session::{CookieCodec, KeyRing};
+    use crate::session::KeyRing;
+    use crate::session::cookie::CookieCodec;
 
     const KEY: &str = "TbwzrgYhup/Tm3FgJayZJNQKJUaG+QN0WwLuOvXbcJo=";
     const OLD_KEY: &str = "WqtseaZvv3KLcwvsSQWBz1hy6seE0EKyz7dIoEysuuU=";

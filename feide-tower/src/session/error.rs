@@ -135,7 +135,7 @@ pub enum ChunkError {
     },
     /// A chunk index at or beyond the allowed number of chunks (e.g. `name.99`).
     ///
-    /// [`Chunker::join`](super::Chunker::join) no longer returns it: such a cookie cannot be
+    /// [`Chunker::join`](super::cookie::Chunker::join) no longer returns it: such a cookie cannot be
     /// ours, so it is ignored (and never deleted). Kept so that code matching on it compiles.
     #[error("chunk #{index} is beyond the allowed number of chunks ({max})")]
     OutOfRange {

@@ -26,7 +26,7 @@ const HKDF_INFO: &[u8] = b"feide-tower cookie aes-256-gcm\0";
 /// encoded text, and that refuses a truly random key with a probability below one in a billion
 /// (see SECURITY.md). An error names the secret by its position (`key #2`), never by its value.
 ///
-/// The ring is only the root: a [`CookieCodec`](super::CookieCodec) derives its own AES-256-GCM
+/// The ring is only the root: a [`CookieCodec`](super::cookie::CookieCodec) derives its own AES-256-GCM
 /// keys from each secret with HKDF-SHA256 and a *purpose* label (the login layer's session
 /// cookies, its login-flow cookies, per login name; the application's own cookies), so a value
 /// sealed for one purpose never opens for another. Cloning is cheap (one reference count), so

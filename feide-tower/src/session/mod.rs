@@ -12,7 +12,7 @@
 //!   another purpose or under another name.
 //! * Keys: `APP_SECRET_KEY` must hold key material (hex or base64 of at least 32 random bytes);
 //!   passphrases and patterned keys are refused at startup ([`KeyRing`]). Each
-//!   [`CookieCodec`] derives its own keys from them with HKDF-SHA256 and its purpose (the login
+//!   [`CookieCodec`](cookie::CookieCodec) derives its own keys from them with HKDF-SHA256 and its purpose (the login
 //!   layer's session and flow cookies per login name, the application's own cookies). The
 //!   first key seals, all open: rotate by prepending a new secret.
 //! * Being stateless, a session cannot be revoked before it expires: logging out deletes the
@@ -31,10 +31,6 @@ mod provider_sessions;
 #[cfg(test)]
 mod tests;
 
-// The pipeline's pieces under their old crate-internal paths, for the login layer.
-pub(crate) use cookie::{
-    Chunker, CookieCodec, CookieOptions, Envelope, OpenError, request_cookies, sole_cookie,
-};
 pub use error::KeyError;
 pub use feide_session::FeideSession;
 pub(crate) use feide_session::{OriginalIdToken, SessionData};

@@ -14,7 +14,8 @@ mod set_cookie;
 
 use http::{HeaderMap, HeaderValue};
 
-use super::{CookieCodec, KeyRing};
+use super::KeyRing;
+use super::cookie::CookieCodec;
 
 /// Test secrets: long enough and varied enough.
 const NEW: &str = "wu3tf6XwPkAEu7JKmBbz3TRP3ebDZCeh+WNRXXUth5A=";
