@@ -160,51 +160,60 @@ fn module_of(file: &Path) -> Option<String> {
     }
 }
 
-/// The code of `text` without comments: line comments (doc comments included) and block comments.
+/// The code of `text` without comments: line comments (doc comments included) and block comments
+/// (nested too). A `//` or `/*` inside a string literal (a URL) starts no comment, so the code after
+/// it on that line is still read.
 fn code_only(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    let mut kept = Vec::with_capacity(text.len());
     let mut in_block = 0usize;
     for line in text.lines() {
-        let mut rest = line;
-        let mut kept = String::new();
-        loop {
+        let bytes = line.as_bytes();
+        let mut in_string = false;
+        let mut i = 0;
+        while i < bytes.len() {
+            let next = bytes.get(i + 1).copied();
             if in_block > 0 {
-                match rest.find("*/") {
-                    Some(end) => {
+                match (bytes[i], next) {
+                    (b'*', Some(b'/')) => {
                         in_block -= 1;
-                        rest = &rest[end + 2..];
+                        i += 2;
                     }
-                    None => break,
-                }
-            } else {
-                let line_comment = rest.find("//");
-                let block = rest.find("/*");
-                match (line_comment, block) {
-                    (Some(l), Some(b)) if b < l => {
-                        kept.push_str(&rest[..b]);
+                    (b'/', Some(b'*')) => {
                         in_block += 1;
-                        rest = &rest[b + 2..];
+                        i += 2;
                     }
-                    (Some(l), _) => {
-                        kept.push_str(&rest[..l]);
-                        break;
-                    }
-                    (None, Some(b)) => {
-                        kept.push_str(&rest[..b]);
-                        in_block += 1;
-                        rest = &rest[b + 2..];
-                    }
-                    (None, None) => {
-                        kept.push_str(rest);
-                        break;
-                    }
+                    _ => i += 1,
                 }
+                continue;
             }
+            match (bytes[i], next) {
+                // An escaped character in a string, or the character literal '"'.
+                (b'\\', Some(_)) if in_string => {
+                    kept.extend_from_slice(&bytes[i..i + 2]);
+                    i += 2;
+                    continue;
+                }
+                (b'\'', Some(b'"')) if bytes.get(i + 2) == Some(&b'\'') => {
+                    kept.extend_from_slice(&bytes[i..i + 3]);
+                    i += 3;
+                    continue;
+                }
+                (b'"', _) => in_string = !in_string,
+                (b'/', Some(b'/')) if !in_string => break,
+                (b'/', Some(b'*')) if !in_string => {
+                    in_block += 1;
+                    i += 2;
+                    continue;
+                }
+                _ => {}
+            }
+            kept.push(bytes[i]);
+            i += 1;
         }
-        out.push_str(&kept);
-        out.push('\n');
+        kept.push(b'\n');
     }
-    out
+    // Only whole ASCII-delimited runs were dropped, so the rest is still UTF-8.
+    String::from_utf8(kept).expect("comments end on ASCII delimiters")
 }
 
 /// The top-level modules `code` names through `crate::`, and whether it used a grouped import.
@@ -231,6 +240,21 @@ fn uses(code: &str) -> (BTreeSet<String>, bool) {
         }
     }
     (found, grouped)
+}
+
+#[test]
+fn comments_are_skipped_but_not_urls_in_strings() {
+    let code = code_only(concat!(
+        "let issuer = \"https://op.example\"; crate::upward::call();\n",
+        "/// [`X`](crate::doc_link::X)\n",
+        "let a = 1; // crate::line_comment\n",
+        "/* crate::block /* nested */ crate::still_block */ crate::after_block::f();\n",
+        "let quote = '\"'; crate::after_char::g(); // crate::comment_again\n",
+    ));
+    let (used, grouped) = uses(&code);
+    let used: Vec<&str> = used.iter().map(String::as_str).collect();
+    assert_eq!(used, ["after_block", "after_char", "upward"]);
+    assert!(!grouped);
 }
 
 #[test]
