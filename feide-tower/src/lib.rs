@@ -144,6 +144,7 @@ pub mod login;
 pub mod provider;
 mod secret;
 pub mod session;
+pub mod store;
 mod take_ready;
 pub mod token;
 

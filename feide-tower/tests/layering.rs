@@ -32,6 +32,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     // Tokens (validator and key cache) and sealed session cookies.
     ("token", &["fetch", "feide", "find_byte"]),
     ("session", &["secret", "find_byte", "hot_cache"]),
+    // Server-side session stores: the contract, memory and Redis.
+    ("store", &[]),
     // One OpenID provider: discovery, token endpoint, client credentials.
     ("provider", &["token", "fetch", "secret", "env", "feide"]),
     ("apis", &["provider", "fetch", "secret"]),
@@ -69,6 +71,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "apis",
             "provider",
             "session",
+            "store",
             "token",
             "denial",
             "answer",
