@@ -31,9 +31,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("fetch", &[]),
     // Tokens (validator and key cache) and sealed session cookies.
     ("token", &["fetch", "feide", "find_byte"]),
-    ("session", &["secret", "find_byte", "hot_cache"]),
     // Server-side session stores: the contract, memory and Redis.
     ("store", &[]),
+    ("session", &["secret", "find_byte", "hot_cache", "store"]),
     // One OpenID provider: discovery, token endpoint, client credentials.
     ("provider", &["token", "fetch", "secret", "env", "feide"]),
     ("apis", &["provider", "fetch", "secret"]),

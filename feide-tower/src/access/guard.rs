@@ -167,6 +167,16 @@ impl AccessGuard {
         }
         let (session, set_cookies) = match session {
             Some(session) => (Some(session), Vec::new()),
+            None if cfg.login.stores_sessions() => {
+                let lookup = match cfg.login.session_refreshed(headers).await {
+                    Ok(lookup) => lookup,
+                    Err(answer) => return Err(Denial::Login(answer)),
+                };
+                if lookup.store_error.is_some() && lookup.session.is_none() {
+                    return Err(Denial::Login(cfg.login.store_unavailable(headers)));
+                }
+                (lookup.session, lookup.set_cookies)
+            }
             None => {
                 let lookup = cfg.login.session(headers);
                 (lookup.session, lookup.set_cookies)

@@ -31,7 +31,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Identity {
             .extensions
             .get::<Identity>()
             .cloned()
-            .ok_or(LoginRequired)
+            .ok_or(LoginRequired::default())
     }
 }
 

@@ -7,21 +7,44 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::session::FeideSession;
+use crate::session::{FeideSession, SessionUnavailable};
 
 /// Rejection when a handler takes [`FeideSession`] and nobody is signed in: `401` with a small
-/// JSON body. (Guard browser routes with [`RequireLoginLayer`](crate::login::RequireLoginLayer)
-/// instead, which redirects browsers to the login page.)
-#[derive(Debug, Clone, Copy)]
-pub struct LoginRequired;
+/// JSON body; or, when the login's [session store](crate::store) could not answer
+/// ([`SessionUnavailable`]), `503` with `Retry-After`. (Guard browser routes with
+/// [`RequireLoginLayer`](crate::login::RequireLoginLayer) instead, which redirects browsers to
+/// the login page.)
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoginRequired {
+    unavailable: bool,
+}
+
+impl LoginRequired {
+    /// Whether the session store could not answer (`503`) rather than nobody being signed in.
+    pub fn store_unavailable(&self) -> bool {
+        self.unavailable
+    }
+}
 
 impl IntoResponse for LoginRequired {
     fn into_response(self) -> Response {
-        let mut response = (
-            StatusCode::UNAUTHORIZED,
-            r#"{"error":"login_required","error_description":"Sign in first"}"#,
-        )
-            .into_response();
+        let mut response = if self.unavailable {
+            let mut response = (
+                StatusCode::SERVICE_UNAVAILABLE,
+                r#"{"error":"temporarily_unavailable"}"#,
+            )
+                .into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+            response
+        } else {
+            (
+                StatusCode::UNAUTHORIZED,
+                r#"{"error":"login_required","error_description":"Sign in first"}"#,
+            )
+                .into_response()
+        };
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
@@ -53,7 +76,9 @@ impl<S: Send + Sync> FromRequestParts<S> for FeideSession {
             .extensions
             .get::<FeideSession>()
             .cloned()
-            .ok_or(LoginRequired)
+            .ok_or(LoginRequired {
+                unavailable: parts.extensions.get::<SessionUnavailable>().is_some(),
+            })
     }
 }
 

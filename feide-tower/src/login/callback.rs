@@ -9,6 +9,7 @@ use super::FeideLogin;
 use super::config::LoginConfig;
 use super::flow::Flow;
 use super::query::{Duplicate, Query};
+use super::stored::{StoredSession, store_unavailable};
 use super::values::CsrfState;
 use crate::answer::Answer;
 use crate::apis::{ApiError, userinfo};
@@ -299,11 +300,37 @@ impl FeideLogin {
             auth_time,
             original,
         };
-        let value = cfg
-            .session
-            .codec
-            .seal_envelope(&cfg.session.name, &data, now, lifetime)
-            .map_err(|_| CallbackError::SessionTooLarge)?;
+        let value = match cfg.stored.as_ref() {
+            Some(stored) => {
+                let (value, key) = stored.refs.mint(&cfg.session.name);
+                let sid = data
+                    .claims
+                    .get("sid")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_owned);
+                let record = stored.record(
+                    &key,
+                    &StoredSession {
+                        issued_at: now,
+                        expires_at: now.saturating_add(lifetime.as_secs()),
+                        seen: now,
+                        lease_until: None,
+                        sid,
+                        data,
+                    },
+                );
+                if let Err(error) = stored.store.insert(&key, &record).await {
+                    tracing::warn!(%error, "login not completed: session store unavailable");
+                    return Ok(store_unavailable(headers, &cfg.paths.login));
+                }
+                value
+            }
+            None => cfg
+                .session
+                .codec
+                .seal_envelope(&cfg.session.name, &data, now, lifetime)
+                .map_err(|_| CallbackError::SessionTooLarge)?,
+        };
         let cookies = cfg
             .session
             .options

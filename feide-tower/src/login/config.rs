@@ -16,6 +16,10 @@ use super::id_token_rules::{DEFAULT_ID_TOKEN_ALGORITHMS, IdTokenRules};
 use super::paths::LoginPaths;
 use super::refresh_policy::{DEFAULT_REFRESH_BEFORE, RefreshPolicy};
 use super::session_cookies::{SessionCookieSettings, SessionCookies};
+use super::stored::{
+    DEFAULT_REVOCATION_BOUND, DEFAULT_STORE_TOUCH_INTERVAL, StoreSettings, StoredSessions,
+};
+use crate::store::SessionStore;
 
 /// The `acr_values` Feide uses to ask for multi-factor authentication.
 pub const FEIDE_MFA_ACR: &str = "urn:mace:feide.no:auth:level:fad08:3";
@@ -33,6 +37,8 @@ pub(crate) struct LoginConfig {
     pub(crate) client_id: String,
     pub(crate) paths: LoginPaths,
     pub(crate) session: SessionCookies,
+    /// Where sessions live when not in the cookie.
+    pub(crate) stored: Option<StoredSessions>,
     pub(crate) flow: FlowCookies,
     pub(crate) refresh: RefreshPolicy,
     pub(crate) id_token: IdTokenRules,
@@ -154,6 +160,9 @@ pub struct FeideLoginBuilder {
     renderer: Option<SharedRenderer>,
     refresh_tokens: bool,
     refresh_before: Duration,
+    store: Option<Arc<dyn SessionStore>>,
+    revocation_bound: Duration,
+    store_touch_interval: Duration,
 }
 
 impl FeideLoginBuilder {
@@ -179,6 +188,9 @@ impl FeideLoginBuilder {
             renderer: None,
             refresh_tokens: true,
             refresh_before: DEFAULT_REFRESH_BEFORE,
+            store: None,
+            revocation_bound: DEFAULT_REVOCATION_BOUND,
+            store_touch_interval: DEFAULT_STORE_TOUCH_INTERVAL,
         }
     }
 
@@ -464,6 +476,51 @@ impl FeideLoginBuilder {
         self
     }
 
+    /// Keeps sessions in `store` instead of the cookie (default: in the cookie, nothing on the
+    /// server). The cookie then holds only a sealed reference (under 100 bytes, never split),
+    /// tokens and user data stay on the server, logout revokes the session on every replica
+    /// sharing the store, and replicas refresh a session's tokens once between them. See
+    /// [`store`](crate::store) for the implementations and the guarantees.
+    ///
+    /// Switching an app between cookie and stored sessions signs its users out once, cleanly
+    /// (the other kind's cookie is deleted, never an error).
+    ///
+    /// ```
+    /// # async fn run(provider: feide_tower::Provider) -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::sync::Arc;
+    /// use feide_tower::login::FeideLogin;
+    /// use feide_tower::store::MemoryStore;
+    ///
+    /// let login = FeideLogin::builder(&provider)
+    ///     .redirect_uri("https://app.example.no/callback")
+    ///     .secret_keys(&std::env::var("APP_SECRET_KEY")?)
+    ///     .session_store(Arc::new(MemoryStore::default()))
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn session_store(mut self, store: Arc<dyn SessionStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// With a [`session_store`](Self::session_store): the longest a session deleted on one
+    /// replica (logout, revocation) may still be served by another (default 1 s). Each process
+    /// keeps records it loaded for half of it; `Duration::ZERO` loads the record on every
+    /// request. Without a store: ignored.
+    pub fn revocation_bound(mut self, bound: Duration) -> Self {
+        self.revocation_bound = bound;
+        self
+    }
+
+    /// With a [`session_store`](Self::session_store): activity (for the
+    /// [`idle_timeout`](Self::idle_timeout)) is written to the store at most this often per
+    /// session (default 60 s), so a busy session does not write on every request. Without a
+    /// store: ignored.
+    pub fn session_touch_interval(mut self, interval: Duration) -> Self {
+        self.store_touch_interval = interval;
+        self
+    }
+
     /// Checks the configuration and builds the login flow.
     ///
     /// # Errors
@@ -498,6 +555,7 @@ impl FeideLoginBuilder {
             self.acr_values,
             self.fetch_userinfo,
         )?;
+        let keys_for_store = keys.clone();
         let session = SessionCookies::new(keys.clone(), &name, paths.secure, self.session)?;
         let flow = FlowCookies::new(keys, &name, paths.secure)?;
         Ok(FeideLogin {
@@ -505,6 +563,14 @@ impl FeideLoginBuilder {
                 provider: self.provider,
                 client_id,
                 paths,
+                stored: self.store.map(|store| {
+                    let settings = StoreSettings {
+                        store,
+                        revocation_bound: self.revocation_bound,
+                        touch_interval: self.store_touch_interval,
+                    };
+                    StoredSessions::new(settings, &keys_for_store, &name)
+                }),
                 session,
                 flow,
                 refresh: RefreshPolicy::new(self.refresh_tokens, self.refresh_before),

@@ -11,11 +11,12 @@ use tower_service::Service;
 
 use super::refresh::RefreshDue;
 use super::session_lookup::SessionLookup;
+use super::stored::{NearLookup, StoreAsk};
 use super::{FeideLogin, LoginRoute};
 use crate::answer::Answer;
 use crate::body::ResponseBody;
 use crate::gate::{Gate, GateFuture, Verdict};
-use crate::session::insert_session;
+use crate::session::{SessionUnavailable, insert_session};
 
 /// Wraps a service with Feide login: answers the login, callback and logout paths itself and
 /// passes every other request on, with the [`FeideSession`](crate::session::FeideSession) (if
@@ -114,6 +115,15 @@ where
             LoginRoute::Login | LoginRoute::Callback => {
                 GateFuture::answer(Answer::method_not_allowed("GET").into_reply())
             }
+            LoginRoute::Logout if login.config.stored.is_some() => {
+                // The stored session is deleted before the cookie: that takes the store.
+                let login = login.clone();
+                let method = request.method().clone();
+                let headers = std::mem::take(request.headers_mut());
+                GateFuture::later(Box::pin(async move {
+                    Verdict::Answer(login.sign_out(&method, &headers).await.into_reply())
+                }) as Deferred<S::Future>)
+            }
             LoginRoute::Logout => GateFuture::answer(
                 login
                     .logout(request.method(), request.headers())
@@ -121,19 +131,44 @@ where
             ),
             LoginRoute::Other => {
                 let now = crate::token::now().max(0) as u64;
-                let (lookup, due) = login.lookup_at(request.headers(), now);
-                if let Some(due) = due {
-                    // The rare request whose access token needs refreshing: talk to the provider
-                    // first, then call the service that was made ready.
-                    let login = login.clone();
-                    self.gate.defer(|inner| {
-                        Box::pin(refresh(login, lookup, due, request, inner)) as Deferred<S::Future>
-                    })
-                } else {
-                    if let Some(session) = lookup.session {
-                        insert_session(request.extensions_mut(), session);
+                let cfg = &*login.config;
+                if let Some(stored) = cfg.stored.as_ref() {
+                    match cfg
+                        .session
+                        .stored_near(stored, request.headers(), now, &cfg.refresh)
+                    {
+                        NearLookup::Done(lookup) => {
+                            if let Some(session) = lookup.session {
+                                insert_session(request.extensions_mut(), session);
+                            }
+                            self.gate.pass(request, lookup.set_cookies)
+                        }
+                        NearLookup::Ask(ask) => {
+                            // Loading from (or writing to) the store, then calling the service
+                            // that was made ready.
+                            let login = login.clone();
+                            self.gate.defer(|inner| {
+                                Box::pin(stored_then_call(login, ask, request, inner))
+                                    as Deferred<S::Future>
+                            })
+                        }
                     }
-                    self.gate.pass(request, lookup.set_cookies)
+                } else {
+                    let (lookup, due) = login.lookup_at(request.headers(), now);
+                    if let Some(due) = due {
+                        // The rare request whose access token needs refreshing: talk to the
+                        // provider first, then call the service that was made ready.
+                        let login = login.clone();
+                        self.gate.defer(|inner| {
+                            Box::pin(refresh(login, lookup, due, request, inner))
+                                as Deferred<S::Future>
+                        })
+                    } else {
+                        if let Some(session) = lookup.session {
+                            insert_session(request.extensions_mut(), session);
+                        }
+                        self.gate.pass(request, lookup.set_cookies)
+                    }
                 }
             }
         };
@@ -156,6 +191,32 @@ where
         Ok(lookup) => {
             if let Some(session) = lookup.session {
                 insert_session(request.extensions_mut(), session);
+            }
+            Verdict::Called(inner.call(request), lookup.set_cookies)
+        }
+        Err(answer) => Verdict::Answer(answer.into_reply()),
+    }
+}
+
+/// Finishes a stored session's lookup, then calls `inner` with it (or answers `503`).
+async fn stored_then_call<S, ReqBody>(
+    login: FeideLogin,
+    ask: StoreAsk,
+    mut request: Request<ReqBody>,
+    mut inner: S,
+) -> Verdict<S::Future>
+where
+    S: Service<Request<ReqBody>>,
+{
+    match login.stored_session(ask, request.headers()).await {
+        Ok(lookup) => {
+            if let Some(session) = lookup.session {
+                insert_session(request.extensions_mut(), session);
+            }
+            if lookup.store_error.is_some() {
+                request
+                    .extensions_mut()
+                    .insert(SessionUnavailable::new(login.name()));
             }
             Verdict::Called(inner.call(request), lookup.set_cookies)
         }

@@ -16,30 +16,83 @@ impl FeideLogin {
     /// and the browser is sent to the provider's `end_session_endpoint` with `id_token_hint`, the
     /// configured `post_logout_redirect_uri` and a `state`; without an end-session endpoint, to
     /// the post-logout URI or the after-logout path.
+    ///
+    /// With a [session store](super::FeideLoginBuilder::session_store) the stored session must
+    /// be deleted, which takes the store: use [`sign_out`](Self::sign_out) (as the layer does).
+    /// Called anyway, this answers `500` and signs nobody out.
     pub fn logout(&self, method: &Method, headers: &HeaderMap) -> Answer {
+        if let Some(refusal) = self.logout_allowed(method, headers) {
+            return refusal;
+        }
+        if self.config.stored.is_some() {
+            tracing::error!("logout() cannot delete a stored session: call sign_out()");
+            return Answer::json(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                r#"{"error":"server_error"}"#,
+            );
+        }
+        let session = self.session(headers).session;
+        self.logged_out(method, headers, session)
+    }
+
+    /// Logs out (the logout route), for cookie and stored sessions alike: as
+    /// [`logout`](Self::logout), and with a [session store](super::FeideLoginBuilder::session_store)
+    /// the stored session is deleted first, so the same cookie is refused on every replica
+    /// within the [revocation bound](super::FeideLoginBuilder::revocation_bound). A store that
+    /// cannot answer gets `503` with `Retry-After` and the cookie kept: the user is told, not
+    /// signed out on this browser only.
+    pub async fn sign_out(&self, method: &Method, headers: &HeaderMap) -> Answer {
+        if let Some(refusal) = self.logout_allowed(method, headers) {
+            return refusal;
+        }
+        if self.config.stored.is_none() {
+            let session = self.session(headers).session;
+            return self.logged_out(method, headers, session);
+        }
+        match self.take_stored(headers).await {
+            Ok(session) => self.logged_out(method, headers, session),
+            Err(error) => {
+                tracing::warn!(%error, "logout failed: session store unavailable");
+                super::stored::store_unavailable(headers, &self.config.paths.login)
+            }
+        }
+    }
+
+    /// The refusal of a logout request that may not log out; `None` to go on.
+    fn logout_allowed(&self, method: &Method, headers: &HeaderMap) -> Option<Answer> {
         let cfg = &*self.config;
         let allowed = *method == Method::POST || (*method == Method::GET && cfg.allow_get_logout);
         if !allowed {
-            return Answer::method_not_allowed(if cfg.allow_get_logout {
+            return Some(Answer::method_not_allowed(if cfg.allow_get_logout {
                 "GET, POST"
             } else {
                 "POST"
-            });
+            }));
         }
         if *method == Method::POST
             && let Some(origin) = headers.get(ORIGIN)
             && origin.as_bytes() != cfg.paths.origin.as_bytes()
         {
             tracing::warn!(reason = "cross_origin_logout", "logout refused");
-            return cfg.failure(
+            return Some(cfg.failure(
                 StatusCode::FORBIDDEN,
                 "cross_origin_logout",
                 "Sign-out refused",
                 "Sign-out must come from this site.".into(),
                 "/",
-            );
+            ));
         }
-        let session = self.session(headers).session;
+        None
+    }
+
+    /// The answer of an allowed logout of `session`: delete the cookies, go to the provider.
+    fn logged_out(
+        &self,
+        method: &Method,
+        headers: &HeaderMap,
+        session: Option<crate::session::FeideSession>,
+    ) -> Answer {
+        let cfg = &*self.config;
         let clear = cfg
             .session
             .options

@@ -103,9 +103,12 @@ mod refresh;
 mod refresh_policy;
 mod require_login;
 mod return_to;
+mod session_admin;
 mod session_cookies;
 mod session_lookup;
 mod start;
+mod stored;
+mod stored_refresh;
 mod values;
 
 use std::sync::Arc;
@@ -117,6 +120,7 @@ pub use require_login::{RequireLogin, RequireLoginFuture, RequireLoginLayer};
 /// What the login flow answers: an [`Answer`](crate::Answer) (status, headers, body as plain data).
 pub type LoginResponse = crate::Answer;
 pub use return_to::ReturnTo;
+pub use session_admin::{SessionAdminError, StoredSessionInfo};
 pub use session_lookup::SessionLookup;
 
 use crate::Provider;

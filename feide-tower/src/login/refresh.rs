@@ -31,10 +31,13 @@ use super::require_login::is_browser;
 // Re-exported so the layer keeps importing it from here.
 pub(crate) use super::refresh_policy::RefreshDue;
 use super::session_lookup::SessionLookup;
+use super::stored::NearLookup;
+use super::stored_refresh::Flight;
 use crate::answer::Answer;
 use crate::provider::TokenEndpointError;
 use crate::session::cookie::{Envelope, request_cookies};
 use crate::session::{FeideSession, OriginalIdToken, SessionData};
+use crate::store::StoreKey;
 use crate::token::{Claims, TokenError};
 
 /// How long the outcome of a refresh is kept for requests still carrying the old cookie.
@@ -54,12 +57,18 @@ struct Refreshed {
 /// Recent refreshes, by SHA-256 of the refresh token they redeemed.
 pub(crate) struct Refreshes {
     outcomes: Cache<[u8; 32], Arc<Refreshed>>,
+    /// Stored sessions' refreshes in flight in this process, by store key.
+    pub(super) stored_flights: Cache<StoreKey, Arc<Flight>>,
 }
 
 impl Refreshes {
     pub(crate) fn new() -> Self {
         Self {
             outcomes: Cache::builder()
+                .max_capacity(OUTCOME_CAPACITY)
+                .time_to_live(OUTCOME_TTL)
+                .build(),
+            stored_flights: Cache::builder()
                 .max_capacity(OUTCOME_CAPACITY)
                 .time_to_live(OUTCOME_TTL)
                 .build(),
@@ -78,7 +87,7 @@ impl fmt::Debug for Refreshes {
 
 /// Why a refresh did not produce a session.
 #[derive(Debug, thiserror::Error)]
-enum RefreshError {
+pub(super) enum RefreshError {
     #[error(transparent)]
     Token(#[from] TokenEndpointError),
     #[error("the refreshed ID token is invalid: {0}")]
@@ -96,7 +105,7 @@ enum RefreshError {
 impl RefreshError {
     /// The provider answered and refused (or answered for another user): the session cannot go
     /// on. Everything else is "cannot answer right now".
-    fn refused(&self) -> bool {
+    pub(super) fn refused(&self) -> bool {
         match self {
             Self::Token(TokenEndpointError::OAuth { .. })
             | Self::Changed(_)
@@ -110,7 +119,7 @@ impl RefreshError {
 
 /// What to do with a request whose refresh failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Failed {
+pub(super) enum Failed {
     /// Delete the cookie; the request goes on signed out.
     EndSession,
     /// Go on with the current session: its access token is still valid.
@@ -119,7 +128,7 @@ enum Failed {
     Unavailable,
 }
 
-fn on_failure(refused: bool, access_token_expires_at: Option<u64>, now: u64) -> Failed {
+pub(super) fn on_failure(refused: bool, access_token_expires_at: Option<u64>, now: u64) -> Failed {
     if refused {
         Failed::EndSession
     } else if access_token_expires_at.is_none_or(|exp| now < exp) {
@@ -151,8 +160,19 @@ impl FeideLogin {
     /// refresh goes on with the current session instead (logged as a warning); if the provider
     /// refuses the refresh token (`invalid_grant`), the session ends: the lookup has no session
     /// and deletes the cookie.
+    ///
+    /// With a [session store](super::FeideLoginBuilder::session_store), this loads the session
+    /// from it (or the near cache) and refreshes once across replicas; a store that cannot
+    /// answer gives a lookup with [`store_error`](SessionLookup::store_error) set.
     pub async fn session_refreshed(&self, headers: &HeaderMap) -> Result<SessionLookup, Answer> {
         let now = crate::token::now().max(0) as u64;
+        let cfg = &*self.config;
+        if let Some(stored) = cfg.stored.as_ref() {
+            return match cfg.session.stored_near(stored, headers, now, &cfg.refresh) {
+                NearLookup::Done(lookup) => Ok(lookup),
+                NearLookup::Ask(ask) => self.stored_session(ask, headers).await,
+            };
+        }
         match self.lookup_at(headers, now) {
             (lookup, Some(due)) => self.refresh(lookup, due, headers).await,
             (lookup, None) => Ok(lookup),
@@ -233,6 +253,7 @@ impl FeideLogin {
         SessionLookup {
             session: Some(refreshed.session.clone()),
             set_cookies,
+            store_error: None,
         }
     }
 
@@ -243,9 +264,30 @@ impl FeideLogin {
         due: RefreshDue,
     ) -> Result<Refreshed, RefreshError> {
         let cfg = &*self.config;
-        let old = session.data();
+        let data = self.refreshed_data(session.data()).await?;
+        let now = crate::token::now().max(0) as u64;
+        let expires_at = session.expires_at();
+        let envelope = Envelope::from_parts(due.issued_at, expires_at, now, &data, false);
+        let value = cfg
+            .session
+            .codec
+            .reseal_envelope(&cfg.session.name, &envelope)
+            .map_err(|_| RefreshError::TooLarge)?;
+        let session = FeideSession::new(Arc::new(data), expires_at);
+        cfg.session.remember(&value, &session, due.issued_at, now);
+        tracing::info!("access token refreshed");
+        Ok(Refreshed { session, value })
+    }
+
+    /// One refresh grant: the session data with the new tokens (checked as OpenID Connect Core
+    /// §12.2 asks). Cookie and stored sessions both come here.
+    pub(super) async fn refreshed_data(
+        &self,
+        old: &SessionData,
+    ) -> Result<SessionData, RefreshError> {
+        let cfg = &*self.config;
         let Some(refresh_token) = old.refresh_token.as_ref() else {
-            // `due` is only true with a refresh token.
+            // Only sessions with a refresh token are ever due.
             return Err(RefreshError::NoRefreshToken);
         };
         let tokens = cfg
@@ -284,7 +326,7 @@ impl FeideLogin {
             None => (old.id_token.clone(), old.claims.clone()),
         };
         let now = crate::token::now().max(0) as u64;
-        let data = SessionData {
+        Ok(SessionData {
             iss: old.iss.clone(),
             provider: old.provider.clone(),
             sub: old.sub.clone(),
@@ -297,18 +339,7 @@ impl FeideLogin {
             id_token,
             auth_time: old.auth_time,
             original: Some(original),
-        };
-        let expires_at = session.expires_at();
-        let envelope = Envelope::from_parts(due.issued_at, expires_at, now, &data, false);
-        let value = cfg
-            .session
-            .codec
-            .reseal_envelope(&cfg.session.name, &envelope)
-            .map_err(|_| RefreshError::TooLarge)?;
-        let session = FeideSession::new(Arc::new(data), expires_at);
-        cfg.session.remember(&value, &session, due.issued_at, now);
-        tracing::info!("access token refreshed");
-        Ok(Refreshed { session, value })
+        })
     }
 }
 
@@ -393,12 +424,12 @@ fn same_audiences(aud: &[String], before: Option<&serde_json::Value>) -> bool {
     before == now
 }
 
-const UNAVAILABLE_TITLE: &str = "Temporarily unavailable";
-const UNAVAILABLE_MESSAGE: &str =
+pub(super) const UNAVAILABLE_TITLE: &str = "Temporarily unavailable";
+pub(super) const UNAVAILABLE_MESSAGE: &str =
     "The identity provider cannot be reached right now. Please try again shortly.";
 
 /// `503` with `Retry-After`: an HTML page for browsers, JSON for API callers.
-fn unavailable(headers: &HeaderMap, login_path: &str) -> Answer {
+pub(super) fn unavailable(headers: &HeaderMap, login_path: &str) -> Answer {
     let mut response = if is_browser(headers) {
         error_page(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -11,11 +11,12 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use super::stored::store_unavailable;
 use super::{FeideLogin, LoginConfigError};
 use crate::answer::Answer;
 use crate::body::ResponseBody;
 use crate::gate::{Gate, GateFuture, Never};
-use crate::session::FeideSession;
+use crate::session::{FeideSession, SessionUnavailable};
 
 /// Lets a request through only with a [`FeideSession`] in its extensions (put there by
 /// [`FeideLoginLayer`](super::FeideLoginLayer), which must wrap this layer).
@@ -130,6 +131,16 @@ impl RequireLoginLayer {
         };
         if signed_in {
             return None;
+        }
+        // The store could not say whether this request is signed in: not "signed out".
+        if extensions
+            .get::<SessionUnavailable>()
+            .is_some_and(|u| self.policy.any_provider || u.login() == self.login.name())
+        {
+            return Some(store_unavailable(
+                request.headers(),
+                &self.login.config.paths.login,
+            ));
         }
         let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
         let page = self

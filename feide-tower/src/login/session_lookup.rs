@@ -19,6 +19,7 @@ use super::session_cookies::SessionCookies;
 use crate::hot_cache::{Entry, ExactCache, Prehashed};
 use crate::session::cookie::{Envelope, OpenError, request_cookies, sole_cookie};
 use crate::session::{FeideSession, SessionData};
+use crate::store::StoreError;
 
 /// The session of a request, and the cookies to write back with its response.
 #[derive(Debug, Default)]
@@ -28,6 +29,11 @@ pub struct SessionLookup {
     /// `Set-Cookie` headers for the response: the refreshed session (activity, key rotation),
     /// or deletions of a session that failed to open.
     pub set_cookies: Vec<HeaderValue>,
+    /// With a [session store](crate::store): it could not answer, so whether the request is
+    /// signed in is unknown. The cookie is kept; answer routes that need a session with `503`
+    /// and `Retry-After` (the layers do, through
+    /// [`SessionUnavailable`](crate::session::SessionUnavailable)).
+    pub store_error: Option<StoreError>,
 }
 
 /// A cookie value that opened, as [`CookieCodec::open_envelope`](crate::session::cookie::CookieCodec::open_envelope)
@@ -112,6 +118,9 @@ impl FeideLogin {
     ///
     /// This never waits and never refreshes an access token; with a provider that issues refresh
     /// tokens, use [`session_refreshed`](Self::session_refreshed) (as the tower layer does).
+    /// With a [session store](super::FeideLoginBuilder::session_store) it cannot answer (it
+    /// would have to wait for the store): the lookup then has no session and a
+    /// [`store_error`](SessionLookup::store_error); use `session_refreshed`.
     pub fn session(&self, headers: &HeaderMap) -> SessionLookup {
         self.session_at(headers, crate::token::now().max(0) as u64)
     }
@@ -129,7 +138,24 @@ impl FeideLogin {
         now: u64,
     ) -> (SessionLookup, Option<RefreshDue>) {
         let cfg = &*self.config;
+        if cfg.stored.is_some() {
+            // Fail closed: a stored session cannot be checked without waiting for the store.
+            tracing::error!("session() cannot wait for the session store: use session_refreshed()");
+            let lookup = SessionLookup {
+                store_error: Some(StoreError::new(
+                    crate::store::StoreErrorKind::Unavailable,
+                    "session() cannot wait for the session store; use session_refreshed()",
+                )),
+                ..SessionLookup::default()
+            };
+            return (lookup, None);
+        }
         cfg.session.lookup_at(headers, now, &cfg.refresh)
+    }
+
+    /// Whether this login keeps its sessions in a [store](crate::store).
+    pub fn stores_sessions(&self) -> bool {
+        self.config.stored.is_some()
     }
 }
 
@@ -234,6 +260,7 @@ impl SessionCookies {
         let lookup = SessionLookup {
             session: Some(opened.session.clone()),
             set_cookies,
+            store_error: None,
         };
         (lookup, due)
     }
@@ -254,6 +281,7 @@ impl SessionCookies {
         SessionLookup {
             session: None,
             set_cookies,
+            store_error: None,
         }
     }
 }

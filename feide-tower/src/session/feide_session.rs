@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::secret::Secret;
+use crate::store::StoreKey;
 
 /// The signed-in user: ID-token claims, userinfo and the tokens of the login.
 ///
@@ -16,10 +17,12 @@ use crate::secret::Secret;
 pub struct FeideSession {
     inner: Arc<SessionData>,
     expires_at: u64,
+    /// The key of its record, when the login keeps sessions in a store.
+    store_key: Option<StoreKey>,
 }
 
 /// What the session cookie holds (sealed with AES-256-GCM; never readable by the browser).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct SessionData {
     /// The name of the login that sealed it. Absent in sessions sealed before logins had
     /// names, and left out for the unnamed login, so its cookies stay as they were.
@@ -143,7 +146,23 @@ impl FeideSession {
         Self {
             inner: data,
             expires_at,
+            store_key: None,
         }
+    }
+
+    /// The session as kept in a store under `key`.
+    pub(crate) fn with_store_key(mut self, key: StoreKey) -> Self {
+        self.store_key = Some(key);
+        self
+    }
+
+    /// The key of this session's record when the login keeps sessions in a
+    /// [store](crate::store) (`None` for cookie sessions): name it to
+    /// [`FeideLogin::revoke_session`](crate::login::FeideLogin::revoke_session), or compare it
+    /// with [`FeideLogin::sessions_of`](crate::login::FeideLogin::sessions_of)'s to mark "this
+    /// device".
+    pub fn store_key(&self) -> Option<StoreKey> {
+        self.store_key
     }
 
     pub(crate) fn data(&self) -> &Arc<SessionData> {

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use aes_gcm::{Aes256Gcm, Key, KeyInit};
-use aws_lc_rs::{digest, hkdf};
+use aws_lc_rs::{digest, hkdf, hmac};
 
 use super::KeyError;
 use super::key_check::{self, Refusal};
@@ -15,6 +15,8 @@ use super::key_check::{self, Refusal};
 const HKDF_SALT: &[u8] = b"feide-tower key ring v2";
 /// HKDF info, followed by the purpose: what a derived key is for.
 const HKDF_INFO: &[u8] = b"feide-tower cookie aes-256-gcm\0";
+/// The HKDF info prefix of keyed hashes (session store keys), kept apart from the cipher keys.
+const HKDF_HMAC_INFO: &[u8] = b"feide-tower keyed hash hmac-sha256\0";
 
 /// The secrets that seal and open cookies: the first one seals, any of them opens.
 ///
@@ -125,6 +127,23 @@ impl KeyRing {
         self.roots
             .iter()
             .map(|root| RingKey::derive(root, purpose))
+            .collect()
+    }
+
+    /// HMAC-SHA256 keys for `purpose`, one per secret, the first secret's first. Never empty.
+    pub(super) fn derive_hmac(&self, purpose: &str) -> Arc<[hmac::Key]> {
+        self.roots
+            .iter()
+            .map(|root| {
+                let mut key = [0u8; 32];
+                // As in `RingKey::derive`: 32 bytes is always within HKDF-SHA256's limit.
+                root.expand(&[HKDF_HMAC_INFO, purpose.as_bytes()], hkdf::HKDF_SHA256)
+                    .and_then(|okm| okm.fill(&mut key))
+                    .expect("HKDF-SHA256 can always expand to 32 bytes");
+                let hmac_key = hmac::Key::new(hmac::HMAC_SHA256, &key);
+                key.fill(0);
+                hmac_key
+            })
             .collect()
     }
 

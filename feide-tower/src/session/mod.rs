@@ -27,6 +27,8 @@ pub(crate) mod feide_session;
 mod key_check;
 mod key_ring;
 mod provider_sessions;
+mod reference;
+mod unavailable;
 
 #[cfg(test)]
 mod tests;
@@ -36,3 +38,5 @@ pub use feide_session::FeideSession;
 pub(crate) use feide_session::{OriginalIdToken, SessionData};
 pub use key_ring::KeyRing;
 pub(crate) use provider_sessions::insert_session;
+pub(crate) use reference::{OpenedRef, SessionRefs};
+pub use unavailable::SessionUnavailable;

@@ -212,7 +212,7 @@ impl CookieCodec {
     }
 
     /// As [`open`](Self::open), also saying which key of the ring opened it (0: the sealing key).
-    pub(in crate::session) fn open_indexed(
+    pub(crate) fn open_indexed(
         &self,
         cookie_name: &str,
         value: &str,
