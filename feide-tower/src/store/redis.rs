@@ -1,65 +1,8 @@
 //! [`RedisStore`]: sessions in Redis (or Valkey), single server, TLS or cluster, shared by
 //! every replica of the application.
 //!
-//! # Key layout
-//!
-//! With the default prefix `feide-tower` (see [`RedisStoreBuilder::key_prefix`]), and `<hex>`
-//! the 64 hex digits of a [`StoreKey`]:
-//!
-//! | Key | Type | Holds |
-//! |---|---|---|
-//! | `feide-tower:s:{<hex>}` | hash | one session: `d` (sealed data), `v` (version), `e` (expiry, Unix seconds), `u` (subject key), `i` (sid key or empty) |
-//! | `feide-tower:u:{<hex>}` | sorted set | the session keys of one subject, scored by their expiry |
-//! | `feide-tower:i:{<hex>}` | sorted set | the session keys with one provider `sid`, scored by their expiry |
-//!
-//! Every key carries its own hash tag (`{…}`), so in a cluster each key lives whole in one slot
-//! and each script touches one key. A session's record and its index entries may live in
-//! different slots, so they cannot change in one transaction; the order of writes keeps the one
-//! invariant that matters:
-//!
-//! * **Indexes first, then the record.** An insert or update first adds (or raises the score of)
-//!   the session in its subject's and sid's sets, and only then writes the record. A record is
-//!   therefore never without its index entries (at any instant, even if this process dies
-//!   between the two writes), so logout by subject or by `sid` always finds it. The opposite
-//!   leftover, an index entry whose record is gone (or belongs to another subject), is
-//!   harmless: listing checks every member against its record and skips it, and it is pruned
-//!   when its score (expiry) passes. A score is only ever raised, never lowered.
-//! * Every write re-applies the absolute expiry: `EXPIREAT` on the record, and on each index
-//!   set the latest expiry of its members.
-//! * An update is one Lua script on the record's key: missing → [`Updated::Gone`] (it never
-//!   re-creates), another version → [`Updated::Conflict`], else write and bump the version.
-//!
-//! # What a dump of Redis contains
-//!
-//! Keyed hashes (HMAC-SHA256 under a key derived from `APP_SECRET_KEY`) of session ids,
-//! subjects and `sid`s, records sealed with AES-256-GCM, versions and expiry times. Nothing in
-//! it is a cookie, a token or a user id, and nothing can be turned into one without the app key.
-//!
-//! # Failures
-//!
-//! Every command runs under the command timeout (default 250 ms, see
-//! [`RedisStoreBuilder::command_timeout`]), the connection included:
-//!
-//! * no answer in time → [`StoreErrorKind::Timeout`];
-//! * cannot connect, connection lost, cluster down, server error → [`StoreErrorKind::Unavailable`];
-//! * an answer of the wrong shape → [`StoreErrorKind::Protocol`].
-//!
-//! An operation never answers "nothing there" for a failure. [`RedisStoreBuilder::build`] does
-//! not contact Redis: the store connects on first use, so the application starts while Redis is
-//! down, and reconnects by itself after Redis comes back (the first commands after that may
-//! still fail while the connection is re-established). Error messages name the operation and
-//! the server address, never a key, a record or a password.
-//!
-//! # URLs
-//!
-//! * `redis://[user:password@]host[:port][/db]`: one server (port 6379 by default).
-//! * `rediss://…`: the same over TLS, verified against the system's roots, or against the CA
-//!   of [`RedisStoreBuilder::ca_certificate_pem`] / [`ca_certificate_file`](RedisStoreBuilder::ca_certificate_file).
-//! * `redis+cluster://[user:password@]host1:port1,host2:port2,…` and `rediss+cluster://…`: a
-//!   Redis Cluster, discovered from any of the listed nodes (database 0 only).
-//!
-//! User name and password are percent-encoded as in any URL. Fragments (such as redis-rs's
-//! `#insecure`) and query strings are refused: TLS is always verified.
+//! See [`RedisStore`] for the key layout, the order of writes, what a dump holds, failures
+//! and URLs.
 
 use std::fmt;
 use std::future::Future;
@@ -94,19 +37,31 @@ const MAX_LISTED: isize = 10_000;
 /// double-precision scores and in `EXPIREAT`.
 const MAX_EXPIRES_AT: u64 = 1 << 52;
 
-/// Insert: `KEYS[1]` record; `ARGV` data, expiry, subject hex, sid hex or "". 1 written, 0 taken.
+/// Insert: `KEYS[1]` record; `ARGV` data, expiry, subject hex, sid hex or "", caller's now.
+/// 1 written, 0 taken. A record past its expiry (by Redis's clock or the caller's, whichever is
+/// later) counts as absent, as it does for `load`.
 const INSERT: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local now = math.max(tonumber(redis.call('TIME')[1]), tonumber(ARGV[5]))
+local e = redis.call('HGET', KEYS[1], 'e')
+if e and (tonumber(e) or 0) > now then return 0 end
+redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'd', ARGV[1], 'v', '1', 'e', ARGV[2], 'u', ARGV[3], 'i', ARGV[4])
 redis.call('EXPIREAT', KEYS[1], ARGV[2])
 return 1
 ";
 
-/// Compare-and-swap: `KEYS[1]` record; `ARGV` expected version, data, expiry, subject, sid.
-/// -1 gone (never re-created), -2 another version, else the new version.
+/// Compare-and-swap: `KEYS[1]` record; `ARGV` expected version, data, expiry, subject, sid,
+/// caller's now. -1 gone (missing or expired: never re-created), -2 another version, else the
+/// new version.
 const UPDATE: &str = r"
-local v = redis.call('HGET', KEYS[1], 'v')
+local f = redis.call('HMGET', KEYS[1], 'v', 'e')
+local v = f[1]
 if not v then return -1 end
+local now = math.max(tonumber(redis.call('TIME')[1]), tonumber(ARGV[6]))
+if (tonumber(f[2]) or 0) <= now then
+  redis.call('DEL', KEYS[1])
+  return -1
+end
 if v ~= ARGV[1] then return -2 end
 local n = tonumber(v)
 if not n then return -3 end
@@ -132,14 +87,17 @@ if top[2] then redis.call('EXPIREAT', KEYS[1], top[2]) end
 return 1
 ";
 
-/// Delete: `KEYS[1]` record. `{deleted (0/1), subject hex, sid hex}`.
+/// Delete: `KEYS[1]` record; `ARGV` caller's now. `{deleted a live record (0/1), subject hex,
+/// sid hex}`.
 const DELETE: &str = r"
-local f = redis.call('HMGET', KEYS[1], 'u', 'i')
+local f = redis.call('HMGET', KEYS[1], 'u', 'i', 'e')
 local n = redis.call('DEL', KEYS[1])
+local now = math.max(tonumber(redis.call('TIME')[1]), tonumber(ARGV[1]))
+if (tonumber(f[3]) or 0) <= now then n = 0 end
 return {n, f[1] or '', f[2] or ''}
 ";
 
-/// Builds a [`RedisStore`]; see the [module documentation](self) for URLs and key layout.
+/// Builds a [`RedisStore`]; see [`RedisStore`] for URLs and key layout.
 pub struct RedisStoreBuilder {
     url: String,
     prefix: String,
@@ -275,10 +233,7 @@ impl RedisStoreBuilder {
 }
 
 /// Sessions in Redis or Valkey (single server, TLS, or cluster): the store for replicated
-/// applications. See the [module documentation](self) for the key layout, the order of writes
-/// and the failure mapping.
-///
-/// Cloning is cheap and shares the connection.
+/// applications. Cloning is cheap and shares the connection.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -298,6 +253,76 @@ impl RedisStoreBuilder {
 /// let err = RedisStore::builder("redis://app:hunter2@host:notaport").build().unwrap_err();
 /// assert!(!err.to_string().contains("hunter2"));
 /// ```
+///
+/// # Key layout
+///
+/// With the default prefix `feide-tower` (see [`RedisStoreBuilder::key_prefix`]), and `<hex>`
+/// the 64 hex digits of a [`StoreKey`]:
+///
+/// | Key | Type | Holds |
+/// |---|---|---|
+/// | `feide-tower:s:{<hex>}` | hash | one session: `d` (sealed data), `v` (version), `e` (expiry, Unix seconds), `u` (subject key), `i` (sid key or empty) |
+/// | `feide-tower:u:{<hex>}` | sorted set | the session keys of one subject, scored by their expiry |
+/// | `feide-tower:i:{<hex>}` | sorted set | the session keys with one provider `sid`, scored by their expiry |
+///
+/// Every key carries its own hash tag (`{…}`), so in a cluster each key lives whole in one slot
+/// and each script touches one key. A session's record and its index entries may live in
+/// different slots, so they cannot change in one transaction; the order of writes keeps the one
+/// invariant that matters:
+///
+/// * **Indexes first, then the record.** An insert or update first adds (or raises the score of)
+///   the session in its subject's and sid's sets, and only then writes the record. A record is
+///   therefore never without its index entries (at any instant, even if this process dies
+///   between the two writes), so logout by subject or by `sid` always finds it. The opposite
+///   leftover, an index entry whose record is gone (or belongs to another subject), is
+///   harmless: listing checks every member against its record and skips it, and it is pruned
+///   when its score (expiry) passes. A score is only ever raised, never lowered.
+/// * Every write re-applies the absolute expiry: `EXPIREAT` on the record, and on each index
+///   set the latest expiry of its members.
+/// * An update is one Lua script on the record's key: missing → [`Updated::Gone`] (it never
+///   re-creates), another version → [`Updated::Conflict`], else write and bump the version.
+/// * A record is past its expiry when the later of Redis's clock and this process's says so:
+///   what [`load`](SessionStore::load) calls gone, an update calls [`Updated::Gone`] and an
+///   insert may replace, even in the instant before Redis drops the key itself.
+///
+/// # What a dump of Redis contains
+///
+/// Keyed hashes (HMAC-SHA256 under a key derived from `APP_SECRET_KEY`) of session ids,
+/// subjects and `sid`s, records sealed with AES-256-GCM, versions and expiry times. Nothing in
+/// it is a cookie, a token or a user id, and nothing can be turned into one without the app key.
+///
+/// # Failures
+///
+/// Every command runs under the command timeout (default 250 ms, see
+/// [`RedisStoreBuilder::command_timeout`]), the connection included:
+///
+/// * no answer in time → [`StoreErrorKind::Timeout`];
+/// * cannot connect, connection lost, cluster down, server error → [`StoreErrorKind::Unavailable`];
+/// * an answer of the wrong shape → [`StoreErrorKind::Protocol`].
+///
+/// An operation is one to three commands (insert and update: the index entries, then the
+/// record; a listing: the index, then one check per listed session, concurrently), each under
+/// the timeout. After a delete, removing the index entries is best effort: a leftover entry is
+/// skipped by listings and pruned at its expiry.
+///
+/// An operation never answers "nothing there" for a failure. [`RedisStoreBuilder::build`] does
+/// not contact Redis: the store connects on first use, so the application starts while Redis is
+/// down, and reconnects by itself after Redis comes back (the first commands after that may
+/// still fail while the connection is re-established). Error messages name the operation and
+/// the server address, never a key, a record or a password.
+///
+/// # URLs
+///
+/// * `redis://[user:password@]host[:port][/db]`: one server (port 6379 by default).
+/// * `rediss://…`: the same over TLS, verified against the system's roots, or against the CA
+///   of [`RedisStoreBuilder::ca_certificate_pem`] / [`ca_certificate_file`](RedisStoreBuilder::ca_certificate_file).
+/// * `redis+cluster://[user:password@]host1:port1,host2:port2,…` and `rediss+cluster://…`: a
+///   Redis Cluster, discovered from any of the listed nodes (database 0 only).
+///
+/// User name and password are percent-encoded as in any URL. Fragments (such as redis-rs's
+/// `#insecure`) and query strings are refused: TLS is always verified. For TLS, when the
+/// application has installed no process-wide rustls crypto provider, [`build`](RedisStoreBuilder::build)
+/// installs aws-lc-rs (the library's own) as that default.
 #[derive(Clone)]
 pub struct RedisStore {
     inner: Arc<Inner>,
@@ -370,7 +395,7 @@ impl fmt::Debug for RedisStore {
 }
 
 impl RedisStore {
-    /// A builder for the store at `url` (see the [module documentation](self) for the forms).
+    /// A builder for the store at `url` (see [URLs](RedisStore#urls) for the forms).
     pub fn builder(url: impl Into<String>) -> RedisStoreBuilder {
         RedisStoreBuilder {
             url: url.into(),
@@ -558,13 +583,27 @@ impl RedisStore {
             .collect();
         let wanted = of.to_hex();
         let checks = candidates.iter().map(|key| {
-            let mut get = redis::cmd("HGET");
-            get.arg(self.record_key(key)).arg(field);
+            let mut get = redis::cmd("HMGET");
+            get.arg(self.record_key(key)).arg(field).arg("e");
             let wanted = &wanted;
             async move {
-                let belongs = match self.command(op, get).await? {
-                    Value::BulkString(value) => value == wanted.as_bytes(),
-                    Value::Nil => false,
+                let reply = self.command(op, get).await?;
+                let belongs = match &reply {
+                    // Belongs to `of`, and not past its expiry (as `load` sees it).
+                    Value::Array(fields) => match fields.as_slice() {
+                        [Value::BulkString(value), expires_at] => {
+                            value == wanted.as_bytes()
+                                && parse_u64(expires_at).is_some_and(|e| now() < e)
+                        }
+                        [Value::Nil, _] => false,
+                        _ => {
+                            return Err(self.error(
+                                StoreErrorKind::Protocol,
+                                op,
+                                "unexpected record reply",
+                            ));
+                        }
+                    },
                     _ => {
                         return Err(self.error(
                             StoreErrorKind::Protocol,
@@ -586,7 +625,12 @@ impl RedisStore {
     /// Deletes the record under `key` and its index entries; whether it existed.
     async fn delete_one(&self, op: &str, key: &StoreKey) -> Result<bool, StoreError> {
         let reply = self
-            .script(op, &self.inner.delete, self.record_key(key), &[])
+            .script(
+                op,
+                &self.inner.delete,
+                self.record_key(key),
+                &[now().to_string().as_bytes()],
+            )
             .await?;
         let Value::Array(parts) = reply else {
             return Err(self.error(StoreErrorKind::Protocol, op, "unexpected delete reply"));
@@ -693,6 +737,7 @@ impl SessionStore for RedisStore {
                         expires_at.as_bytes(),
                         subject.as_bytes(),
                         sid.as_bytes(),
+                        now().to_string().as_bytes(),
                     ],
                 )
                 .await?;
@@ -747,6 +792,7 @@ impl SessionStore for RedisStore {
                         expires_at.as_bytes(),
                         subject.as_bytes(),
                         sid.as_bytes(),
+                        now().to_string().as_bytes(),
                     ],
                 )
                 .await?;

@@ -42,31 +42,41 @@ fn used_memory(server: &RedisServer) -> u64 {
         .expect("used_memory in INFO")
 }
 
-/// (inserts/s, loads/s) for `SESSIONS` sessions, `IN_FLIGHT` at a time.
-async fn run(store: Arc<dyn SessionStore>) -> (f64, f64) {
+/// The sessions to store.
+fn sessions() -> Vec<(StoreKey, Record)> {
     let now = u64::try_from(integration_tests::now()).expect("after 1970");
     // Realistic keys: one subject per session, a provider sid for every other one.
-    let sessions: Vec<(StoreKey, Record)> = (0..SESSIONS)
+    (0..SESSIONS)
         .map(|i| {
+            let mut data = vec![0u8; DATA];
+            aws_lc_rs::rand::fill(&mut data).expect("randomness");
             let record = Record {
-                data: (0..DATA / 32).flat_map(|_| random::<32>()).collect(),
+                data,
                 subject: StoreKey::from_bytes(random()),
                 sid: (i % 2 == 0).then(|| StoreKey::from_bytes(random())),
                 expires_at: now + 8 * 3600,
             };
             (StoreKey::from_bytes(random()), record)
         })
-        .collect();
+        .collect()
+}
+
+/// Inserts/s for `sessions`, `IN_FLIGHT` at a time.
+async fn insert_all(store: &Arc<dyn SessionStore>, sessions: &[(StoreKey, Record)]) -> f64 {
     let started = Instant::now();
-    stream::iter(&sessions)
+    stream::iter(sessions)
         .for_each_concurrent(IN_FLIGHT, |(key, record)| {
             let store = store.clone();
             async move { store.insert(key, record).await.expect("insert") }
         })
         .await;
-    let inserts = SESSIONS as f64 / started.elapsed().as_secs_f64();
+    SESSIONS as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Loads/s for `sessions`, `IN_FLIGHT` at a time.
+async fn load_all(store: &Arc<dyn SessionStore>, sessions: &[(StoreKey, Record)]) -> f64 {
     let started = Instant::now();
-    stream::iter(&sessions)
+    stream::iter(sessions)
         .for_each_concurrent(IN_FLIGHT, |(key, record)| {
             let store = store.clone();
             async move {
@@ -75,31 +85,35 @@ async fn run(store: Arc<dyn SessionStore>) -> (f64, f64) {
             }
         })
         .await;
-    let loads = SESSIONS as f64 / started.elapsed().as_secs_f64();
-    (inserts, loads)
+    SESSIONS as f64 / started.elapsed().as_secs_f64()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a benchmark: run with --release --ignored --nocapture"]
 async fn store_throughput() {
+    let sessions = sessions();
+    // RSS grows by what the store copies of the sessions (they exist already).
     let rss_before = vm_rss_kib();
     let memory = Arc::new(MemoryStore::new(SESSIONS));
-    let (inserts, loads) = run(memory.clone()).await;
-    // The test's own copy of the sessions is freed by now; what stays is the store's.
+    let store: Arc<dyn SessionStore> = memory.clone();
+    let inserts = insert_all(&store, &sessions).await;
     let rss = vm_rss_kib().saturating_sub(rss_before) * 1024;
+    let loads = load_all(&store, &sessions).await;
     eprintln!(
         "store bench: memory: {inserts:.0} inserts/s, {loads:.0} loads/s, RSS +{} MiB = {} B/session",
         rss / (1 << 20),
         rss / SESSIONS as u64
     );
     assert_eq!(memory.len(), SESSIONS);
-    drop(memory);
+    drop((store, memory));
 
     let server = RedisServer::start();
-    let store = Arc::new(RedisStore::builder(server.url()).build().expect("store"));
+    let store: Arc<dyn SessionStore> =
+        Arc::new(RedisStore::builder(server.url()).build().expect("store"));
     let before = used_memory(&server);
-    let (inserts, loads) = run(store).await;
+    let inserts = insert_all(&store, &sessions).await;
     let used = used_memory(&server).saturating_sub(before);
+    let loads = load_all(&store, &sessions).await;
     eprintln!(
         "store bench: redis (loopback): {inserts:.0} inserts/s, {loads:.0} loads/s, \
          used_memory +{} MiB = {} B/session",
