@@ -478,17 +478,7 @@ impl RedisCluster {
             String::from_utf8_lossy(&output.stderr)
         );
         let cluster = Self { nodes };
-        for node in &cluster.nodes {
-            let port = node.port;
-            let ok = wait_until(READY, || {
-                command(port, &["CLUSTER", "INFO"])
-                    .is_ok_and(|info| text(&info).contains("cluster_state:ok"))
-            });
-            assert!(
-                ok,
-                "cluster node {port} not cluster_state:ok within {READY:?}"
-            );
-        }
+        cluster.wait_ok();
         cluster
     }
 
@@ -541,5 +531,35 @@ impl RedisCluster {
     /// The nodes.
     pub fn nodes(&self) -> &[RedisServer] {
         &self.nodes
+    }
+
+    /// SIGKILLs every node.
+    pub fn kill_all(&mut self) {
+        for node in &mut self.nodes {
+            node.kill();
+        }
+    }
+
+    /// Restarts every node (same ports and directories: each finds the cluster again in its
+    /// `nodes.conf`) and waits for `cluster_state:ok` everywhere.
+    pub fn restart_all(&mut self) {
+        for node in &mut self.nodes {
+            node.restart();
+        }
+        self.wait_ok();
+    }
+
+    fn wait_ok(&self) {
+        for node in &self.nodes {
+            let port = node.port;
+            let ok = wait_until(READY, || {
+                command(port, &["CLUSTER", "INFO"])
+                    .is_ok_and(|info| text(&info).contains("cluster_state:ok"))
+            });
+            assert!(
+                ok,
+                "cluster node {port} not cluster_state:ok within {READY:?}"
+            );
+        }
     }
 }

@@ -300,6 +300,36 @@ async fn redis_cluster_keeps_the_contract() {
     assert_eq!(store.delete_by_subject(&subject).await.unwrap(), 30);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_cluster_down_fails_closed_and_the_same_store_recovers() {
+    let mut cluster = RedisCluster::start(3);
+    let store = redis_store(&cluster.url());
+    let (k, subject) = (key(), key());
+    store
+        .insert(&k, &record(subject, None, 600, b"x"))
+        .await
+        .unwrap();
+    cluster.kill_all();
+    all_fail_promptly(&store, Duration::from_secs(1)).await;
+    cluster.restart_all();
+    let back = eventually(Duration::from_secs(10), || {
+        let store = store.clone();
+        async move {
+            store
+                .insert(&key(), &record(subject, None, 600, b"y"))
+                .await
+                .is_ok()
+        }
+    })
+    .await;
+    assert!(
+        back,
+        "the cluster store did not reconnect after the restart"
+    );
+    // Without persistence the old record is gone: an honest None, from a working store.
+    assert_eq!(store.load(&k).await.unwrap(), None);
+}
+
 /// Every operation fails promptly with Unavailable or Timeout, never answers Ok.
 async fn all_fail_promptly(store: &RedisStore, bound: Duration) {
     let (k, subject) = (key(), key());
