@@ -4,6 +4,7 @@
 //! test), so the suite runs offline.
 
 pub mod browser;
+pub mod redis;
 
 use std::future::Future;
 use std::time::{Duration, Instant};

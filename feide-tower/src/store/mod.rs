@@ -32,15 +32,21 @@
 //! * A failure (unreachable, timed out, refused) is a [`StoreError`], never an empty answer:
 //!   the login layer answers `503` with `Retry-After` for it, and never signs the user out.
 
+mod config;
 mod error;
 mod memory;
+#[cfg(feature = "redis")]
+mod redis;
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
+pub use config::{StoreConfigError, from_url, from_url_with_ca_file};
 pub use error::{StoreError, StoreErrorKind};
 pub use memory::MemoryStore;
+#[cfg(feature = "redis")]
+pub use redis::{RedisStore, RedisStoreBuilder};
 
 /// A boxed, sendable future: what [`SessionStore`]'s methods return (a store is used as
 /// `Arc<dyn SessionStore>`).
