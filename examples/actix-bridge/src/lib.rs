@@ -72,7 +72,8 @@ pub struct Configured {
 
 /// Configures from `env` (the reference names: FEIDE_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET,
 /// OIDC_REDIRECT_URI, APP_SECRET_KEY, POST_LOGOUT_REDIRECT_URI, OIDC_SCOPES, DATASOURCE_AUDIENCE,
-/// DATASOURCE_REQUIRED_SCOPE; see [`ENV`]). With none of them set and a loopback `addr` it starts
+/// DATASOURCE_REQUIRED_SCOPE; see [`ENV`]), and SESSION_STORE_URL / SESSION_STORE_CA_FILE for
+/// sessions on the server (read by the login's `env_with`; unset: cookie sessions). With none of them set and a loopback `addr` it starts
 /// FakeFeide and uses it (the demo); a partial configuration is an error naming every missing
 /// variable.
 pub async fn configure(
@@ -190,6 +191,11 @@ async fn session_middleware(
     if let Some(session) = lookup.session {
         req.extensions_mut().insert(session);
     }
+    // With a session store (SESSION_STORE_URL) that cannot answer: whether the request is
+    // signed in is unknown. Routes that need a session answer 503; the cookie is kept.
+    if lookup.store_error.is_some() {
+        req.extensions_mut().insert(SessionUnknown);
+    }
     let mut response = next.call(req).await?.map_into_boxed_body();
     let cookies: http::HeaderMap = lookup
         .set_cookies
@@ -217,12 +223,18 @@ async fn callback(req: HttpRequest) -> HttpResponse {
 async fn logout(req: HttpRequest) -> HttpResponse {
     let method =
         http::Method::from_bytes(req.method().as_str().as_bytes()).unwrap_or(http::Method::GET);
+    // `sign_out` (not `logout`): with a session store it deletes the stored session too.
     bridge::answer(
         state(&req)
             .login
-            .logout(&method, &bridge::request_headers(req.headers())),
+            .sign_out(&method, &bridge::request_headers(req.headers()))
+            .await,
     )
 }
+
+/// In a request's extensions when the session store could not say whether it is signed in.
+#[derive(Clone, Copy)]
+struct SessionUnknown;
 
 /// The signed-in user, or the login layer's answer for a request without one (browser: redirect
 /// to login; API: 401).
@@ -235,6 +247,16 @@ impl FromRequest for SignedIn {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let result = match req.extensions().get::<FeideSession>() {
             Some(session) => Ok(SignedIn(session.clone())),
+            None if req.extensions().get::<SessionUnknown>().is_some() => {
+                let answer = state(req)
+                    .login
+                    .store_unavailable(&bridge::request_headers(req.headers()));
+                Err(actix_web::error::InternalError::from_response(
+                    "session store unavailable",
+                    bridge::answer(answer),
+                )
+                .into())
+            }
             None => {
                 let target = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
                 let answer = state(req)

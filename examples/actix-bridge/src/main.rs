@@ -1,7 +1,8 @@
 //! `cargo run -p actix-bridge`: Feide login and bearer protection in actix-web. Configured only
 //! through environment variables (see the crate docs); with none of them set and a loopback
 //! BIND_ADDR it runs against the built-in fake Feide (with a warning on stderr) and prints a
-//! ready-to-paste curl line for `/api/me`.
+//! ready-to-paste curl line for `/api/me`. `SESSION_STORE_URL` (`memory`, `redis://…`,
+//! `rediss://…`, `redis+cluster://…`) keeps sessions on the server, shared by replicas.
 
 use std::net::SocketAddr;
 

@@ -15,6 +15,11 @@ const KEY: &str = "hKgT2A7awHzc3RWjqkZ8p7ISEQlzphCGLtg4dM2b/D8=";
 
 /// Starts the actix app in its own actix system on 127.0.0.1:0; returns its base URL.
 async fn start_actix(fake: &FakeFeide) -> String {
+    start_actix_with(fake, &[]).await
+}
+
+/// [`start_actix`] with more environment variables.
+async fn start_actix_with(fake: &FakeFeide, extra: &[(&'static str, &str)]) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let base = format!("http://{addr}");
@@ -23,7 +28,7 @@ async fn start_actix(fake: &FakeFeide) -> String {
             .redirect_uri(format!("{base}/callback"))
             .post_logout_redirect_uri(format!("{base}/")),
     );
-    let env: HashMap<&str, String> = HashMap::from([
+    let mut env: HashMap<&str, String> = HashMap::from([
         ("FEIDE_ISSUER", fake.issuer()),
         ("OIDC_CLIENT_ID", "actix-app".into()),
         ("OIDC_CLIENT_SECRET", "actix-secret".into()),
@@ -34,6 +39,7 @@ async fn start_actix(fake: &FakeFeide) -> String {
         ("DATASOURCE_AUDIENCE", DEFAULT_DATASOURCE_AUDIENCE.into()),
         ("DATASOURCE_REQUIRED_SCOPE", "readUser".into()),
     ]);
+    env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
@@ -258,4 +264,58 @@ async fn a_session_from_the_tower_layer_is_accepted_here() {
     );
     let me: Value = me.json().await.unwrap();
     assert_eq!(me["sub"], fake.users()[0].sub.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_a_session_store_logout_revokes_a_copied_cookie() {
+    let fake = FakeFeide::start().await.unwrap();
+    let base = start_actix_with(&fake, &[("SESSION_STORE_URL", "memory")]).await;
+    let browser = client();
+    let mut next = format!("{base}/login?return_to=%2Fme");
+    let mut cookie = None;
+    for _ in 0..6 {
+        let r = browser
+            .get(&next)
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        for set in r.headers().get_all("set-cookie") {
+            let set = set.to_str().unwrap();
+            if set.starts_with("feide_session=v1.") {
+                cookie = Some(set.split(';').next().unwrap().to_owned());
+            }
+        }
+        if !r.status().is_redirection() {
+            break;
+        }
+        next = location(&r);
+    }
+    let cookie = cookie.expect("the callback set the session cookie");
+    assert!(
+        cookie.len() <= 200,
+        "a reference, not the session: {} bytes",
+        cookie.len()
+    );
+    let copy = |path: &'static str| {
+        let cookie = cookie.clone();
+        let url = format!("{base}{path}");
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(copy("/me").await, 200);
+    let logout = browser.post(format!("{base}/logout")).send().await.unwrap();
+    assert_eq!(logout.status(), 303);
+    assert_eq!(
+        copy("/me").await,
+        401,
+        "the copied cookie is refused after logout"
+    );
 }

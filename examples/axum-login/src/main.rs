@@ -4,6 +4,11 @@
 //! `axum_login::ENV`). With none of them set and a loopback BIND_ADDR it starts the built-in fake
 //! Feide (with a warning on stderr), so it runs with no credentials at all; a partial
 //! configuration is an error naming what is missing.
+//!
+//! `SESSION_STORE_URL` (`memory`, `redis://host:port`, `rediss://…`,
+//! `redis+cluster://host1:port1,host2:port2`; with `SESSION_STORE_CA_FILE` for a private CA)
+//! keeps sessions on the server, shared by every replica using the same store and
+//! `APP_SECRET_KEY`; unset, sessions live in the encrypted cookie. It works in the demo too.
 
 use std::net::SocketAddr;
 

@@ -19,7 +19,7 @@ use super::session_cookies::{SessionCookieSettings, SessionCookies};
 use super::stored::{
     DEFAULT_REVOCATION_BOUND, DEFAULT_STORE_TOUCH_INTERVAL, StoreSettings, StoredSessions,
 };
-use crate::store::SessionStore;
+use crate::store::{self, SessionStore, StoreConfigError};
 
 /// The `acr_values` Feide uses to ask for multi-factor authentication.
 pub const FEIDE_MFA_ACR: &str = "urn:mace:feide.no:auth:level:fad08:3";
@@ -81,6 +81,9 @@ pub enum LoginConfigError {
     /// No session keys were given.
     #[error("APP_SECRET_KEY (the session key) is required")]
     MissingKeys,
+    /// `SESSION_STORE_URL` (or `SESSION_STORE_CA_FILE`) cannot configure a session store.
+    #[error("SESSION_STORE_URL: {0}")]
+    SessionStore(StoreConfigError),
     /// The session keys are unusable.
     #[error(transparent)]
     Keys(#[from] KeyError),
@@ -161,6 +164,8 @@ pub struct FeideLoginBuilder {
     refresh_tokens: bool,
     refresh_before: Duration,
     store: Option<Arc<dyn SessionStore>>,
+    /// `SESSION_STORE_URL` did not configure a store: reported by `build`.
+    store_error: Option<StoreConfigError>,
     revocation_bound: Duration,
     store_touch_interval: Duration,
 }
@@ -189,13 +194,18 @@ impl FeideLoginBuilder {
             refresh_tokens: true,
             refresh_before: DEFAULT_REFRESH_BEFORE,
             store: None,
+            store_error: None,
             revocation_bound: DEFAULT_REVOCATION_BOUND,
             store_touch_interval: DEFAULT_STORE_TOUCH_INTERVAL,
         }
     }
 
-    /// Reads `OIDC_REDIRECT_URI`, `APP_SECRET_KEY`, `POST_LOGOUT_REDIRECT_URI` and `OIDC_SCOPES`
-    /// through `lookup`.
+    /// Reads `OIDC_REDIRECT_URI`, `APP_SECRET_KEY`, `POST_LOGOUT_REDIRECT_URI`, `OIDC_SCOPES`
+    /// and `SESSION_STORE_URL` (with `SESSION_STORE_CA_FILE`, a PEM file of the CA that signed a
+    /// `rediss://` server's certificate) through `lookup`. `SESSION_STORE_URL` is `memory`,
+    /// `redis://…`, `rediss://…`, `redis+cluster://host1:port1,host2:port2` or
+    /// `rediss+cluster://…` (see [`store::from_url`]); unset keeps sessions in cookies. An
+    /// unusable value is a [`LoginConfigError::SessionStore`] from [`build`](Self::build).
     pub fn env_with(mut self, lookup: impl Fn(&str) -> Option<String>) -> Self {
         let var = |name: &str| setting(&lookup, name);
         if let Some(uri) = var("OIDC_REDIRECT_URI") {
@@ -209,6 +219,16 @@ impl FeideLoginBuilder {
         }
         if let Some(scopes) = var("OIDC_SCOPES") {
             self = self.scopes(scopes);
+        }
+        if let Some(url) = var("SESSION_STORE_URL") {
+            let store = match var("SESSION_STORE_CA_FILE") {
+                Some(ca_file) => store::from_url_with_ca_file(&url, std::path::Path::new(&ca_file)),
+                None => store::from_url(&url),
+            };
+            match store {
+                Ok(store) => self = self.session_store(store),
+                Err(error) => self.store_error = Some(error),
+            }
         }
         self
     }
@@ -539,6 +559,9 @@ impl FeideLoginBuilder {
             return Err(LoginConfigError::MissingEndpoints);
         }
         let keys = self.keys.ok_or(LoginConfigError::MissingKeys)??;
+        if let Some(error) = self.store_error {
+            return Err(LoginConfigError::SessionStore(error));
+        }
         let paths = LoginPaths::new(
             self.redirect_uri,
             self.login_path,

@@ -388,9 +388,11 @@ pub(crate) fn store_unavailable(headers: &HeaderMap, login_path: &str) -> Answer
 }
 
 impl super::FeideLogin {
-    /// The answer for a request whose session the store could not check: `503` with
-    /// `Retry-After` (a page for browsers, JSON for API callers), cookie kept.
-    pub(crate) fn store_unavailable(&self, headers: &HeaderMap) -> Answer {
+    /// The answer for a request whose session the [store](crate::store) could not check
+    /// ([`SessionLookup::store_error`]): `503` with `Retry-After` (a page for browsers,
+    /// `{"error":"temporarily_unavailable"}` for API callers); no cookie is touched. For
+    /// frameworks other than tower (the layers answer it themselves).
+    pub fn store_unavailable(&self, headers: &HeaderMap) -> Answer {
         store_unavailable(headers, &self.config.paths.login)
     }
 }
