@@ -461,6 +461,12 @@ impl FakeFeide {
         self.state().lock().refresh_tokens.clear();
     }
 
+    /// The refresh tokens that are valid now (issued and neither redeemed nor revoked): for tests
+    /// that check where an application keeps them (never in plain text in a store or a cookie).
+    pub fn live_refresh_tokens(&self) -> Vec<String> {
+        self.state().lock().refresh_tokens.keys().cloned().collect()
+    }
+
     /// How many `grant_type=refresh_token` requests the token endpoint received since start or
     /// [`reset_counts`](Self::reset_counts), whatever the answer (injected failures and refusals
     /// included). Read from [`token_requests`](Self::token_requests).

@@ -4,4 +4,5 @@
 
 mod harness;
 mod memory;
+mod redis;
 mod scenarios;
