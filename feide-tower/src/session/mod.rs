@@ -1,7 +1,9 @@
-//! Stateless sessions in encrypted cookies.
+//! Sessions: in encrypted cookies by default, or on the server in a [store](crate::store).
 //!
-//! The whole session lives in the browser, sealed with AES-256-GCM: the server keeps no session
-//! store. Handlers read it as a [`FeideSession`]; the keys come from `APP_SECRET_KEY` as a
+//! By default the whole session lives in the browser, sealed with AES-256-GCM: the server keeps no
+//! session store. With
+//! [`FeideLoginBuilder::session_store`](crate::login::FeideLoginBuilder::session_store) the cookie
+//! holds only a sealed reference and the session lives in the store, revocable on every replica. Handlers read it as a [`FeideSession`]; the keys come from `APP_SECRET_KEY` as a
 //! [`KeyRing`]. The building blocks of the cookie pipeline (sealing, chunking, `Set-Cookie`
 //! rendering) are in [`cookie`], for cookies of your own.
 //!
@@ -15,7 +17,7 @@
 //!   [`CookieCodec`](cookie::CookieCodec) derives its own keys from them with HKDF-SHA256 and its purpose (the login
 //!   layer's session and flow cookies per login name, the application's own cookies). The
 //!   first key seals, all open: rotate by prepending a new secret.
-//! * Being stateless, a session cannot be revoked before it expires: logging out deletes the
+//! * A cookie session cannot be revoked before it expires (a stored one can): logging out deletes the
 //!   cookie in this browser, but a copy taken earlier stays valid until its absolute expiry or
 //!   idle timeout. Keep both short; rotating the key ends every session at once.
 //! * Nothing here logs, and no error or `Debug` output holds a secret, key, cookie value or
