@@ -9,7 +9,7 @@ use super::FeideLogin;
 use super::config::LoginConfig;
 use super::flow::Flow;
 use super::query::{Duplicate, Query};
-use super::stored::{StoredSession, store_unavailable};
+use super::stored::StoredSession;
 use super::values::CsrfState;
 use crate::answer::Answer;
 use crate::apis::{ApiError, userinfo};
@@ -321,7 +321,7 @@ impl FeideLogin {
                 );
                 if let Err(error) = stored.store.insert(&key, &record).await {
                     tracing::warn!(%error, "login not completed: session store unavailable");
-                    return Ok(store_unavailable(headers, &cfg.paths.login));
+                    return Ok(self.store_unavailable(headers));
                 }
                 value
             }

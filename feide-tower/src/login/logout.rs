@@ -53,7 +53,7 @@ impl FeideLogin {
             Ok(session) => self.logged_out(method, headers, session),
             Err(error) => {
                 tracing::warn!(%error, "logout failed: session store unavailable");
-                super::stored::store_unavailable(headers, &self.config.paths.login)
+                self.store_unavailable(headers)
             }
         }
     }

@@ -1,7 +1,9 @@
 //! The few HTML pages the login flow shows: small, escaped, no external assets.
 
-use http::StatusCode;
+use http::header::RETRY_AFTER;
+use http::{HeaderMap, HeaderValue, StatusCode};
 
+use super::require_login::is_browser;
 use crate::answer::Answer;
 
 /// Escapes text for HTML element content and attribute values.
@@ -38,6 +40,30 @@ a{{color:#1f4698}}</style></head><body><h1>{title}</h1><p>{message}</p>\
         href = escape(retry_href),
     );
     Answer::page(status, html)
+}
+
+/// `503 Service Unavailable` with `Retry-After: retry_after` seconds: an HTML page (`title`,
+/// `message`, a link to `login_path`) for browsers, `{"error":"temporarily_unavailable"}` for API
+/// callers. No cookie is touched.
+pub(crate) fn unavailable_page(
+    headers: &HeaderMap,
+    login_path: &str,
+    title: &str,
+    message: &str,
+    retry_after: u64,
+) -> Answer {
+    let mut response = if is_browser(headers) {
+        error_page(StatusCode::SERVICE_UNAVAILABLE, title, message, login_path)
+    } else {
+        Answer::json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            r#"{"error":"temporarily_unavailable"}"#,
+        )
+    };
+    response
+        .headers
+        .insert(RETRY_AFTER, HeaderValue::from(retry_after));
+    response
 }
 
 #[cfg(test)]

@@ -20,14 +20,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_lc_rs::digest::{SHA256, digest};
-use http::header::RETRY_AFTER;
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::HeaderMap;
 use moka::future::Cache;
 
 use super::FeideLogin;
 use super::callback::azp_allows;
-use super::pages::error_page;
-use super::require_login::is_browser;
+use super::pages::unavailable_page;
 // Re-exported so the layer keeps importing it from here.
 pub(crate) use super::refresh_policy::RefreshDue;
 use super::session_lookup::SessionLookup;
@@ -222,12 +220,7 @@ impl FeideLogin {
                     }
                     Failed::Unavailable => {
                         tracing::warn!(%error, "token refresh failed and the access token expired");
-                        Err(cfg.rendered(
-                            "unavailable",
-                            UNAVAILABLE_TITLE,
-                            UNAVAILABLE_MESSAGE.to_owned(),
-                            unavailable(headers, &cfg.paths.login),
-                        ))
+                        Err(self.provider_unavailable(headers))
                     }
                 }
             }
@@ -424,34 +417,39 @@ fn same_audiences(aud: &[String], before: Option<&serde_json::Value>) -> bool {
     before == now
 }
 
-pub(super) const UNAVAILABLE_TITLE: &str = "Temporarily unavailable";
-pub(super) const UNAVAILABLE_MESSAGE: &str =
+const UNAVAILABLE_TITLE: &str = "Temporarily unavailable";
+const UNAVAILABLE_MESSAGE: &str =
     "The identity provider cannot be reached right now. Please try again shortly.";
 
 /// `503` with `Retry-After`: an HTML page for browsers, JSON for API callers.
-pub(super) fn unavailable(headers: &HeaderMap, login_path: &str) -> Answer {
-    let mut response = if is_browser(headers) {
-        error_page(
-            StatusCode::SERVICE_UNAVAILABLE,
+fn unavailable(headers: &HeaderMap, login_path: &str) -> Answer {
+    unavailable_page(
+        headers,
+        login_path,
+        UNAVAILABLE_TITLE,
+        UNAVAILABLE_MESSAGE,
+        RETRY_AFTER_SECS,
+    )
+}
+
+impl FeideLogin {
+    /// The answer when the provider cannot refresh an expired access token: `503` with
+    /// `Retry-After` (through the custom renderer, if any), cookie kept.
+    pub(super) fn provider_unavailable(&self, headers: &HeaderMap) -> Answer {
+        let cfg = &*self.config;
+        cfg.rendered(
+            "unavailable",
             UNAVAILABLE_TITLE,
-            UNAVAILABLE_MESSAGE,
-            login_path,
+            UNAVAILABLE_MESSAGE.to_owned(),
+            unavailable(headers, &cfg.paths.login),
         )
-    } else {
-        Answer::json(
-            StatusCode::SERVICE_UNAVAILABLE,
-            r#"{"error":"temporarily_unavailable"}"#,
-        )
-    };
-    response
-        .headers
-        .insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
-    response
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use http::header::{ACCEPT, CONTENT_TYPE};
+    use http::header::{ACCEPT, CONTENT_TYPE, RETRY_AFTER};
+    use http::{HeaderValue, StatusCode};
 
     use super::*;
     use crate::secret::Secret;

@@ -11,7 +11,6 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::stored::store_unavailable;
 use super::{FeideLogin, LoginConfigError};
 use crate::answer::Answer;
 use crate::body::ResponseBody;
@@ -137,10 +136,7 @@ impl RequireLoginLayer {
             .get::<SessionUnavailable>()
             .is_some_and(|u| self.policy.any_provider || u.login() == self.login.name())
         {
-            return Some(store_unavailable(
-                request.headers(),
-                &self.login.config.paths.login,
-            ));
+            return Some(self.login.store_unavailable(request.headers()));
         }
         let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
         let page = self

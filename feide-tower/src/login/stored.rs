@@ -22,14 +22,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::header::RETRY_AFTER;
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::HeaderMap;
 use moka::sync::Cache;
 use serde::{Deserialize, Serialize};
 
-use super::pages::error_page;
+use super::pages::unavailable_page;
 use super::refresh_policy::RefreshPolicy;
-use super::require_login::is_browser;
 use super::session_cookies::SessionCookies;
 use super::session_lookup::SessionLookup;
 use crate::answer::Answer;
@@ -365,34 +363,24 @@ pub(crate) enum Decision {
 const STORE_TITLE: &str = "Temporarily unavailable";
 const STORE_MESSAGE: &str = "Sessions cannot be checked right now. Please try again in a moment.";
 
-/// `503` with `Retry-After` for a store that cannot answer: an HTML page for browsers, JSON for
-/// API callers. No cookie is touched.
-pub(crate) fn store_unavailable(headers: &HeaderMap, login_path: &str) -> Answer {
-    let mut response = if is_browser(headers) {
-        error_page(
-            StatusCode::SERVICE_UNAVAILABLE,
-            STORE_TITLE,
-            STORE_MESSAGE,
-            login_path,
-        )
-    } else {
-        Answer::json(
-            StatusCode::SERVICE_UNAVAILABLE,
-            r#"{"error":"temporarily_unavailable"}"#,
-        )
-    };
-    response
-        .headers
-        .insert(RETRY_AFTER, HeaderValue::from(STORE_RETRY_AFTER_SECS));
-    response
-}
-
 impl super::FeideLogin {
     /// The answer for a request whose session the [store](crate::store) could not check
     /// ([`SessionLookup::store_error`]): `503` with `Retry-After` (a page for browsers,
-    /// `{"error":"temporarily_unavailable"}` for API callers); no cookie is touched. For
-    /// frameworks other than tower (the layers answer it themselves).
+    /// `{"error":"temporarily_unavailable"}` for API callers, or the custom renderer's body);
+    /// no cookie is touched. For frameworks other than tower (the layers answer it themselves).
     pub fn store_unavailable(&self, headers: &HeaderMap) -> Answer {
-        store_unavailable(headers, &self.config.paths.login)
+        let cfg = &*self.config;
+        cfg.rendered(
+            "store_unavailable",
+            STORE_TITLE,
+            STORE_MESSAGE.to_owned(),
+            unavailable_page(
+                headers,
+                &cfg.paths.login,
+                STORE_TITLE,
+                STORE_MESSAGE,
+                STORE_RETRY_AFTER_SECS,
+            ),
+        )
     }
 }

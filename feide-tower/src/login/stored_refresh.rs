@@ -17,9 +17,7 @@ use std::time::{Duration, Instant};
 use http::HeaderMap;
 
 use super::FeideLogin;
-use super::refresh::{
-    Failed, RefreshError, UNAVAILABLE_MESSAGE, UNAVAILABLE_TITLE, on_failure, unavailable,
-};
+use super::refresh::{Failed, RefreshError, on_failure};
 use super::session_lookup::SessionLookup;
 use super::stored::{Decision, Loaded, StoreAsk, StoredSessions};
 use crate::answer::Answer;
@@ -173,12 +171,7 @@ impl FeideLogin {
                         }
                         _ => {
                             tracing::warn!(%error, "token refresh failed and the access token expired");
-                            Err(cfg.rendered(
-                                "unavailable",
-                                UNAVAILABLE_TITLE,
-                                UNAVAILABLE_MESSAGE.to_owned(),
-                                unavailable(headers, &cfg.paths.login),
-                            ))
+                            Err(self.provider_unavailable(headers))
                         }
                     }
                 }
