@@ -45,3 +45,8 @@ async fn one_refresh_grant_across_replicas() {
 async fn a_cookie_session_is_signed_out_cleanly() {
     scenarios::a_cookie_session_is_signed_out_cleanly(store()).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refresh_faults_keep_or_end_the_session() {
+    scenarios::refresh_faults_keep_or_end_the_session(store()).await;
+}

@@ -284,3 +284,9 @@ async fn no_token_or_cookie_in_plain_text_in_redis() {
         keys.len()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refresh_faults_keep_or_end_the_session() {
+    let redis = RedisServer::start();
+    scenarios::refresh_faults_keep_or_end_the_session(store(redis.url())).await;
+}

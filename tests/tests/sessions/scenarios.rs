@@ -280,3 +280,55 @@ pub async fn a_cookie_session_is_signed_out_cleanly(store: Arc<dyn SessionStore>
         .any(|c| c.starts_with(&format!("{COOKIE}=;")) || c.contains("Max-Age=0"));
     assert!(cleared, "the unusable cookie is deleted");
 }
+
+/// A provider that cannot refresh an expired access token: 503 with `Retry-After`, the session
+/// and its cookie kept; back to 200 when the provider is. A refused refresh token ends the
+/// session everywhere: the record is deleted.
+pub async fn refresh_faults_keep_or_end_the_session(store: Arc<dyn SessionStore>) {
+    use feide_tower::testkit::{Endpoint, Failure};
+
+    let replicas = start(store, Options { refresh: true }).await;
+    // Every access token expires at once: every request is due.
+    replicas
+        .fake
+        .set_token_expires_in(Some(serde_json::json!(0)));
+    let browser = Browser::new();
+    sign_in(&replicas, &browser, "alice").await;
+    let alice = replicas.logins[0]
+        .sessions_of(&replicas.fake.users()[0].sub)
+        .await
+        .unwrap();
+    assert_eq!(alice.len(), 1);
+    replicas.fake.fail(Endpoint::Token, Failure::Status(502));
+    for instance in 0..3 {
+        let response = browser
+            .client
+            .get(replicas.url(instance, "/me"))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 503, "instance {instance}");
+        assert!(response.headers().contains_key("retry-after"));
+        assert!(
+            crate::harness::set_cookies(&response).is_empty(),
+            "the cookie is kept"
+        );
+    }
+    replicas.fake.clear_failure(Endpoint::Token);
+    assert_eq!(me(&replicas, &browser, 1).await.0, 200, "served again");
+    replicas.fake.revoke_refresh_tokens();
+    assert_eq!(
+        me(&replicas, &browser, 2).await.0,
+        401,
+        "a refused refresh ends the session"
+    );
+    assert!(
+        replicas.logins[0]
+            .sessions_of(&replicas.fake.users()[0].sub)
+            .await
+            .unwrap()
+            .is_empty(),
+        "and deletes its record"
+    );
+}
