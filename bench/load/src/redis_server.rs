@@ -21,9 +21,11 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 /// The longest reply this client reads (INFO is a few KB).
 const MAX_REPLY: usize = 1 << 20;
 
-/// `sh -c` script: runs redis-server with the arguments, kills it when stdin closes.
-const SUPERVISOR: &str =
-    "\"$0\" \"$@\" & pid=$!; cat >/dev/null; kill \"$pid\" 2>/dev/null; wait \"$pid\"";
+/// `sh -c` script, run in the server's own temporary directory: runs redis-server with the
+/// arguments, kills it when stdin closes, then removes the directory (also when the coordinator
+/// was killed and could not).
+const SUPERVISOR: &str = "d=$PWD; \"$0\" \"$@\" & pid=$!; cat >/dev/null; \
+     kill \"$pid\" 2>/dev/null; wait \"$pid\"; rm -f \"$d/redis.log\"; cd / && rmdir \"$d\"";
 
 /// A running `redis-server`; stopped and its directory removed when dropped.
 pub(crate) struct RedisServer {
@@ -113,8 +115,8 @@ impl RedisServer {
             .arg(REDIS_SERVER)
             .args(["--bind", "127.0.0.1", "--port"])
             .arg(port.to_string())
-            .arg("--dir")
-            .arg(&dir)
+            .args(["--dir", "."])
+            .current_dir(&dir)
             .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
             .args(["--logfile", "redis.log"])
             .stdin(Stdio::piped())
