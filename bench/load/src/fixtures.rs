@@ -1,12 +1,16 @@
 //! What every variant is measured with: a FakeFeide (in the coordinating process, on loopback),
-//! one valid Feide data-source token, and one valid session cookie of about 2 KB from a real login.
+//! one valid Feide data-source token, one valid session cookie of about 2 KB from a real login,
+//! and, for the stored variants, sessions from real logins into the Redis store (the cookie holds
+//! only the reference).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use feide_tower::Provider;
 use feide_tower::login::FeideLogin;
 use feide_tower::session::KeyRing;
 use feide_tower::session::cookie::{CookieCodec, Envelope};
+use feide_tower::store::SessionStore;
 use feide_tower::testkit::{DEFAULT_DATASOURCE_AUDIENCE, FakeClient, FakeFeide};
 use http::header::{COOKIE, SET_COOKIE};
 use http::{HeaderMap, HeaderValue};
@@ -27,20 +31,39 @@ pub(crate) const SESSION_COOKIE_LEN: usize = 2048;
 /// Environment variables that carry the fixtures to the server processes.
 pub(crate) const ENV_ISSUER: &str = "LOAD_BENCH_ISSUER";
 pub(crate) const ENV_JWKS: &str = "LOAD_BENCH_JWKS";
+/// The session store URL of variants (r) and (n).
+pub(crate) const ENV_STORE: &str = "LOAD_BENCH_STORE";
 
-/// The login of variant (d): the same configuration in the server and in the coordinator.
-pub(crate) async fn login(issuer: &str) -> Result<FeideLogin, String> {
+/// Where the sessions of a login live.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Sessions<'a> {
+    /// In the cookie: variant (d).
+    Cookie,
+    /// In the store at this URL, with this revocation bound (`None`: the default): (r), (n).
+    Stored(&'a str, Option<Duration>),
+}
+
+/// The login of variants (d), (r) and (n): the same configuration in the server and in the
+/// coordinator (same key, same name, same store).
+pub(crate) async fn login(issuer: &str, sessions: Sessions<'_>) -> Result<FeideLogin, String> {
     let provider = Provider::builder(issuer)
         .client(CLIENT_ID, CLIENT_SECRET)
         .build()
         .await
         .map_err(|e| format!("provider: {e}"))?;
-    FeideLogin::builder(&provider)
+    let mut builder = FeideLogin::builder(&provider)
         .redirect_uri(REDIRECT_URI)
         .secret_keys(SESSION_KEY)
-        .scopes("openid")
-        .build()
-        .map_err(|e| format!("login: {e}"))
+        .scopes("openid");
+    if let Sessions::Stored(url, bound) = sessions {
+        let store: Arc<dyn SessionStore> =
+            feide_tower::store::from_url(url).map_err(|e| e.to_string())?;
+        builder = builder.session_store(store);
+        if let Some(bound) = bound {
+            builder = builder.revocation_bound(bound);
+        }
+    }
+    builder.build().map_err(|e| format!("login: {e}"))
 }
 
 /// The running fake and what the load is made of.
@@ -54,11 +77,15 @@ pub(crate) struct Fixtures {
     session: Envelope<Value>,
     codec: CookieCodec,
     cookie_name: String,
+    /// The login on the Redis store (with the URL), when a stored variant is measured.
+    stored: Option<(FeideLogin, String)>,
+    http: reqwest::Client,
 }
 
 impl Fixtures {
-    /// Starts FakeFeide, mints the token and signs in once.
-    pub(crate) async fn start() -> Result<Fixtures, String> {
+    /// Starts FakeFeide, mints the token and signs in once; with `store_url`, also prepares the
+    /// login on that store.
+    pub(crate) async fn start(store_url: Option<String>) -> Result<Fixtures, String> {
         let fake = FakeFeide::start()
             .await
             .map_err(|e| format!("FakeFeide: {e}"))?;
@@ -78,7 +105,7 @@ impl Fixtures {
             .await
             .map_err(|e| format!("JWKS: {e}"))?;
 
-        let login = login(&fake.issuer()).await?;
+        let login = login(&fake.issuer(), Sessions::Cookie).await?;
         let value = sign_in(&login, &http).await?;
         let codec = CookieCodec::login_session(
             KeyRing::from_env_value(SESSION_KEY).map_err(|e| e.to_string())?,
@@ -89,6 +116,13 @@ impl Fixtures {
             .open_envelope(&name, &value, now(), None)
             .map_err(|e| format!("the login's session does not open: {e}"))?;
         pad(&codec, &name, &mut session, SESSION_COOKIE_LEN)?;
+        let stored = match store_url {
+            Some(url) => Some((
+                self::login(&fake.issuer(), Sessions::Stored(&url, None)).await?,
+                url,
+            )),
+            None => None,
+        };
         Ok(Fixtures {
             fake,
             bearer,
@@ -96,7 +130,23 @@ impl Fixtures {
             session,
             codec,
             cookie_name: name,
+            stored,
+            http,
         })
+    }
+
+    /// The store URL, if a stored variant is measured.
+    pub(crate) fn store_url(&self) -> Option<&str> {
+        self.stored.as_ref().map(|(_, url)| url.as_str())
+    }
+
+    /// A `Cookie` header value with the reference of a session from a new login into the store
+    /// (as a browser holds it right after signing in): its activity was written just now, so
+    /// no request of a round (far shorter than the touch interval) writes to the store.
+    pub(crate) async fn stored_cookie(&self) -> Result<String, String> {
+        let (login, _) = self.stored.as_ref().ok_or("no session store configured")?;
+        let value = sign_in(login, &self.http).await?;
+        Ok(format!("{}={value}", login.cookie_name()))
     }
 
     /// A `Cookie` header value with the session sealed now (as a browser holds it after its

@@ -1,15 +1,22 @@
-//! `load-bench`: one axum hello-world served five ways, loaded with `wrk` on loopback.
+//! `load-bench`: one axum hello-world served nine ways, loaded with `wrk` on loopback.
 //!
 //! ```text
 //! load-bench [--rounds N] [--duration SECS] [--warmup SECS] [--connections N]
-//!            [--variants abcdetk] [--server-cpu N] [--client-cpu N] [--no-pin] [--smoke]
+//!            [--variants abcdrnetk] [--server-cpu N] [--client-cpu N] [--no-pin] [--smoke]
 //! ```
 //!
 //! Variants: (a) unprotected, (b) `BearerJwtLayer` with the verified-token cache off, (c) with it
-//! on, (d) `FeideLoginLayer` pass-through with a valid 2 KB session cookie, (e) the
-//! `jwt-authorizer` crate configured the same way (RS256, same key, issuer and audience); and two
-//! references that show what the credentials cost to carry: (t) the unprotected server receiving
-//! the bearer token of (b), (c), (e), and (k) receiving the session cookie of (d).
+//! on, (d) `FeideLoginLayer` pass-through with a valid 2 KB session cookie, (r) the same login
+//! with its sessions in Redis (`RedisStore`, default revocation bound 1 s: each record kept 0.5 s
+//! per process) and a valid session's reference cookie, (n) as (r) with revocation bound zero (no
+//! near cache: one Redis load per request), (e) the `jwt-authorizer` crate configured the same
+//! way as (b) (RS256, same key, issuer and audience); and two references that show what the
+//! credentials cost to carry: (t) the unprotected server receiving the bearer token of (b), (c),
+//! (e), and (k) receiving the session cookie of (d).
+//!
+//! For (r) and (n) the coordinator starts its own `/usr/bin/redis-server` on a free loopback
+//! port (no persistence, pinned with the servers, stopped with the run) and signs in through
+//! FakeFeide into it before each run; it checks that no request of a run writes to the store.
 //!
 //! Each variant is its own server process (this binary re-executed as `load-bench serve <v>`),
 //! pinned to one core with `taskset`; `wrk` runs pinned to the other. Every round runs every
@@ -22,9 +29,10 @@
 //! deadline; each `wrk` run is killed if it overruns.
 //!
 //! `--smoke` (CI): one 2-second round of every variant; exits non-zero if any request failed or
-//! was answered with anything but 2xx.
+//! was answered with anything but 2xx, or if a stored variant wrote to the store during a run.
 
 mod fixtures;
+mod redis_server;
 mod serve;
 mod wrk;
 
@@ -38,6 +46,10 @@ pub(crate) enum Variant {
     BearerNoCache,
     BearerCache,
     LoginSession,
+    /// (d) with the sessions in Redis, near cache on (default revocation bound).
+    StoredSession,
+    /// (d) with the sessions in Redis, no near cache.
+    StoredNoCache,
     JwtAuthorizer,
     /// (a) with the requests of (b), (c) and (e): the bearer token is sent and ignored.
     PlainWithToken,
@@ -46,11 +58,13 @@ pub(crate) enum Variant {
 }
 
 impl Variant {
-    pub(crate) const ALL: [Variant; 7] = [
+    pub(crate) const ALL: [Variant; 9] = [
         Variant::Unprotected,
         Variant::BearerNoCache,
         Variant::BearerCache,
         Variant::LoginSession,
+        Variant::StoredSession,
+        Variant::StoredNoCache,
         Variant::JwtAuthorizer,
         Variant::PlainWithToken,
         Variant::PlainWithCookie,
@@ -62,6 +76,8 @@ impl Variant {
             Variant::BearerNoCache => 'b',
             Variant::BearerCache => 'c',
             Variant::LoginSession => 'd',
+            Variant::StoredSession => 'r',
+            Variant::StoredNoCache => 'n',
             Variant::JwtAuthorizer => 'e',
             Variant::PlainWithToken => 't',
             Variant::PlainWithCookie => 'k',
@@ -72,12 +88,19 @@ impl Variant {
         Variant::ALL.into_iter().find(|v| v.letter() == letter)
     }
 
+    /// Whether the variant's sessions live in the Redis store.
+    pub(crate) fn stored(self) -> bool {
+        matches!(self, Variant::StoredSession | Variant::StoredNoCache)
+    }
+
     pub(crate) fn describe(self) -> &'static str {
         match self {
             Variant::Unprotected => "unprotected",
             Variant::BearerNoCache => "BearerJwtLayer, cache off",
             Variant::BearerCache => "BearerJwtLayer, cache on",
             Variant::LoginSession => "FeideLoginLayer, 2 KB session",
+            Variant::StoredSession => "FeideLoginLayer, Redis session, near cache",
+            Variant::StoredNoCache => "FeideLoginLayer, Redis session, no near cache",
             Variant::JwtAuthorizer => "jwt-authorizer 0.15 (peer)",
             Variant::PlainWithToken => "unprotected, token sent",
             Variant::PlainWithCookie => "unprotected, cookie sent",
@@ -100,7 +123,7 @@ pub(crate) struct Settings {
 }
 
 const USAGE: &str = "usage: load-bench [--rounds N (default 9)] [--duration SECS (default 2)] \
-[--warmup SECS (default 1)] [--connections N (default 64)] [--variants abcdetk] \
+[--warmup SECS (default 1)] [--connections N (default 64)] [--variants abcdrnetk] \
 [--server-cpu N (default 0)] [--client-cpu N (default 1)] [--no-pin] [--smoke]";
 
 fn parse(args: &[String]) -> Result<Settings, String> {
@@ -137,7 +160,7 @@ fn parse(args: &[String]) -> Result<Settings, String> {
                     .map(|c| Variant::from_letter(c).ok_or(format!("unknown variant {c:?}")))
                     .collect::<Result<_, _>>()?;
                 if settings.variants.is_empty() {
-                    return Err("--variants needs at least one of abcde".into());
+                    return Err("--variants needs at least one of abcdrnetk".into());
                 }
             }
             "--server-cpu" => settings.server_cpu = Some(value(arg)?),

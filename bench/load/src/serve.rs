@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 
 use crate::Variant;
-use crate::fixtures::{AUDIENCE, ENV_ISSUER, ENV_JWKS, login};
+use crate::fixtures::{AUDIENCE, ENV_ISSUER, ENV_JWKS, ENV_STORE, Sessions, login};
 
 /// The handler of every variant.
 async fn hello() -> &'static str {
@@ -29,7 +29,7 @@ pub(crate) fn main(args: &[String]) -> ExitCode {
             .and_then(Variant::from_letter),
         args.get(1).and_then(|d| d.parse::<u64>().ok()),
     ) else {
-        eprintln!("usage: load-bench serve <a|b|c|d|e> <deadline-secs>");
+        eprintln!("usage: load-bench serve <a|b|c|d|r|n|e|t|k> <deadline-secs>");
         return ExitCode::from(2);
     };
     // Bounded in time whatever happens to the coordinator: exit when it closes our stdin (also
@@ -127,8 +127,17 @@ async fn run(variant: Variant) -> Result<(), String> {
             announce();
             axum::serve(listener, make_service(app)).await
         }
-        Variant::LoginSession => {
-            let login = login(&issuer).await?;
+        Variant::LoginSession | Variant::StoredSession | Variant::StoredNoCache => {
+            let store = match variant {
+                Variant::StoredSession => Some((env(ENV_STORE)?, None)),
+                Variant::StoredNoCache => Some((env(ENV_STORE)?, Some(Duration::ZERO))),
+                _ => None,
+            };
+            let sessions = match &store {
+                Some((url, bound)) => Sessions::Stored(url, *bound),
+                None => Sessions::Cookie,
+            };
+            let login = login(&issuer, sessions).await?;
             let app = ServiceBuilder::new()
                 .map_response(to_axum)
                 .layer(login.layer())

@@ -5,15 +5,21 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::fixtures::{ENV_ISSUER, ENV_JWKS, Fixtures, MAX_RUN};
+use crate::fixtures::{ENV_ISSUER, ENV_JWKS, ENV_STORE, Fixtures, MAX_RUN};
+use crate::redis_server::{RedisServer, Reply};
 use crate::{Settings, Variant};
 
-/// The ratios issue #8 asks for: (variant, compared with, at least).
-const TARGETS: [(Variant, Variant, f64); 3] = [
+/// The ratios issues #8 and #15 ask for: (variant, compared with, at least).
+const TARGETS: [(Variant, Variant, f64); 4] = [
     (Variant::BearerNoCache, Variant::JwtAuthorizer, 1.15),
     (Variant::BearerCache, Variant::Unprotected, 0.90),
     (Variant::LoginSession, Variant::Unprotected, 0.85),
+    (Variant::StoredSession, Variant::Unprotected, 0.85),
 ];
+
+/// The library's default session touch interval: a stored session's activity is written back
+/// once it is this old, so only runs (warm-up included) shorter than it are write-free.
+const TOUCH_INTERVAL: Duration = Duration::from_secs(60);
 
 /// One `wrk` run.
 #[derive(Debug, Clone, Copy)]
@@ -26,6 +32,19 @@ struct Sample {
     errors: u64,
     /// Server CPU time per request, in microseconds: what a request costs, nearly independent of
     /// what else the machine runs.
+    cpu_us: f64,
+    /// Stored variants: what Redis did during the run.
+    store: Option<StoreSample>,
+}
+
+/// Redis's share of a run of (r) or (n).
+#[derive(Debug, Clone, Copy)]
+struct StoreSample {
+    /// Session loads (`HMGET`) per completed request.
+    loads_per_request: f64,
+    /// Any other command (writes): 0 when nothing on the hot path writes.
+    others: u64,
+    /// Redis's CPU time per request, in microseconds.
     cpu_us: f64,
 }
 
@@ -77,8 +96,18 @@ pub(crate) fn run(settings: &Settings) -> Result<bool, String> {
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    let mut fixtures = runtime.block_on(Fixtures::start())?;
+    // Started before the servers, stopped after them (declared first, dropped last), also on
+    // an error or a panic.
+    let redis = if settings.variants.iter().any(|v| v.stored()) {
+        Some(RedisServer::start(server_cpu.as_deref())?)
+    } else {
+        None
+    };
+    let mut fixtures = runtime.block_on(Fixtures::start(redis.as_ref().map(RedisServer::url)))?;
     println!("{}", machine_line());
+    if let Some(redis) = &redis {
+        println!("{}", session_footprint(redis, &fixtures, &runtime)?);
+    }
     println!(
         "load-bench: {} round(s) x {} variant(s), {} s each after {} s of warm-up, {} connections, server cpu {}, wrk cpu {}",
         settings.rounds,
@@ -100,11 +129,15 @@ pub(crate) fn run(settings: &Settings) -> Result<bool, String> {
         )?);
     }
     for server in &servers {
-        let headers = headers(server.variant, &mut fixtures)?;
+        let headers = headers(server.variant, &mut fixtures, &runtime)?;
         runtime.block_on(probe(server, &headers))?;
     }
 
     let wrk = |server: &Server, headers: &[(String, String)], duration: Duration| {
+        let redis = redis.as_ref().filter(|_| server.variant.stored());
+        let store_before = redis
+            .map(|r| Ok::<_, String>((r.counters()?, cpu_ns(r.pid()))))
+            .transpose()?;
         let before = cpu_ns(server.child.id());
         let mut sample = run_wrk(
             server.port,
@@ -114,7 +147,18 @@ pub(crate) fn run(settings: &Settings) -> Result<bool, String> {
             client_cpu.as_deref(),
         )?;
         let spent = cpu_ns(server.child.id()).saturating_sub(before);
-        sample.cpu_us = spent as f64 / 1e3 / sample.requests.max(1) as f64;
+        let per_request = |ns: u64| ns as f64 / 1e3 / sample.requests.max(1) as f64;
+        sample.cpu_us = per_request(spent);
+        if let (Some(redis), Some((counters, cpu))) = (redis, store_before) {
+            let after = redis.counters()?;
+            let spent = cpu_ns(redis.pid()).saturating_sub(cpu);
+            sample.store = Some(StoreSample {
+                loads_per_request: after.loads.saturating_sub(counters.loads) as f64
+                    / sample.requests.max(1) as f64,
+                others: after.others.saturating_sub(counters.others),
+                cpu_us: per_request(spent),
+            });
+        }
         Ok::<_, String>(sample)
     };
     let mut samples: Vec<(Variant, Vec<Sample>)> =
@@ -126,15 +170,21 @@ pub(crate) fn run(settings: &Settings) -> Result<bool, String> {
         .position(|s| s.variant == Variant::Unprotected);
     let mut measure = |index: usize, round: usize| -> Result<Sample, String> {
         let server = &servers[index];
-        let headers = headers(server.variant, &mut fixtures)?;
+        let headers = headers(server.variant, &mut fixtures, &runtime)?;
         // Each measured run follows load on the same server, never the previous variant's:
         // on this kind of machine a run right after an RSA-bound one is measurably faster.
         if !settings.warmup.is_zero() {
             wrk(server, &headers, settings.warmup)?;
         }
         let sample = wrk(server, &headers, settings.duration)?;
+        let store = sample.store.map_or_else(String::new, |s| {
+            format!(
+                "  redis: {:.4} loads/req, {} writes, cpu {:.2} µs/req",
+                s.loads_per_request, s.others, s.cpu_us
+            )
+        });
         eprintln!(
-            "  round {round} ({}) {:>10.0} req/s  p50 {:>8}  p99 {:>8}  cpu {:>5.2} µs/req  errors {}",
+            "  round {round} ({}) {:>10.0} req/s  p50 {:>8}  p99 {:>8}  cpu {:>5.2} µs/req  errors {}{store}",
             server.variant.letter(),
             sample.rps,
             micros(sample.p50_us),
@@ -167,6 +217,7 @@ pub(crate) fn run(settings: &Settings) -> Result<bool, String> {
         }
     }
     drop(servers);
+    drop(redis);
     print_table(&samples, &baselines);
     let errors: u64 = samples.iter().flat_map(|(_, s)| s).map(|s| s.errors).sum();
     let requests: u64 = samples
@@ -179,6 +230,22 @@ pub(crate) fn run(settings: &Settings) -> Result<bool, String> {
             "load-bench: FAILED: {errors} error(s) or non-2xx answers in {requests} requests"
         );
         return Ok(false);
+    }
+    // A fresh session before each run: no request of a run shorter than the touch interval may
+    // write to the store (a write there would be measured as the layer's cost).
+    let writes: u64 = samples
+        .iter()
+        .flat_map(|(_, s)| s)
+        .filter_map(|s| s.store)
+        .map(|s| s.others)
+        .sum();
+    if writes > 0 {
+        let msg = format!("load-bench: {writes} store write(s) during the runs of (r) and (n)");
+        if settings.warmup + settings.duration < TOUCH_INTERVAL {
+            eprintln!("{msg}: FAILED (a round must not write)");
+            return Ok(false);
+        }
+        eprintln!("{msg} (runs longer than the touch interval write activity back)");
     }
     println!("load-bench: {requests} requests, 0 errors");
     Ok(true)
@@ -203,9 +270,17 @@ fn check_wrk() -> Result<(), String> {
     }
 }
 
-/// The headers of a variant's requests; the session cookie is sealed afresh for each round.
-fn headers(variant: Variant, fixtures: &mut Fixtures) -> Result<Vec<(String, String)>, String> {
+/// The headers of a variant's requests; the session cookie is sealed afresh for each round, and
+/// a stored variant's session comes from a new login.
+fn headers(
+    variant: Variant,
+    fixtures: &mut Fixtures,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<Vec<(String, String)>, String> {
     Ok(match variant {
+        Variant::StoredSession | Variant::StoredNoCache => {
+            vec![("Cookie".into(), runtime.block_on(fixtures.stored_cookie())?)]
+        }
         Variant::Unprotected => Vec::new(),
         Variant::BearerNoCache
         | Variant::BearerCache
@@ -238,6 +313,7 @@ fn start_server(
         .arg(lifetime.as_secs().to_string())
         .env(ENV_ISSUER, fixtures.fake.issuer())
         .env(ENV_JWKS, &fixtures.jwks)
+        .env(ENV_STORE, fixtures.store_url().unwrap_or_default())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
@@ -371,6 +447,7 @@ fn parse(text: &str) -> Option<Sample> {
         requests: 0,
         errors: 0,
         cpu_us: f64::NAN,
+        store: None,
     };
     for line in text.lines().map(str::trim) {
         let words: Vec<&str> = line.split_whitespace().collect();
@@ -498,6 +575,12 @@ fn print_table(samples: &[(Variant, Vec<Sample>)], baselines: &[Vec<f64>]) {
     println!("|---|---:|---:|---:|---:|---:|---:|---|");
     for (variant, runs) in samples {
         let rps = median(runs.iter().map(|s| s.rps));
+        // Redis runs on the server's core: its share is shown apart.
+        let server_cpu = median(runs.iter().map(|s| s.cpu_us));
+        let cpu = match median(runs.iter().filter_map(|s| s.store).map(|s| s.cpu_us)) {
+            redis if redis.is_finite() => format!("{server_cpu:.2} µs + {redis:.2} µs Redis"),
+            _ => format!("{server_cpu:.2} µs"),
+        };
         let per_round: Vec<String> = if *variant == Variant::Unprotected && runs.len() > 12 {
             // Before every other variant's run: too many to list.
             let min = runs.iter().map(|s| s.rps).fold(f64::INFINITY, f64::min);
@@ -512,17 +595,33 @@ fn print_table(samples: &[(Variant, Vec<Sample>)], baselines: &[Vec<f64>]) {
             ratio(*variant, Some(Variant::Unprotected))
         };
         println!(
-            "| ({}) {} | {to_a} | {} | {rps:.0} | {} | {} | {:.2} µs | {} |",
+            "| ({}) {} | {to_a} | {} | {rps:.0} | {} | {} | {} | {} |",
             variant.letter(),
             variant.describe(),
             ratio(*variant, same_bytes_baseline(*variant)),
             micros(median(runs.iter().map(|s| s.p50_us))),
             micros(median(runs.iter().map(|s| s.p99_us))),
-            median(runs.iter().map(|s| s.cpu_us)),
+            cpu,
             per_round.join(", ")
         );
     }
     println!();
+    for (variant, runs) in samples {
+        let stored: Vec<StoreSample> = runs.iter().filter_map(|s| s.store).collect();
+        if stored.is_empty() {
+            continue;
+        }
+        println!(
+            "({}) Redis per run: median {:.4} session loads per request (max {:.4}), {} write(s) in all",
+            variant.letter(),
+            median(stored.iter().map(|s| s.loads_per_request)),
+            stored
+                .iter()
+                .map(|s| s.loads_per_request)
+                .fold(0.0, f64::max),
+            stored.iter().map(|s| s.others).sum::<u64>(),
+        );
+    }
     for (variant, against, at_least) in TARGETS {
         let Some(ratio) = paired_ratio(samples, baselines, variant, against) else {
             continue;
@@ -544,6 +643,64 @@ fn print_table(samples: &[(Variant, Vec<Sample>)], baselines: &[Vec<f64>]) {
             if ratio >= at_least { "met" } else { "NOT MET" }
         );
     }
+}
+
+/// What one session from a real login costs in Redis (the first session in it): the record
+/// (`MEMORY USAGE`, and its sealed data's length, `HSTRLEN d`), its entries in the subject and
+/// `sid` indexes, and the reference cookie's length.
+fn session_footprint(
+    redis: &RedisServer,
+    fixtures: &Fixtures,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<String, String> {
+    let cookie = runtime.block_on(fixtures.stored_cookie())?;
+    let reference = cookie.split_once('=').map_or(0, |(_, v)| v.len());
+    let mut keys = Vec::new();
+    let mut cursor = "0".to_owned();
+    loop {
+        let reply = redis.command(&["SCAN", &cursor, "MATCH", "feide-tower:*", "COUNT", "1000"])?;
+        let Reply::Array(parts) = reply else {
+            return Err(format!("SCAN: unexpected reply {reply:?}"));
+        };
+        let [Reply::Bulk(next), Reply::Array(found)] = parts.as_slice() else {
+            return Err("SCAN: unexpected reply".into());
+        };
+        keys.extend(found.iter().filter_map(|k| match k {
+            Reply::Bulk(k) => Some(String::from_utf8_lossy(k).into_owned()),
+            _ => None,
+        }));
+        cursor = String::from_utf8_lossy(next).into_owned();
+        if cursor == "0" {
+            break;
+        }
+    }
+    let records: Vec<&String> = keys
+        .iter()
+        .filter(|k| k.starts_with("feide-tower:s:"))
+        .collect();
+    let [record] = records.as_slice() else {
+        return Err(format!(
+            "expected one session record in Redis, found {}",
+            records.len()
+        ));
+    };
+    let integer = |args: &[&str]| match redis.command(args)? {
+        Reply::Integer(n) => Ok(n),
+        other => Err(format!("{}: unexpected reply {other:?}", args[0])),
+    };
+    let usage = |key: &str| integer(&["MEMORY", "USAGE", key, "SAMPLES", "0"]);
+    let record_bytes = usage(record)?;
+    let data_bytes = integer(&["HSTRLEN", record, "d"])?;
+    let mut all = 0;
+    for key in &keys {
+        all += usage(key)?;
+    }
+    Ok(format!(
+        "redis: one session from a login through FakeFeide: record {record_bytes} bytes \
+         (MEMORY USAGE), sealed data {data_bytes} bytes (HSTRLEN d); with its {} index key(s): \
+         {all} bytes; reference cookie {reference} bytes",
+        keys.len() - 1
+    ))
 }
 
 /// CPU model, cores and load average, for the record.
