@@ -31,6 +31,7 @@ use super::refresh_policy::RefreshPolicy;
 use super::session_cookies::SessionCookies;
 use super::session_lookup::SessionLookup;
 use crate::answer::Answer;
+use crate::hot_cache::{ExactCache, Prehashed};
 use crate::session::cookie::{request_cookies, sole_cookie};
 use crate::session::{FeideSession, KeyRing, OpenedRef, SessionData, SessionRefs};
 use crate::store::{Record, SessionStore, StoreError, StoreKey, Updated};
@@ -66,8 +67,14 @@ impl fmt::Debug for StoreSettings {
 pub(crate) struct StoredSessions {
     pub(crate) store: Arc<dyn SessionStore>,
     pub(crate) refs: SessionRefs,
+    /// Cookie references opened recently, by their exact value: a browser sends the same value
+    /// on every request, and opening it (base64, AES-GCM, HMAC) costs more than the rest of a
+    /// near-cache hit. Safe to share: a hit needs the byte-identical value that opened.
+    opened: ExactCache<OpenedRef>,
     /// Records loaded recently (`None`: every request loads).
     near: Option<Cache<StoreKey, Arc<Loaded>>>,
+    /// Loads in flight: concurrent requests of one session share one store read.
+    loading: moka::future::Cache<StoreKey, Option<Arc<Loaded>>>,
     pub(crate) touch_interval: Duration,
     pub(crate) revocation_bound: Duration,
 }
@@ -144,7 +151,15 @@ impl StoredSessions {
         Self {
             store: settings.store,
             refs: SessionRefs::new(ring, login_name),
+            opened: ExactCache::new(
+                Cache::builder()
+                    .max_capacity(NEAR_CACHE_CAPACITY)
+                    .build_with_hasher(Prehashed),
+            ),
             near,
+            loading: moka::future::Cache::builder()
+                .max_capacity(NEAR_CACHE_CAPACITY)
+                .build(),
             touch_interval: settings.touch_interval,
             revocation_bound: settings.revocation_bound,
         }
@@ -244,6 +259,23 @@ impl StoredSessions {
         Ok(loaded)
     }
 
+    /// [`load`](Self::load), shared by the concurrent requests of one session: when a record
+    /// leaves the near cache, a busy session makes one store read per process, not one per
+    /// request in flight.
+    pub(crate) async fn load_shared(
+        &self,
+        key: StoreKey,
+        login_name: &str,
+    ) -> Result<Option<Arc<Loaded>>, StoreError> {
+        let result = self
+            .loading
+            .try_get_with(key, self.load(key, login_name))
+            .await;
+        // The next miss (after the near cache expires) reads the store again.
+        self.loading.invalidate(&key).await;
+        result.map_err(|error| StoreError::clone(&error))
+    }
+
     /// Writes `stored` over `loaded` if nobody wrote since; the new loaded state when written.
     pub(crate) async fn write(
         &self,
@@ -297,11 +329,17 @@ impl SessionCookies {
                 Err(_) => return NearLookup::Done(self.clear(headers, "chunks")),
             },
         };
-        let opened = match stored.refs.open(name, &value) {
-            Ok(opened) => opened,
-            // A cookie session from before the store was configured, or garbage: signed out,
-            // cleanly.
-            Err(_) => return NearLookup::Done(self.clear(headers, "reference")),
+        let opened = match stored.opened.get(value.as_bytes()) {
+            Some(hit) => hit.value,
+            None => match stored.refs.open(name, &value) {
+                Ok(opened) => {
+                    stored.opened.insert(value.as_bytes(), opened);
+                    opened
+                }
+                // A cookie session from before the store was configured, or garbage: signed
+                // out, cleanly.
+                Err(_) => return NearLookup::Done(self.clear(headers, "reference")),
+            },
         };
         let hit = stored.near.as_ref().and_then(|near| near.get(&opened.key));
         match hit {

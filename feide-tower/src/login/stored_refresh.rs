@@ -84,7 +84,7 @@ impl FeideLogin {
         };
         let loaded = match ask.loaded {
             Some(loaded) => loaded,
-            None => match stored.load(ask.opened.key, cfg.login_name()).await {
+            None => match stored.load_shared(ask.opened.key, cfg.login_name()).await {
                 Ok(Some(loaded)) => loaded,
                 Ok(None) => return Ok(cfg.session.clear(headers, "revoked")),
                 Err(error) => return Ok(store_failed(error)),
