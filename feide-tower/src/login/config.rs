@@ -525,8 +525,9 @@ impl FeideLoginBuilder {
 
     /// With a [`session_store`](Self::session_store): the longest a session deleted on one
     /// replica (logout, revocation) may still be served by another (default 1 s). Each process
-    /// keeps records it loaded for half of it; `Duration::ZERO` loads the record on every
-    /// request. Without a store: ignored.
+    /// keeps records it loaded for half of it; `Duration::ZERO` reads the store for every
+    /// request (concurrent requests of one session share a read already in flight). Without a
+    /// store: ignored.
     pub fn revocation_bound(mut self, bound: Duration) -> Self {
         self.revocation_bound = bound;
         self
