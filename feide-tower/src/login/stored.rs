@@ -3,10 +3,12 @@
 //! The cookie holds a sealed reference (89 bytes; [`SessionRefs`]); the session, sealed again
 //! with the app key and bound to its store key, lives in the store. Per request:
 //!
-//! * the reference is opened (AES-256-GCM, no store access);
+//! * the reference is opened (AES-256-GCM, no store access), once per cookie value: opened
+//!   references are kept by exact value;
 //! * the record is taken from a per-process **near cache** if it was loaded less than half the
-//!   [revocation bound](super::FeideLoginBuilder::revocation_bound) ago, else loaded from the
-//!   store. So a session deleted on one replica is refused on every replica within the bound
+//!   [revocation bound](super::FeideLoginBuilder::revocation_bound) ago (the record a reference
+//!   last led to is kept with it, so a hit is one lookup), else loaded from the store, one read
+//!   per session at a time. So a session deleted on one replica is refused on every replica within the bound
 //!   (half of it for the cache, the rest for a load in flight, itself bounded by the store's
 //!   command timeout); logout on this replica drops the cached entry at once;
 //! * activity is written back at most every
