@@ -14,52 +14,21 @@
 use std::convert::Infallible;
 use std::sync::Arc;
 
+#[path = "../benches/common/mod.rs"]
+mod common;
+
 use bytes::Bytes;
 use feide_tower::Provider;
 use feide_tower::login::FeideLogin;
 use feide_tower::store::MemoryStore;
 use feide_tower_testkit::{FakeClient, FakeFeide};
-use futures_util::FutureExt as _;
-use http::header::{COOKIE, LOCATION, SET_COOKIE};
-use http::{HeaderMap, HeaderValue, Request, Response};
+use http::header::COOKIE;
+use http::{HeaderValue, Request, Response};
 use http_body_util::Full;
 use tower::{Service, ServiceBuilder, ServiceExt};
 
 async fn hello(_: Request<Full<Bytes>>) -> Result<Response<Full<Bytes>>, Infallible> {
     Ok(Response::new(Full::new(Bytes::from_static(b"hello"))))
-}
-
-async fn sign_in(login: &FeideLogin, http: &reqwest::Client) -> String {
-    let start = login.start_login(None);
-    let approved = http.get(start.location().unwrap()).send().await.unwrap();
-    let callback = approved
-        .headers()
-        .get(LOCATION)
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
-    let query = callback.split_once('?').map(|(_, q)| q.to_owned());
-    let flow: Vec<&str> = start
-        .headers
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok()?.split(';').next())
-        .collect();
-    let mut headers = HeaderMap::new();
-    headers.insert(COOKIE, HeaderValue::from_str(&flow.join("; ")).unwrap());
-    let done = login.complete_login(query.as_deref(), &headers).await;
-    let prefix = format!("{}=", login.cookie_name());
-    done.headers
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with(&prefix))
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned()
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -85,11 +54,8 @@ async fn main() {
             .revocation_bound(std::time::Duration::from_secs(3600));
     }
     let login = builder.build().unwrap();
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let cookie = HeaderValue::from_str(&sign_in(&login, &http).await).unwrap();
+    let value = common::sign_in(&login).await;
+    let cookie = HeaderValue::from_str(&format!("{}={value}", login.cookie_name())).unwrap();
     let mut layered = ServiceBuilder::new()
         .layer(login.layer())
         .layer(login.require_login())
@@ -122,20 +88,15 @@ where
         let mut request = Request::new(Full::new(Bytes::new()));
         request.headers_mut().insert(COOKIE, cookie.clone());
         let status = if mode == "bare" {
-            ready(bare.ready()).unwrap();
-            ready(bare.call(request)).unwrap().status()
+            common::now_or_never(bare.ready()).unwrap();
+            common::now_or_never(bare.call(request)).unwrap().status()
         } else {
-            ready(layered.ready()).unwrap();
-            ready(layered.call(request)).unwrap().status()
+            common::now_or_never(layered.ready()).unwrap();
+            common::now_or_never(layered.call(request))
+                .unwrap()
+                .status()
         };
         ok += usize::from(status == 200);
     }
     ok
-}
-
-/// The output of a future that completes without waiting.
-fn ready<F: std::future::Future>(future: F) -> F::Output {
-    future
-        .now_or_never()
-        .expect("a hit on the hot path completes without waiting")
 }
