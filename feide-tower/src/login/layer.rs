@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use http::{Method, Request, Response};
+use http::{HeaderValue, Method, Request, Response};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
@@ -138,10 +138,8 @@ where
                         .stored_near(stored, request.headers(), now, &cfg.refresh)
                     {
                         NearLookup::Done(lookup) => {
-                            if let Some(session) = lookup.session {
-                                insert_session(request.extensions_mut(), session);
-                            }
-                            self.gate.pass(request, lookup.set_cookies)
+                            let set_cookies = attach(login, &mut request, lookup);
+                            self.gate.pass(request, set_cookies)
                         }
                         NearLookup::Ask(ask) => {
                             // Loading from (or writing to) the store, then calling the service
@@ -164,10 +162,8 @@ where
                                 as Deferred<S::Future>
                         })
                     } else {
-                        if let Some(session) = lookup.session {
-                            insert_session(request.extensions_mut(), session);
-                        }
-                        self.gate.pass(request, lookup.set_cookies)
+                        let set_cookies = attach(login, &mut request, lookup);
+                        self.gate.pass(request, set_cookies)
                     }
                 }
             }
@@ -189,10 +185,8 @@ where
 {
     match login.refresh(lookup, due, request.headers()).await {
         Ok(lookup) => {
-            if let Some(session) = lookup.session {
-                insert_session(request.extensions_mut(), session);
-            }
-            Verdict::Called(inner.call(request), lookup.set_cookies)
+            let set_cookies = attach(&login, &mut request, lookup);
+            Verdict::Called(inner.call(request), set_cookies)
         }
         Err(answer) => Verdict::Answer(answer.into_reply()),
     }
@@ -210,18 +204,29 @@ where
 {
     match login.stored_session(ask, request.headers()).await {
         Ok(lookup) => {
-            if let Some(session) = lookup.session {
-                insert_session(request.extensions_mut(), session);
-            }
-            if lookup.store_error.is_some() {
-                request
-                    .extensions_mut()
-                    .insert(SessionUnavailable::new(login.name()));
-            }
-            Verdict::Called(inner.call(request), lookup.set_cookies)
+            let set_cookies = attach(&login, &mut request, lookup);
+            Verdict::Called(inner.call(request), set_cookies)
         }
         Err(answer) => Verdict::Answer(answer.into_reply()),
     }
+}
+
+/// Puts a lookup's outcome in the request for the service: the session, or, when the store
+/// could not say, the [`SessionUnavailable`] marker. Returns the cookies to write back.
+fn attach<B>(
+    login: &FeideLogin,
+    request: &mut Request<B>,
+    lookup: SessionLookup,
+) -> Vec<HeaderValue> {
+    if let Some(session) = lookup.session {
+        insert_session(request.extensions_mut(), session);
+    }
+    if lookup.store_error.is_some() {
+        request
+            .extensions_mut()
+            .insert(SessionUnavailable::new(login.name()));
+    }
+    lookup.set_cookies
 }
 
 pin_project! {

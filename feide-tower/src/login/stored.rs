@@ -401,7 +401,7 @@ impl SessionCookies {
             },
         };
         match hit {
-            Some(loaded) => match self.stored_decide(&loaded, headers, now, refresh, stored) {
+            Some(loaded) => match self.stored_decide(&loaded, now, refresh, stored) {
                 Decision::Serve => NearLookup::Done(SessionLookup {
                     session: Some(loaded.session.clone()),
                     ..SessionLookup::default()
@@ -423,7 +423,6 @@ impl SessionCookies {
     pub(crate) fn stored_decide(
         &self,
         loaded: &Loaded,
-        _headers: &HeaderMap,
         now: u64,
         refresh: &RefreshPolicy,
         stored: &StoredSessions,

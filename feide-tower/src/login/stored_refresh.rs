@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use http::HeaderMap;
 
 use super::FeideLogin;
-use super::refresh::{Failed, RefreshError, on_failure};
+use super::refresh::{Failed, on_failure};
 use super::session_lookup::SessionLookup;
 use super::stored::{Decision, Loaded, StoreAsk, StoredSessions};
 use crate::answer::Answer;
@@ -93,7 +93,7 @@ impl FeideLogin {
         let now = now();
         match cfg
             .session
-            .stored_decide(&loaded, headers, now, &cfg.refresh, stored)
+            .stored_decide(&loaded, now, &cfg.refresh, stored)
         {
             Decision::Serve => return Ok(serve(&loaded)),
             Decision::Ended(reason) => return Ok(cfg.session.clear(headers, reason)),
@@ -260,15 +260,11 @@ impl FeideLogin {
                         Ok(Ok(current)) => current,
                         _ => Arc::clone(&mine),
                     };
-                    Err(FlightError::Provider(describe(&error), current))
+                    Err(FlightError::Provider(error.to_string(), current))
                 }
             };
         }
     }
-}
-
-fn describe(error: &RefreshError) -> String {
-    error.to_string()
 }
 
 impl FeideLogin {

@@ -56,6 +56,21 @@ impl MemoryStore {
         self.len() == 0
     }
 
+    /// The live records filed under `of` in `index`.
+    fn list(&self, index: Index, of: &StoreKey) -> Vec<StoreKey> {
+        self.lock().keys_in(index, of, now())
+    }
+
+    /// Deletes the live records filed under `of` in `index`; how many there were.
+    fn delete_all(&self, index: Index, of: &StoreKey) -> u64 {
+        let mut state = self.lock();
+        let keys = state.keys_in(index, of, now());
+        for key in &keys {
+            state.remove(key);
+        }
+        keys.len() as u64
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         // A panic while holding the lock leaves the maps consistent (every mutation below is
         // complete before anything that could panic), so a poisoned lock is still usable.
@@ -244,30 +259,20 @@ impl SessionStore for MemoryStore {
     }
 
     fn list_by_subject<'a>(&'a self, subject: &'a StoreKey) -> StoreFuture<'a, Vec<StoreKey>> {
-        let keys = self.lock().keys_in(Index::Subject, subject, now());
-        Box::pin(std::future::ready(Ok(keys)))
+        Box::pin(std::future::ready(Ok(self.list(Index::Subject, subject))))
     }
 
     fn delete_by_subject<'a>(&'a self, subject: &'a StoreKey) -> StoreFuture<'a, u64> {
-        let mut state = self.lock();
-        let keys = state.keys_in(Index::Subject, subject, now());
-        for key in &keys {
-            state.remove(key);
-        }
-        Box::pin(std::future::ready(Ok(keys.len() as u64)))
+        Box::pin(std::future::ready(Ok(
+            self.delete_all(Index::Subject, subject)
+        )))
     }
 
     fn list_by_sid<'a>(&'a self, sid: &'a StoreKey) -> StoreFuture<'a, Vec<StoreKey>> {
-        let keys = self.lock().keys_in(Index::Sid, sid, now());
-        Box::pin(std::future::ready(Ok(keys)))
+        Box::pin(std::future::ready(Ok(self.list(Index::Sid, sid))))
     }
 
     fn delete_by_sid<'a>(&'a self, sid: &'a StoreKey) -> StoreFuture<'a, u64> {
-        let mut state = self.lock();
-        let keys = state.keys_in(Index::Sid, sid, now());
-        for key in &keys {
-            state.remove(key);
-        }
-        Box::pin(std::future::ready(Ok(keys.len() as u64)))
+        Box::pin(std::future::ready(Ok(self.delete_all(Index::Sid, sid))))
     }
 }
