@@ -56,7 +56,8 @@
 //! - [`FakeFeideBuilder::backchannel_logout`] / [`FakeFeide::set_backchannel_logout`]:
 //!   OpenID Connect Back-Channel Logout 1.0. Discovery then says `backchannel_logout_supported`
 //!   and `backchannel_logout_session_supported`; ending a provider session POSTs
-//!   `logout_token=<JWT>` (form-encoded, 5 s timeout) to the
+//!   `logout_token=<JWT>` (form-encoded; 5 s timeout, see
+//!   [`FakeFeide::set_backchannel_timeout`]) to the
 //!   [`FakeClient::backchannel_logout_uri`] of each client that got an ID token in it, and
 //!   records the answers ([`FakeFeide::backchannel_deliveries`]).
 //! - [`FakeFeideBuilder::frontchannel_logout`] / [`FakeFeide::set_frontchannel_logout`]:

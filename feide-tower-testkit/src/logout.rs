@@ -4,6 +4,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::json;
 
@@ -48,7 +49,7 @@ pub struct BackchannelDelivery {
     pub sid: String,
     /// The logout token sent (redacted in `Debug`).
     pub logout_token: String,
-    /// The client's answer, or why there was none (connection refused, timeout after 5 s,
+    /// The client's answer, or why there was none (connection refused, timeout,
     /// not a loopback `http://` URI).
     pub result: Result<BackchannelResponse, String>,
 }
@@ -73,7 +74,6 @@ impl fmt::Debug for BackchannelDelivery {
 }
 
 /// The logout part of the mutable state.
-#[derive(Default)]
 pub(crate) struct LogoutState {
     /// Back-Channel Logout 1.0 on.
     pub(crate) backchannel: bool,
@@ -85,6 +85,21 @@ pub(crate) struct LogoutState {
     pub(crate) join: Option<String>,
     /// Every back-channel POST made when a session ended, oldest first.
     pub(crate) deliveries: Vec<BackchannelDelivery>,
+    /// How long each back-channel POST may take.
+    pub(crate) timeout: Duration,
+}
+
+impl Default for LogoutState {
+    fn default() -> LogoutState {
+        LogoutState {
+            backchannel: false,
+            frontchannel: false,
+            sessions: Vec::new(),
+            join: None,
+            deliveries: Vec::new(),
+            timeout: DELIVERY_TIMEOUT,
+        }
+    }
 }
 
 impl LogoutState {
@@ -137,6 +152,7 @@ struct Pending {
 /// What ending a session does: POSTs to make and pages to frame.
 pub(crate) struct Ending {
     pending: Vec<Pending>,
+    timeout: Duration,
     /// Front-channel logout URLs for the signed-out page.
     pub(crate) frames: Vec<String>,
 }
@@ -196,12 +212,17 @@ pub(crate) fn end(state: &State, sid: &str, sub: Option<&str>) -> Option<Ending>
         clients = session.clients.len(),
         "fakefeide: provider session ended"
     );
-    Some(Ending { pending, frames })
+    Some(Ending {
+        pending,
+        timeout: inner.logout.timeout,
+        frames,
+    })
 }
 
-/// Makes the ending's back-channel POSTs, all at once, each with its own timeout; records and
+/// Makes the ending's back-channel POSTs, all at once, each with the timeout; records and
 /// returns them in client order.
 pub(crate) async fn deliver(state: &Arc<State>, ending: Ending) -> Vec<BackchannelDelivery> {
+    let timeout = ending.timeout;
     let calls: Vec<_> = ending
         .pending
         .into_iter()
@@ -209,7 +230,7 @@ pub(crate) async fn deliver(state: &Arc<State>, ending: Ending) -> Vec<Backchann
             let handle = tokio::spawn({
                 let (uri, token) = (p.uri.clone(), p.token.clone());
                 async move {
-                    backchannel::post_logout_token(&uri, &token, DELIVERY_TIMEOUT)
+                    backchannel::post_logout_token(&uri, &token, timeout)
                         .await
                         .map_err(|e| e.to_string())
                 }
@@ -296,6 +317,13 @@ impl FakeFeide {
         self.state().lock().logout.frontchannel = on;
     }
 
+    /// How long each back-channel logout POST (connect, send, read the answer) may take before
+    /// it counts as failed (default 5 s), for the session endings and for
+    /// [`send_backchannel_logout`](Self::send_backchannel_logout).
+    pub fn set_backchannel_timeout(&self, timeout: Duration) {
+        self.state().lock().logout.timeout = timeout;
+    }
+
     /// Makes logins join provider session `sid` until changed, as one browser signing in to
     /// several applications would: a login of the session's user joins it while it is live; if
     /// no session has that id, the next login creates it with exactly that `sid`; a login of
@@ -350,7 +378,8 @@ impl FakeFeide {
 
     /// POSTs `logout_token=<token>` (`application/x-www-form-urlencoded`) to `uri` as a
     /// provider's back-channel logout call would, and returns the answer's status. Only
-    /// `http://` URIs on loopback; gives up after 5 s. Not recorded in
+    /// `http://` URIs on loopback; gives up after the
+    /// [timeout](Self::set_backchannel_timeout). Not recorded in
     /// [`backchannel_deliveries`](Self::backchannel_deliveries).
     ///
     /// # Errors
@@ -371,12 +400,14 @@ impl FakeFeide {
         uri: &str,
         token: &str,
     ) -> std::io::Result<BackchannelResponse> {
-        backchannel::post_logout_token(uri, token, DELIVERY_TIMEOUT).await
+        let timeout = self.state().lock().logout.timeout;
+        backchannel::post_logout_token(uri, token, timeout).await
     }
 
     /// Ends provider session `sid` as the end-session endpoint does ("the user signed out at
     /// Feide"), without a browser: with back-channel logout on, POSTs a logout token to each
-    /// of its clients' `backchannel_logout_uri` (all at once, 5 s timeout each) and returns the
+    /// of its clients' `backchannel_logout_uri` (all at once, each with the
+    /// [timeout](Self::set_backchannel_timeout)) and returns the
     /// deliveries once all have answered or failed. Empty if the session is unknown or already
     /// ended, or back-channel logout is off (the session still ends).
     pub async fn end_provider_session(&self, sid: &str) -> Vec<BackchannelDelivery> {

@@ -475,6 +475,35 @@ async fn failed_deliveries_are_recorded_with_their_answer() -> TestResult {
     assert!(deliveries[1].result.is_err());
     assert_eq!(feide.backchannel_deliveries().len(), 2);
 
+    // A client that accepts but never answers fails after the timeout, not after 5 s.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let silent_uri = format!("http://{}/bc", silent.local_addr()?);
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            held.push(stream);
+        }
+    });
+    feide.register_client(
+        FakeClient::new(OTHER_ID, OTHER_SECRET)
+            .redirect_uri(OTHER_REDIRECT)
+            .backchannel_logout_uri(silent_uri),
+    );
+    feide.set_backchannel_timeout(std::time::Duration::from_millis(300));
+    feide.set_login_session(None);
+    login(&feide, OTHER_ID, "fail-c").await?;
+    let sid = feide.provider_sessions()[1].sid.clone();
+    let started = std::time::Instant::now();
+    let deliveries = feide.end_provider_session(&sid).await;
+    let took = started.elapsed();
+    assert_eq!(deliveries.len(), 1);
+    let error = deliveries[0].result.as_ref().err().ok_or("answered")?;
+    assert!(error.contains("no answer"), "{error}");
+    assert!(
+        took >= std::time::Duration::from_millis(300) && took < std::time::Duration::from_secs(3),
+        "{took:?}"
+    );
+
     // Only loopback http:// is ever called.
     let token = feide.logout_token(APP_ID).sign();
     for uri in ["https://127.0.0.1:1/bc", "http://192.0.2.1/bc", "not a uri"] {
