@@ -286,3 +286,73 @@ pub async fn hostile_logout_tokens_end_nothing(store: Option<Arc<dyn SessionStor
     // Nothing was revoked.
     now_everywhere(&replicas, &alice, 200).await;
 }
+
+/// `GET` of the front-channel path with `query` by `browser` on `instance`: the response.
+pub async fn frontchannel(
+    replicas: &Replicas,
+    browser: &Browser,
+    instance: usize,
+    query: &str,
+) -> reqwest::Response {
+    browser
+        .get(&format!(
+            "{}{query}",
+            replicas.url(instance, "/frontchannel-logout")
+        ))
+        .await
+}
+
+/// The front-channel page: frameable by the provider's origin only, never cached, deletes the
+/// session cookie; the checks common to every answer of it.
+pub fn assert_frontchannel_page(replicas: &Replicas, response: &reqwest::Response) {
+    let headers = response.headers();
+    let csp = headers
+        .get("content-security-policy")
+        .expect("a Content-Security-Policy")
+        .to_str()
+        .unwrap();
+    let origin = replicas.fake.issuer();
+    let origin = origin.trim_end_matches('/');
+    assert!(
+        csp.contains(&format!("frame-ancestors {origin}")),
+        "framed by the provider only: {csp}"
+    );
+    assert!(
+        headers.get("x-frame-options").is_none(),
+        "no X-Frame-Options"
+    );
+    assert_eq!(headers["cache-control"], "no-store");
+}
+
+/// A provider that names no session: the front-channel page ends the session of the browser's
+/// own cookie on every instance, deletes the cookie, and may be framed by the provider only.
+/// Another user's session stays.
+pub async fn frontchannel_ends_the_browsers_session(store: Option<Arc<dyn SessionStore>>) {
+    let replicas = start_with(store, Options::default()).await;
+    let (alice, bob) = (Browser::new(), Browser::new());
+    sign_in(&replicas, &alice, "alice").await;
+    sign_in(&replicas, &bob, "bob").await;
+    let last = replicas.bases.len() - 1;
+    let response = frontchannel(&replicas, &alice, last, "").await;
+    assert_eq!(response.status(), 200);
+    assert_frontchannel_page(&replicas, &response);
+    let cleared = crate::harness::set_cookies(&response).into_iter().any(|c| {
+        c.starts_with(&format!("{}=;", crate::harness::COOKIE)) || c.contains("Max-Age=0")
+    });
+    assert!(cleared, "the session cookie is deleted");
+    assert!(everywhere(&replicas, &alice, 401).await, "alice signed out");
+    now_everywhere(&replicas, &bob, 200).await;
+    // Repeated or half parameters are refused, framed all the same, and end nothing.
+    for query in ["?sid=a&sid=b", "?sid=only", "?iss=only"] {
+        let response = frontchannel(&replicas, &bob, 0, query).await;
+        assert_eq!(response.status(), 400, "{query}");
+        assert_frontchannel_page(&replicas, &response);
+    }
+    let post = reqwest::Client::new()
+        .post(replicas.url(0, "/frontchannel-logout"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), 405);
+    now_everywhere(&replicas, &bob, 200).await;
+}

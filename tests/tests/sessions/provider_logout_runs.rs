@@ -46,3 +46,14 @@ async fn hostile_logout_tokens_end_nothing_on_redis() {
     let server = RedisServer::start();
     scenario::hostile_logout_tokens_end_nothing(redis(&server)).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn frontchannel_ends_the_browsers_session_in_cookies() {
+    scenario::frontchannel_ends_the_browsers_session(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn frontchannel_ends_the_browsers_session_on_redis() {
+    let server = RedisServer::start();
+    scenario::frontchannel_ends_the_browsers_session(redis(&server)).await;
+}
