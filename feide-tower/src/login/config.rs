@@ -711,6 +711,54 @@ fn check_name(name: &str) -> Result<(), LoginConfigError> {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn provider_logout_paths_are_served_unless_turned_off() {
+        let provider = Provider::builder("http://127.0.0.1:9")
+            .discovery(false)
+            .jwks_uri("http://127.0.0.1:9/jwks")
+            .authorization_endpoint("http://127.0.0.1:9/authorize")
+            .token_endpoint("http://127.0.0.1:9/token")
+            .client("client", "secret")
+            .build()
+            .await
+            .unwrap();
+        let builder = || {
+            FeideLogin::builder(&provider)
+                .redirect_uri("http://localhost:3000/callback")
+                .secret_keys("TbwzrgYhup/Tm3FgJayZJNQKJUaG+QN0WwLuOvXbcJo=")
+        };
+        let on = builder().build().unwrap();
+        assert_eq!(on.backchannel_logout_path(), Some("/backchannel-logout"));
+        assert_eq!(on.frontchannel_logout_path(), Some("/frontchannel-logout"));
+        assert_eq!(
+            on.route("/backchannel-logout"),
+            super::super::LoginRoute::BackchannelLogout
+        );
+        let moved = builder()
+            .backchannel_logout_path("/oidc/bc")
+            .frontchannel_logout_path("/oidc/fc")
+            .build()
+            .unwrap();
+        assert_eq!(
+            moved.route("/oidc/fc"),
+            super::super::LoginRoute::FrontchannelLogout
+        );
+        assert_eq!(
+            moved.route("/backchannel-logout"),
+            super::super::LoginRoute::Other
+        );
+        let off = builder().provider_logout(false).build().unwrap();
+        assert_eq!(off.backchannel_logout_path(), None);
+        assert_eq!(
+            off.route("/backchannel-logout"),
+            super::super::LoginRoute::Other
+        );
+        assert!(matches!(
+            builder().backchannel_logout_path("/login").build(),
+            Err(LoginConfigError::PathsNotDistinct)
+        ));
+    }
+
     #[test]
     fn login_names() {
         for good in [

@@ -247,6 +247,20 @@ impl FeideLogin {
         &self.config.paths.logout
     }
 
+    /// The back-channel logout path (`None` when
+    /// [`provider_logout`](FeideLoginBuilder::provider_logout) is off): register
+    /// `<origin><path>` at the provider as the `backchannel_logout_uri`.
+    pub fn backchannel_logout_path(&self) -> Option<&str> {
+        self.config.paths.backchannel.as_deref()
+    }
+
+    /// The front-channel logout path (`None` when
+    /// [`provider_logout`](FeideLoginBuilder::provider_logout) is off): register
+    /// `<origin><path>` at the provider as the `frontchannel_logout_uri`.
+    pub fn frontchannel_logout_path(&self) -> Option<&str> {
+        self.config.paths.frontchannel.as_deref()
+    }
+
     /// The provider this login uses.
     pub fn provider(&self) -> &Provider {
         &self.config.provider
