@@ -267,11 +267,22 @@ async fn sid_of(http: &reqwest::Client, app: &LoginApp, cookie: &HeaderValue) ->
 }
 
 /// The provider and `n` instances of axum-login (sharing `redis` when given), each recording
-/// the back-channel requests it receives. The provider's back-channel URI is instance 0's.
+/// the back-channel requests it receives. The provider's back-channel URI is instance 0's, and
+/// its logout tokens carry `sid`.
 async fn start(
     artifacts: &std::path::Path,
     n: usize,
     redis: Option<&RedisServer>,
+) -> (Op, Vec<LoginApp>, Vec<Received>) {
+    start_with(artifacts, n, redis, true).await
+}
+
+/// [`start`], with `backchannel_logout_session_required` = `session_required`.
+async fn start_with(
+    artifacts: &std::path::Path,
+    n: usize,
+    redis: Option<&RedisServer>,
+    session_required: bool,
 ) -> (Op, Vec<LoginApp>, Vec<Received>) {
     let mut listeners: Vec<TcpListener> = Vec::new();
     let mut bases = Vec::new();
@@ -283,7 +294,7 @@ async fn start(
     let backchannel_uri = format!("{}/backchannel-logout", bases[0]);
     let op = Op::start(
         artifacts,
-        &op::backchannel_settings(&bases, &backchannel_uri),
+        &op::backchannel_settings(&bases, &backchannel_uri, session_required),
     );
     let extra: Vec<(&'static str, String)> = redis
         .map(|r| vec![("SESSION_STORE_URL", r.url())])
@@ -476,6 +487,51 @@ async fn with_cookie_sessions_the_providers_backchannel_logout_revokes_through_t
     let refused_after = wait_until_refused(&http, &apps, &alice_cookie, since, &received).await;
     eprintln!("Alice's cookie refused after {refused_after:?}");
     assert_eq!(ended["notified"][0]["ok"], true, "{ended}");
+    assert_signed_in(&http, &apps, &bob_cookie, BOB.0).await;
+    drop(op);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_logout_token_without_sid_ends_every_session_of_the_user() {
+    let _turn = setup::Turn::take();
+    let artifacts = artifacts_for("logout-sub-only");
+    let redis = RedisServer::start();
+    // Without backchannel_logout_session_required the provider's logout tokens name only the
+    // user: every session of that user ends, on every instance.
+    let (op, apps, received) = start_with(&artifacts, 2, Some(&redis), false).await;
+    let http = bare_client();
+    let bob = Web::new();
+    sign_in(&bob, &apps[0], &op, BOB.0).await;
+    let bob_cookie = cookie_of(&bob, &apps[0].base);
+    let laptop = Web::new();
+    sign_in(&laptop, &apps[0], &op, ALICE.0).await;
+    let laptop_cookie = cookie_of(&laptop, &apps[0].base);
+    let phone = Web::new();
+    sign_in(&phone, &apps[1], &op, ALICE.0).await;
+    let phone_cookie = cookie_of(&phone, &apps[1].base);
+    assert_ne!(laptop_cookie, phone_cookie, "two sessions of Alice");
+    for cookie in [&laptop_cookie, &phone_cookie] {
+        assert_signed_in(&http, &apps, cookie, ALICE.0).await;
+    }
+
+    // Alice signs out at the provider on her laptop only.
+    let page = laptop.get(&op.url("/session/end")).await;
+    let form = page.form("the provider's logout page", "/session/end/confirm");
+    let since = Instant::now();
+    let confirmed = laptop.submit(&form, &[("logout", "yes")]).await;
+    confirmed.redirect("confirming the logout at the provider");
+    let notifications = received[0].all();
+    assert_eq!(notifications.len(), 1, "{notifications:#?}");
+    let claims = &notifications[0].claims;
+    assert_eq!(claims["sub"], ALICE.0, "{notifications:#?}");
+    assert!(claims.get("sid").is_none(), "no sid: {notifications:#?}");
+
+    // Both of Alice's sessions end everywhere; Bob's lives on.
+    for cookie in [&laptop_cookie, &phone_cookie] {
+        let after = wait_until_refused(&http, &apps, cookie, since, &received).await;
+        eprintln!("a session of Alice refused on instances 0, 1 after {after:?}");
+    }
+    assert_eq!(notifications[0].status, 200, "{:?}", notifications[0]);
     assert_signed_in(&http, &apps, &bob_cookie, BOB.0).await;
     drop(op);
 }

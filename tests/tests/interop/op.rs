@@ -270,15 +270,20 @@ pub fn settings(app_base: &str) -> Value {
 
 /// [`settings`] for several instances of the login app (each `base` may start a sign-in and be
 /// sent back after logout), with Back-Channel Logout 1.0 on: the login client registers
-/// `backchannel_logout_uri` and `backchannel_logout_session_required`, so its ID tokens carry
-/// `sid` and the provider's logout tokens do too.
-pub fn backchannel_settings(bases: &[String], backchannel_logout_uri: &str) -> Value {
+/// `backchannel_logout_uri` and `backchannel_logout_session_required`; when that is true its ID
+/// tokens carry `sid` and the provider's logout tokens do too, else logout tokens name only
+/// `sub`.
+pub fn backchannel_settings(
+    bases: &[String],
+    backchannel_logout_uri: &str,
+    session_required: bool,
+) -> Value {
     let mut settings = settings(&bases[0]);
     let client = &mut settings["clients"][0];
     client["redirect_uris"] = bases.iter().map(|b| format!("{b}/callback")).collect();
     client["post_logout_redirect_uris"] =
         bases.iter().map(|b| format!("{b}/post-logout")).collect();
     client["backchannel_logout_uri"] = json!(backchannel_logout_uri);
-    client["backchannel_logout_session_required"] = json!(true);
+    client["backchannel_logout_session_required"] = json!(session_required);
     settings
 }
