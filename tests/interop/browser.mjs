@@ -3,10 +3,17 @@
 // axum-login example.
 //
 //   node browser.mjs <app-url> <artifacts-dir> <fake|op> <login> <expected display name>
+//   node browser.mjs <app-url> <artifacts-dir> op-backchannel <login> <name> <provider-url> [<app-url>...]
 //
 //   fake: FakeFeide's interactive page (pick the user by clicking their button)
 //   op:   oidc-provider's login form (type the login and a password), then its consent page,
 //         and its logout confirmation page
+//   op-backchannel: sign in as with op (and see the session on every other instance of the app
+//         given after the provider's URL: they share one session store), then sign out AT THE
+//         PROVIDER (its end-session page, not the app's /logout), keeping the app's cookie; the
+//         provider's back-channel logout call must end the app's session: every instance shows
+//         the signed-out page (waited for with a deadline), and /me sends the browser to the
+//         provider's login form again.
 //
 // Prints one JSON line per step on stdout: {"step", "ok", "url", "screenshot"} and, on failure,
 // {"step", "ok": false, "error", "url", "text", "screenshot"} (then exits 1); last {"done": true}.
@@ -19,21 +26,32 @@ import path from 'node:path';
 
 import { chromium } from 'playwright-core';
 
-const [appUrl, outDir, kind, login, expectedName] = process.argv.slice(2);
-if (!appUrl || !outDir || !['fake', 'op'].includes(kind) || !login || !expectedName) {
-  process.stderr.write('usage: node browser.mjs <app-url> <artifacts-dir> <fake|op> <login> <name>\n');
+const [appUrl, outDir, kind, login, expectedName, providerUrl, ...otherAppUrls] = process.argv.slice(2);
+if (!appUrl || !outDir || !['fake', 'op', 'op-backchannel'].includes(kind) || !login || !expectedName
+  || (kind === 'op-backchannel' && !providerUrl)) {
+  process.stderr.write('usage: node browser.mjs <app-url> <artifacts-dir> <fake|op> <login> <name>\n'
+    + '       node browser.mjs <app-url> <artifacts-dir> op-backchannel <login> <name> <provider-url> [<app-url>...]\n');
   process.exit(2);
 }
+// How long the app may take to refuse a session the provider ended (the library's revocation
+// bound is far below this; the step reports how long it took).
+const REVOCATION_DEADLINE = 10_000;
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 const STEP_TIMEOUT = 15_000;
 
 fs.mkdirSync(outDir, { recursive: true });
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'feide-tower-chromium-'));
 const app = new URL(appUrl);
+const apps = [app, ...otherAppUrls.map((url) => new URL(url))];
 const blocked = new Set();
 let context;
 let page;
 let shot = 0;
+
+// The cookies the browser holds for the app (names only: values are never reported).
+async function appCookieNames() {
+  return (await context.cookies(app.href)).map((cookie) => cookie.name);
+}
 
 function report(line) {
   process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -70,9 +88,9 @@ function onApp(url) {
 
 async function step(name, action) {
   try {
-    await action();
+    const detail = await action();
     const file = await screenshot(name);
-    report({ step: name, ok: true, url: page.url(), screenshot: file });
+    report({ step: name, ok: true, url: page.url(), screenshot: file, ...(detail || {}) });
   } catch (error) {
     let file = null;
     let text = '';
@@ -127,7 +145,7 @@ async function main() {
     }
   });
 
-  if (kind === 'op') {
+  if (kind !== 'fake') {
     await step('provider-consent-page', async () => {
       await page.click('button[type="submit"]');
       await page.waitForURL((url) => !onApp(url) && url.pathname.startsWith('/interaction/'));
@@ -149,6 +167,12 @@ async function main() {
       throw new Error(`the page names ${JSON.stringify(shown)}, not ${JSON.stringify(expectedName)}`);
     }
   });
+
+  if (kind === 'op-backchannel') {
+    await backchannel();
+    report({ done: true, blocked: [...blocked] });
+    return;
+  }
 
   if (kind === 'op') {
     await step('provider-logout-page', async () => {
@@ -174,6 +198,69 @@ async function main() {
   });
 
   report({ done: true, blocked: [...blocked] });
+}
+
+// After signing in (op-backchannel): the other instances share the session; the user signs out
+// at the provider; every instance then refuses the session the browser still holds a cookie for.
+async function backchannel() {
+  if (apps.length > 1) {
+    await step('signed-in-everywhere', async () => {
+      for (const instance of apps.slice(1)) {
+        await page.goto(new URL('/', instance).href);
+        await expectText(`Signed in as ${expectedName}`);
+      }
+    });
+  }
+
+  let cookiesBefore;
+  await step('provider-logout-page', async () => {
+    cookiesBefore = await appCookieNames();
+    if (cookiesBefore.length === 0) {
+      throw new Error('the browser holds no cookie for the app after signing in');
+    }
+    await page.goto(new URL('/session/end', providerUrl).href);
+    await expectText('Do you want to sign-out from');
+  });
+
+  let signedOutAt;
+  await step('provider-signed-out', async () => {
+    await page.click('button[name="logout"][value="yes"]');
+    await page.waitForURL((url) => url.origin === new URL(providerUrl).origin
+      && url.pathname === '/session/end/success');
+    signedOutAt = Date.now();
+    await expectText('Sign-out Success');
+    // The app's own logout never ran: its cookie is still in the browser.
+    const kept = await appCookieNames();
+    if (!cookiesBefore.every((name) => kept.includes(name))) {
+      throw new Error(`the app's cookies changed: ${JSON.stringify(cookiesBefore)} -> ${JSON.stringify(kept)}`);
+    }
+    return { app_cookies: kept };
+  });
+
+  await step('signed-out-everywhere', async () => {
+    const waited = [];
+    for (const instance of apps) {
+      for (;;) {
+        await page.goto(new URL('/', instance).href);
+        const text = await bodyText().catch(() => '');
+        if (text.includes('You are not signed in')) {
+          break;
+        }
+        if (Date.now() - signedOutAt > REVOCATION_DEADLINE) {
+          throw new Error(`${instance.origin} still shows a session ${REVOCATION_DEADLINE} ms after the provider's logout: ${text.slice(0, 200)}`);
+        }
+        await page.waitForTimeout(50);
+      }
+      waited.push(Date.now() - signedOutAt);
+    }
+    return { waited_ms: waited };
+  });
+
+  await step('me-asks-to-sign-in-again', async () => {
+    await page.goto(new URL('/me', app).href);
+    await page.waitForURL((url) => !onApp(url));
+    await expectText('Sign-in');
+  });
 }
 
 let status = 0;

@@ -6,6 +6,11 @@
 // Settings (all optional): {"port": 0, "clients": [...], "datasources": [...], "ttl": {...}}
 //   clients:     oidc-provider client metadata; Feide-like defaults are filled in (code flow,
 //                client_secret_basic, RS256 ID tokens, authorization_code + token exchange).
+//                A client with "backchannel_logout_uri" (and "backchannel_logout_session_required")
+//                turns on oidc-provider's Back-Channel Logout 1.0 (features.backchannelLogout):
+//                ID tokens then carry "sid", discovery says backchannel_logout_supported, and
+//                ending a session at the provider POSTs a logout token to that URI. Without such a
+//                client the feature stays off and nothing below about it applies.
 //   datasources: [{"audience": "https://n.feide.no/datasources/<uuid>", "scopes": ["readUser"],
 //                  "owner": "<client_id of the data source's own client>"}]
 //
@@ -30,6 +35,12 @@
 // Both answer {"signing_kid", "published_kids"}. Rotation swaps in a new Provider instance built
 // with the new key set; all instances share one store (SharedAdapter) and the cookie keys, so
 // sessions, grants and tokens survive it.
+//   POST /__control/end_session  {"sub": "<account>"}: ends every provider session of that
+//        account as an administrator would, the way the end_session endpoint's confirmation does
+//        it (lib/actions/end_session.js): for each client that took part, oidc-provider's own
+//        client.backchannelLogout(sub, sid) sends the logout token; then the grants are revoked
+//        and the session destroyed. Answers {"sessions": N, "notified": [{"client_id", "ok",
+//        "error"?}]} once every back-channel call has been answered.
 
 import crypto from 'node:crypto';
 import http from 'node:http';
@@ -99,6 +110,8 @@ const clients = (settings.clients || []).map((client) => ({
   ...client,
 }));
 const datasources = settings.datasources || [];
+// Back-Channel Logout is on only when a client registers a back-channel logout URI.
+const backchannelLogout = clients.some((client) => client.backchannel_logout_uri !== undefined);
 
 // ---------------------------------------------------------------------------------------------
 // RFC 8693 token exchange through oidc-provider's extension-grant API.
@@ -355,14 +368,32 @@ function makeProvider(issuer) {
       resourceIndicators: { enabled: false },
       clientCredentials: { enabled: true },
       userinfo: { enabled: true },
+      backchannelLogout: { enabled: backchannelLogout },
     },
+    ...(backchannelLogout ? { fetch: loopbackFetch } : {}),
     ttl,
   });
   provider.registerGrantType(TOKEN_EXCHANGE, tokenExchange, exchangeParameters);
   for (const event of ['server_error', 'grant.error', 'authorization.error', 'end_session.error', 'userinfo.error']) {
     provider.on(event, (ctx, error) => log(event, { error: error?.name, description: error?.error_description || error?.message }));
   }
+  provider.on('backchannel.success', (ctx, client) => log('backchannel.success', { client: client.clientId }));
+  provider.on('backchannel.error', (ctx, error, client) => log('backchannel.error', { client: client.clientId, error: error?.message }));
   return provider;
+}
+
+// oidc-provider guards its outgoing requests (fetch_request.js) with a dispatcher that refuses
+// special-use addresses, loopback included, against SSRF. Every party of this test world is on
+// loopback, so the back-channel call must reach one: this fetch (the documented `fetch`
+// configuration hook) lets requests to loopback URLs through without that dispatcher and
+// refuses every other URL outright.
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+async function loopbackFetch(url, options) {
+  if (!LOOPBACK_HOSTS.has(new URL(url).hostname)) {
+    throw new Error(`this test provider only talks to loopback, not ${new URL(url).origin}`);
+  }
+  const { dispatcher, ...rest } = options;
+  return globalThis.fetch(url, rest);
 }
 
 let provider;
@@ -377,6 +408,77 @@ function keyState() {
   return { signing_kid: keys[0].kid, published_kids: keys.map((k) => k.kid) };
 }
 
+// Ends every provider session of `sub` the way end_session.js's confirmation (with logout=yes)
+// does: back-channel logout to each client of the session through oidc-provider's own
+// Client#backchannelLogout, then the grants revoked and the session destroyed.
+async function endSessions(sub) {
+  const ids = [];
+  for (const key of store.keys()) {
+    if (key.startsWith('Session:') && SharedAdapter.read(key)?.accountId === sub) {
+      ids.push(key.slice('Session:'.length));
+    }
+  }
+  const notified = [];
+  for (const id of ids) {
+    const session = await provider.Session.find(id);
+    if (!session) {
+      continue;
+    }
+    const calls = [];
+    for (const [clientId, { grantId }] of Object.entries(session.authorizations || {})) {
+      const client = await provider.Client.find(clientId);
+      if (!client) {
+        continue;
+      }
+      if (backchannelLogout && client.backchannelLogoutUri) {
+        calls.push(client.backchannelLogout(session.accountId, session.sidFor(clientId)).then(
+          () => {
+            log('backchannel.success', { client: clientId, via: 'control' });
+            notified.push({ client_id: clientId, ok: true });
+          },
+          (error) => {
+            log('backchannel.error', { client: clientId, via: 'control', error: error?.message });
+            notified.push({ client_id: clientId, ok: false, error: error?.message });
+          },
+        ));
+      }
+      if (grantId) {
+        await Promise.all([
+          provider.AccessToken.revokeByGrantId(grantId),
+          provider.AuthorizationCode.revokeByGrantId(grantId),
+          provider.Grant.adapter.destroy(grantId),
+        ]);
+      }
+    }
+    await Promise.all(calls);
+    await session.destroy();
+  }
+  log('sessions ended', { sub, sessions: ids.length, notified: notified.length });
+  return { sessions: ids.length, notified };
+}
+
+function readJson(req) {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk) => {
+      body += chunk;
+      if (body.length > 10_000) {
+        reject(new Error('body too large'));
+        req.destroy();
+      }
+    });
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(body || '{}'));
+      } catch (error) {
+        reject(error);
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
 function control(req, res) {
   const reply = (status, body) => {
     res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
@@ -384,6 +486,17 @@ function control(req, res) {
   };
   if (req.method !== 'POST') {
     return reply(405, { error: 'method_not_allowed' });
+  }
+  if (req.url === '/__control/end_session') {
+    readJson(req)
+      .then(({ sub }) => {
+        if (typeof sub !== 'string' || !USERS[sub]) {
+          return reply(400, { error: 'unknown sub' });
+        }
+        return endSessions(sub).then((result) => reply(200, result));
+      })
+      .catch((error) => reply(500, { error: String(error?.message || error) }));
+    return undefined;
   }
   if (req.url === '/__control/rotate') {
     keys = [newRsaKey(), ...keys];

@@ -139,6 +139,8 @@ pub fn routes(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
                     .route("/login", web::get().to(login))
                     .route("/callback", web::get().to(callback))
                     .route("/logout", web::route().to(logout))
+                    .route("/backchannel-logout", web::post().to(backchannel_logout))
+                    .route("/frontchannel-logout", web::get().to(frontchannel_logout))
                     .route("/me", web::get().to(me))
                     .route("/", web::get().to(home)),
             );
@@ -228,6 +230,23 @@ async fn logout(req: HttpRequest) -> HttpResponse {
         state(&req)
             .login
             .sign_out(&method, &bridge::request_headers(req.headers()))
+            .await,
+    )
+}
+
+/// The provider's back-channel logout: it posts a logout token (form-encoded, at most 64 KiB).
+async fn backchannel_logout(req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let headers = bridge::request_headers(req.headers());
+    bridge::answer(state(&req).login.backchannel_logout(&headers, &body).await)
+}
+
+/// The provider's front-channel logout: its sign-out page frames this with `iss` and `sid`.
+async fn frontchannel_logout(req: HttpRequest) -> HttpResponse {
+    let headers = bridge::request_headers(req.headers());
+    bridge::answer(
+        state(&req)
+            .login
+            .frontchannel_logout(Some(req.query_string()), &headers)
             .await,
     )
 }

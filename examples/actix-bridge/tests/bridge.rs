@@ -319,3 +319,83 @@ async fn with_a_session_store_logout_revokes_a_copied_cookie() {
         "the copied cookie is refused after logout"
     );
 }
+
+/// Signs `browser` in at the actix app; the `sub` it sees.
+async fn sign_in(base: &str, browser: &reqwest::Client) -> String {
+    let mut next = format!("{base}/login?return_to=%2Fme");
+    for _ in 0..5 {
+        let r = browser.get(&next).send().await.unwrap();
+        if !r.status().is_redirection() {
+            break;
+        }
+        next = location(&r);
+    }
+    let me: Value = browser
+        .get(&next)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    me["sub"].as_str().expect("signed in").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn provider_logout_through_the_bridge() {
+    let fake = FakeFeide::start().await.unwrap();
+    let base = start_actix(&fake).await;
+    let browser = client();
+    let sub = sign_in(&base, &browser).await;
+    let post = |body: String| {
+        reqwest::Client::new()
+            .post(format!("{base}/backchannel-logout"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = json!({
+        "iss": fake.issuer(), "aud": "actix-app", "iat": now, "exp": now + 120,
+        "jti": "actix-jti-1", "sub": sub,
+        "events": {"http://schemas.openid.net/event/backchannel-logout": {}},
+    });
+    let mut wrong = claims.clone();
+    wrong["aud"] = json!("another-app");
+    let token = |c: &Value| {
+        fake.mint()
+            .claims(c.clone())
+            .header_field("typ", "logout+jwt")
+            .sign()
+    };
+    let refused = post(format!("logout_token={}", token(&wrong)))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    let me = browser.get(format!("{base}/me")).send().await.unwrap();
+    assert_eq!(me.status(), 200, "a refused token ends nothing");
+    let accepted = post(format!("logout_token={}", token(&claims)))
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 200);
+    assert_eq!(accepted.headers()["cache-control"], "no-store");
+    let me = browser.get(format!("{base}/me")).send().await.unwrap();
+    assert_eq!(me.status(), 401, "the provider's logout ended the session");
+
+    let framed = browser
+        .get(format!("{base}/frontchannel-logout"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(framed.status(), 200);
+    let csp = framed.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.contains(&format!("frame-ancestors {}", fake.issuer())),
+        "{csp}"
+    );
+}

@@ -13,7 +13,9 @@ use crate::token::{Algorithm, IntoScopes, ValidatorConfigError};
 use super::FeideLogin;
 use super::flow_cookies::FlowCookies;
 use super::id_token_rules::{DEFAULT_ID_TOKEN_ALGORITHMS, IdTokenRules};
+use super::logout_token::{DEFAULT_LOGOUT_TOKEN_MAX_AGE, LogoutTokens};
 use super::paths::LoginPaths;
+use super::provider_logout::ProviderLogout;
 use super::refresh_policy::{DEFAULT_REFRESH_BEFORE, RefreshPolicy};
 use super::session_cookies::{SessionCookieSettings, SessionCookies};
 use super::stored::{
@@ -50,6 +52,8 @@ pub(crate) struct LoginConfig {
     pub(crate) allow_get_logout: bool,
     /// Custom bodies for error pages and `login_required` answers.
     pub(crate) renderer: Option<SharedRenderer>,
+    /// Back- and front-channel logout (`None`: turned off).
+    pub(crate) provider_logout: Option<ProviderLogout>,
 }
 
 impl LoginConfig {
@@ -168,6 +172,10 @@ pub struct FeideLoginBuilder {
     store_error: Option<StoreConfigError>,
     revocation_bound: Duration,
     store_touch_interval: Duration,
+    backchannel_path: String,
+    frontchannel_path: String,
+    provider_logout: bool,
+    logout_token_max_age: Duration,
 }
 
 impl FeideLoginBuilder {
@@ -197,6 +205,10 @@ impl FeideLoginBuilder {
             store_error: None,
             revocation_bound: DEFAULT_REVOCATION_BOUND,
             store_touch_interval: DEFAULT_STORE_TOUCH_INTERVAL,
+            backchannel_path: "/backchannel-logout".to_owned(),
+            frontchannel_path: "/frontchannel-logout".to_owned(),
+            provider_logout: true,
+            logout_token_max_age: DEFAULT_LOGOUT_TOKEN_MAX_AGE,
         }
     }
 
@@ -542,6 +554,41 @@ impl FeideLoginBuilder {
         self
     }
 
+    /// Where the layer takes the provider's back-channel logout requests (default
+    /// `/backchannel-logout`): register `<your origin><path>` at the provider as the client's
+    /// `backchannel_logout_uri`. See [`FeideLogin::backchannel_logout`] for what it checks and
+    /// answers.
+    pub fn backchannel_logout_path(mut self, path: impl Into<String>) -> Self {
+        self.backchannel_path = path.into();
+        self
+    }
+
+    /// Where the layer takes the provider's front-channel logout requests (default
+    /// `/frontchannel-logout`): register `<your origin><path>` at the provider as the client's
+    /// `frontchannel_logout_uri` (with `frontchannel_logout_session_required`). See
+    /// [`FeideLogin::frontchannel_logout`].
+    pub fn frontchannel_logout_path(mut self, path: impl Into<String>) -> Self {
+        self.frontchannel_path = path.into();
+        self
+    }
+
+    /// Whether the layer serves the back- and front-channel logout paths (default on; they do
+    /// nothing until the provider is told their URIs). Off, both paths pass through to the
+    /// app like any other.
+    pub fn provider_logout(mut self, on: bool) -> Self {
+        self.provider_logout = on;
+        self
+    }
+
+    /// The oldest back-channel logout token accepted, by its `iat` (default 5 minutes, plus
+    /// 60 s for clocks apart). Accepted tokens' `jti`s are remembered this long (in the
+    /// [store](Self::session_store) when there is one, so across replicas), so that none is
+    /// accepted twice.
+    pub fn logout_token_max_age(mut self, max_age: Duration) -> Self {
+        self.logout_token_max_age = max_age;
+        self
+    }
+
     /// Checks the configuration and builds the login flow.
     ///
     /// # Errors
@@ -569,6 +616,11 @@ impl FeideLoginBuilder {
             self.logout_path,
             self.after_logout_path,
         )?;
+        let paths = if self.provider_logout {
+            paths.with_provider_logout(Some(self.backchannel_path), Some(self.frontchannel_path))?
+        } else {
+            paths
+        };
         if !self.scopes.split(' ').any(|s| s == "openid") {
             return Err(LoginConfigError::NoOpenidScope);
         }
@@ -580,6 +632,31 @@ impl FeideLoginBuilder {
             self.fetch_userinfo,
         )?;
         let keys_for_store = keys.clone();
+        let stored = self.store.map(|store| {
+            let settings = StoreSettings {
+                store,
+                revocation_bound: self.revocation_bound,
+                touch_interval: self.store_touch_interval,
+            };
+            StoredSessions::new(settings, &keys_for_store, &name)
+        });
+        let provider_logout = if self.provider_logout {
+            let seen = stored.as_ref().map(|s| (s.store.clone(), s.refs.clone()));
+            let tokens = LogoutTokens::new(
+                &self.provider,
+                &client_id,
+                &self.algorithms,
+                self.logout_token_max_age,
+                seen,
+            )
+            .map_err(LoginConfigError::IdTokens)?;
+            Some(ProviderLogout {
+                tokens,
+                provider_origin: provider_origin(self.provider.issuer()),
+            })
+        } else {
+            None
+        };
         let session = SessionCookies::new(keys.clone(), &name, paths.secure, self.session)?;
         let flow = FlowCookies::new(keys, &name, paths.secure)?;
         Ok(FeideLogin {
@@ -587,14 +664,7 @@ impl FeideLoginBuilder {
                 provider: self.provider,
                 client_id,
                 paths,
-                stored: self.store.map(|store| {
-                    let settings = StoreSettings {
-                        store,
-                        revocation_bound: self.revocation_bound,
-                        touch_interval: self.store_touch_interval,
-                    };
-                    StoredSessions::new(settings, &keys_for_store, &name)
-                }),
+                stored,
                 session,
                 flow,
                 refresh: RefreshPolicy::new(self.refresh_tokens, self.refresh_before),
@@ -606,8 +676,18 @@ impl FeideLoginBuilder {
                 client_auth: self.client_auth,
                 allow_get_logout: self.allow_get_logout,
                 renderer: self.renderer,
+                provider_logout,
             }),
         })
+    }
+}
+
+/// The origin (scheme, host, port) of the provider's issuer, which frames front-channel
+/// logout; `'none'` (nobody may frame it) for an issuer that is not a URL.
+fn provider_origin(issuer: &str) -> String {
+    match url::Url::parse(issuer).map(|u| u.origin()) {
+        Ok(origin) if origin.is_tuple() => origin.ascii_serialization(),
+        _ => "'none'".to_owned(),
     }
 }
 
@@ -630,6 +710,54 @@ fn check_name(name: &str) -> Result<(), LoginConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn provider_logout_paths_are_served_unless_turned_off() {
+        let provider = Provider::builder("http://127.0.0.1:9")
+            .discovery(false)
+            .jwks_uri("http://127.0.0.1:9/jwks")
+            .authorization_endpoint("http://127.0.0.1:9/authorize")
+            .token_endpoint("http://127.0.0.1:9/token")
+            .client("client", "secret")
+            .build()
+            .await
+            .unwrap();
+        let builder = || {
+            FeideLogin::builder(&provider)
+                .redirect_uri("http://localhost:3000/callback")
+                .secret_keys("TbwzrgYhup/Tm3FgJayZJNQKJUaG+QN0WwLuOvXbcJo=")
+        };
+        let on = builder().build().unwrap();
+        assert_eq!(on.backchannel_logout_path(), Some("/backchannel-logout"));
+        assert_eq!(on.frontchannel_logout_path(), Some("/frontchannel-logout"));
+        assert_eq!(
+            on.route("/backchannel-logout"),
+            super::super::LoginRoute::BackchannelLogout
+        );
+        let moved = builder()
+            .backchannel_logout_path("/oidc/bc")
+            .frontchannel_logout_path("/oidc/fc")
+            .build()
+            .unwrap();
+        assert_eq!(
+            moved.route("/oidc/fc"),
+            super::super::LoginRoute::FrontchannelLogout
+        );
+        assert_eq!(
+            moved.route("/backchannel-logout"),
+            super::super::LoginRoute::Other
+        );
+        let off = builder().provider_logout(false).build().unwrap();
+        assert_eq!(off.backchannel_logout_path(), None);
+        assert_eq!(
+            off.route("/backchannel-logout"),
+            super::super::LoginRoute::Other
+        );
+        assert!(matches!(
+            builder().backchannel_logout_path("/login").build(),
+            Err(LoginConfigError::PathsNotDistinct)
+        ));
+    }
 
     #[test]
     fn login_names() {

@@ -9,6 +9,7 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use super::backchannel::{MAX_BACKCHANNEL_BODY, refused};
 use super::refresh::RefreshDue;
 use super::session_lookup::SessionLookup;
 use super::stored::{NearLookup, StoreAsk};
@@ -87,7 +88,8 @@ type Deferred<F> = Pin<Box<dyn Future<Output = Verdict<F>> + Send>>;
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for FeideLoginService<S>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
-    ReqBody: Send + 'static,
+    ReqBody: http_body::Body + Send + 'static,
+    ReqBody::Data: Send,
 {
     type Response = Response<ResponseBody<ResBody>>;
     type Error = S::Error;
@@ -129,6 +131,34 @@ where
                     .logout(request.method(), request.headers())
                     .into_reply(),
             ),
+            LoginRoute::BackchannelLogout if *request.method() == Method::POST => {
+                let login = login.clone();
+                GateFuture::later(Box::pin(async move {
+                    let (parts, body) = request.into_parts();
+                    let answer = match read_body(body, MAX_BACKCHANNEL_BODY).await {
+                        Some(body) => login.backchannel_logout(&parts.headers, &body).await,
+                        None => refused("the body could not be read or is too large"),
+                    };
+                    Verdict::Answer(answer.into_reply())
+                }) as Deferred<S::Future>)
+            }
+            LoginRoute::BackchannelLogout => {
+                GateFuture::answer(Answer::method_not_allowed("POST").into_reply())
+            }
+            LoginRoute::FrontchannelLogout
+                if matches!(*request.method(), Method::GET | Method::HEAD) =>
+            {
+                let login = login.clone();
+                let query = request.uri().query().map(str::to_owned);
+                let headers = std::mem::take(request.headers_mut());
+                GateFuture::later(Box::pin(async move {
+                    let answer = login.frontchannel_logout(query.as_deref(), &headers).await;
+                    Verdict::Answer(answer.into_reply())
+                }) as Deferred<S::Future>)
+            }
+            LoginRoute::FrontchannelLogout => {
+                GateFuture::answer(Answer::method_not_allowed("GET").into_reply())
+            }
             LoginRoute::Other => {
                 let now = crate::token::now().max(0) as u64;
                 let cfg = &*login.config;
@@ -170,6 +200,34 @@ where
         };
         ResponseFuture { state }
     }
+}
+
+/// The whole body, if it can be read and holds at most `limit` bytes.
+async fn read_body<B>(body: B, limit: usize) -> Option<Vec<u8>>
+where
+    B: http_body::Body,
+{
+    use bytes::Buf as _;
+    use http_body_util::BodyExt as _;
+
+    let mut body = std::pin::pin!(body);
+    let mut out = Vec::new();
+    while let Some(frame) = body.as_mut().frame().await {
+        let Ok(frame) = frame else { return None };
+        if let Ok(mut data) = frame.into_data() {
+            let len = data.remaining();
+            if out.len().checked_add(len)? > limit {
+                return None;
+            }
+            while data.has_remaining() {
+                let chunk = data.chunk();
+                out.extend_from_slice(chunk);
+                let n = chunk.len();
+                data.advance(n);
+            }
+        }
+    }
+    Some(out)
 }
 
 /// Refreshes the request's session, then calls `inner` with it (or answers `503`).

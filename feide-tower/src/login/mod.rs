@@ -88,21 +88,26 @@
 //! # }
 //! ```
 
+mod backchannel;
 mod callback;
 mod config;
 mod failure;
 mod flow;
 mod flow_cookies;
+mod frontchannel;
 mod id_token_rules;
 mod layer;
 mod logout;
+mod logout_token;
 mod pages;
 mod paths;
+mod provider_logout;
 mod query;
 mod refresh;
 mod refresh_policy;
 mod require_login;
 mod return_to;
+mod revocations;
 mod session_admin;
 mod session_cookies;
 mod session_lookup;
@@ -141,6 +146,10 @@ pub enum LoginRoute {
     Callback,
     /// The logout path.
     Logout,
+    /// The back-channel logout path: the provider posts a logout token.
+    BackchannelLogout,
+    /// The front-channel logout path: the provider frames it when the user signs out there.
+    FrontchannelLogout,
     /// Anything else: pass through with the session.
     Other,
 }
@@ -236,6 +245,20 @@ impl FeideLogin {
     /// The logout path.
     pub fn logout_path(&self) -> &str {
         &self.config.paths.logout
+    }
+
+    /// The back-channel logout path (`None` when
+    /// [`provider_logout`](FeideLoginBuilder::provider_logout) is off): register
+    /// `<origin><path>` at the provider as the `backchannel_logout_uri`.
+    pub fn backchannel_logout_path(&self) -> Option<&str> {
+        self.config.paths.backchannel.as_deref()
+    }
+
+    /// The front-channel logout path (`None` when
+    /// [`provider_logout`](FeideLoginBuilder::provider_logout) is off): register
+    /// `<origin><path>` at the provider as the `frontchannel_logout_uri`.
+    pub fn frontchannel_logout_path(&self) -> Option<&str> {
+        self.config.paths.frontchannel.as_deref()
     }
 
     /// The provider this login uses.

@@ -23,6 +23,10 @@ pub(crate) struct LoginPaths {
     pub(crate) logout: String,
     /// Where logout lands when the provider has no end-session endpoint.
     pub(crate) after_logout: String,
+    /// Where the provider posts logout tokens (`None`: not served).
+    pub(crate) backchannel: Option<String>,
+    /// Where the provider frames its front-channel logout (`None`: not served).
+    pub(crate) frontchannel: Option<String>,
 }
 
 impl LoginPaths {
@@ -67,7 +71,39 @@ impl LoginPaths {
             callback,
             logout,
             after_logout,
+            backchannel: None,
+            frontchannel: None,
         })
+    }
+
+    /// Adds the provider-initiated logout paths (`None`: that one is not served), checked like
+    /// the others: each starts with `/` and differs from every other path of the flow.
+    pub(crate) fn with_provider_logout(
+        mut self,
+        backchannel: Option<String>,
+        frontchannel: Option<String>,
+    ) -> Result<Self, LoginConfigError> {
+        for (setting, path) in [
+            ("back-channel logout path", &backchannel),
+            ("front-channel logout path", &frontchannel),
+        ] {
+            let Some(path) = path else { continue };
+            if !path.starts_with('/') {
+                return Err(LoginConfigError::NotAPath {
+                    setting,
+                    path: path.clone(),
+                });
+            }
+            if [&self.login, &self.callback, &self.logout].contains(&path) {
+                return Err(LoginConfigError::PathsNotDistinct);
+            }
+        }
+        if backchannel.is_some() && backchannel == frontchannel {
+            return Err(LoginConfigError::PathsNotDistinct);
+        }
+        self.backchannel = backchannel;
+        self.frontchannel = frontchannel;
+        Ok(self)
     }
 
     /// Which part of the flow `path` is.
@@ -78,6 +114,10 @@ impl LoginPaths {
             LoginRoute::Callback
         } else if path == self.logout {
             LoginRoute::Logout
+        } else if self.backchannel.as_deref() == Some(path) {
+            LoginRoute::BackchannelLogout
+        } else if self.frontchannel.as_deref() == Some(path) {
+            LoginRoute::FrontchannelLogout
         } else {
             LoginRoute::Other
         }
@@ -116,6 +156,13 @@ mod tests {
         assert_eq!(p.route("/login"), LoginRoute::Login);
         assert_eq!(p.route("/logout"), LoginRoute::Logout);
         assert_eq!(p.route("/other"), LoginRoute::Other);
+        assert_eq!(p.route("/backchannel-logout"), LoginRoute::Other);
+        let p = p
+            .with_provider_logout(Some("/bc".into()), Some("/fc".into()))
+            .unwrap();
+        assert_eq!(p.route("/bc"), LoginRoute::BackchannelLogout);
+        assert_eq!(p.route("/fc"), LoginRoute::FrontchannelLogout);
+        assert_eq!(p.route("/logout"), LoginRoute::Logout);
         let local = paths("http://localhost:3000/callback", "/login", "/logout").unwrap();
         assert!(!local.secure);
     }
@@ -142,5 +189,29 @@ mod tests {
         assert!(matches!(e, LoginConfigError::PathsNotDistinct));
         let e = paths("https://a.example/cb", "/x", "/x").unwrap_err();
         assert!(matches!(e, LoginConfigError::PathsNotDistinct));
+        let p = || paths("https://a.example/cb", "/login", "/logout").unwrap();
+        for (back, front) in [
+            (Some("/logout"), None),
+            (None, Some("/cb")),
+            (Some("/x"), Some("/x")),
+        ] {
+            let e = p()
+                .with_provider_logout(back.map(Into::into), front.map(Into::into))
+                .unwrap_err();
+            assert!(
+                matches!(e, LoginConfigError::PathsNotDistinct),
+                "{back:?} {front:?}"
+            );
+        }
+        let e = p()
+            .with_provider_logout(Some("bc".into()), None)
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            LoginConfigError::NotAPath {
+                setting: "back-channel logout path",
+                ..
+            }
+        ));
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::DEFAULT_LOGIN_NAME;
 use super::config::LoginConfigError;
+use super::revocations::{DEFAULT_MAX_REVOCATIONS, Revocations};
 use super::session_lookup::SessionCache;
 use crate::session::KeyRing;
 use crate::session::cookie::{Chunker, CookieCodec, CookieOptions};
@@ -35,6 +36,8 @@ pub(crate) struct SessionCookies {
     pub(crate) touch_interval: Duration,
     /// Recently opened session cookies (`None`: open every request's cookie).
     pub(crate) cache: Option<SessionCache>,
+    /// Sessions the provider logged out (back- and front-channel logout).
+    pub(crate) revocations: Revocations,
 }
 
 /// What the builder says about session cookies.
@@ -107,6 +110,7 @@ impl SessionCookies {
             idle_timeout: settings.idle_timeout,
             touch_interval: TOUCH_INTERVAL,
             cache: SessionCache::new(settings.cache_bytes),
+            revocations: Revocations::new(settings.max_session.as_secs(), DEFAULT_MAX_REVOCATIONS),
         })
     }
 }

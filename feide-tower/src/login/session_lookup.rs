@@ -242,6 +242,15 @@ impl SessionCookies {
             }
             return (self.refused(headers, &error), None);
         }
+        if self
+            .revocations
+            .is_revoked(opened.session.data(), opened.issued_at)
+        {
+            if let Some(cache) = cache {
+                cache.invalidate(value);
+            }
+            return (self.clear(headers, "revoked by the provider"), None);
+        }
         let due = refresh.due(opened.session.data(), opened.issued_at, now);
         let mut set_cookies = Vec::new();
         let stale = self.idle_timeout.is_some() && envelope.touch_after(now, self.touch_interval);

@@ -42,6 +42,21 @@ pub struct ProviderMetadata {
     /// refuses responses without it (mix-up defence).
     #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
+    /// OpenID Connect Back-Channel Logout 1.0: the provider sends logout tokens to the
+    /// clients' `backchannel_logout_uri` (the login layer's
+    /// [back-channel path](crate::login::FeideLoginBuilder::backchannel_logout_path)).
+    #[serde(default)]
+    pub backchannel_logout_supported: bool,
+    /// ... and its logout tokens carry `sid` (and its ID tokens too).
+    #[serde(default)]
+    pub backchannel_logout_session_supported: bool,
+    /// OpenID Connect Front-Channel Logout 1.0: the provider frames the clients'
+    /// `frontchannel_logout_uri` when a user signs out.
+    #[serde(default)]
+    pub frontchannel_logout_supported: bool,
+    /// ... with `iss` and `sid` in its query: the login layer then requires them.
+    #[serde(default)]
+    pub frontchannel_logout_session_supported: bool,
 }
 
 impl ProviderMetadata {
@@ -61,6 +76,10 @@ impl ProviderMetadata {
             scopes_supported: Vec::new(),
             grant_types_supported: Vec::new(),
             authorization_response_iss_parameter_supported: false,
+            backchannel_logout_supported: false,
+            backchannel_logout_session_supported: false,
+            frontchannel_logout_supported: false,
+            frontchannel_logout_session_supported: false,
         }
     }
 }

@@ -116,6 +116,12 @@ impl SessionRefs {
         keyed_parts(&self.hashes[0], b"sid", iss, sid)
     }
 
+    /// The key a provider's logout token `jti` is remembered under, so that the token is
+    /// accepted once across every replica.
+    pub(crate) fn jti_key(&self, iss: &str, jti: &str) -> StoreKey {
+        keyed_parts(&self.hashes[0], b"logout-jti", iss, jti)
+    }
+
     /// Seals a record's plaintext, bound to the key it is filed under.
     pub(crate) fn seal_record(&self, key: &StoreKey, plaintext: &[u8]) -> Vec<u8> {
         self.record.seal(&key.to_hex(), plaintext).into_bytes()

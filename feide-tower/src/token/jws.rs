@@ -34,7 +34,9 @@ pub(crate) enum Typ {
     AccessToken,
     /// `id_token+jwt`: an ID token.
     IdToken,
-    /// Anything else: another kind of JWT (`logout+jwt`, `secevent+jwt`, `dpop+jwt`, ...).
+    /// `logout+jwt`: a back-channel logout token (Back-Channel Logout 1.0 §2.4).
+    LogoutToken,
+    /// Anything else: another kind of JWT (`secevent+jwt`, `dpop+jwt`, ...).
     Other,
 }
 
@@ -52,6 +54,8 @@ impl Typ {
             Typ::AccessToken
         } else if subtype.eq_ignore_ascii_case("id_token+jwt") {
             Typ::IdToken
+        } else if subtype.eq_ignore_ascii_case("logout+jwt") {
+            Typ::LogoutToken
         } else {
             Typ::Other
         }

@@ -18,6 +18,7 @@ use super::jws::Typ;
 /// |---|---|---|
 /// | [`Access`](Self::Access) (default) | none, `JWT`, `at+jwt` | `at_hash`, `c_hash`, `s_hash`, `events`, Keycloak's `typ` `ID`/`Refresh`/`Offline`/`Logout`, and `nonce` unless the issuer typed the token as an access token (`typ` header `at+jwt`, or Keycloak's `typ` claim `Bearer`) |
 /// | [`Id`](Self::Id) | none, `JWT`, `id_token+jwt` | `events`, Keycloak's `typ` `Bearer`/`DPoP`/`Refresh`/`Offline`/`Logout` |
+/// | [`Logout`](Self::Logout) | none, `logout+jwt` | `nonce`; and it must carry `events` with the back-channel logout event (a JSON object), and `sid` or `sub` |
 /// | [`Any`](Self::Any) | any | nothing |
 ///
 /// `typ` values are media types, compared without regard to case, `application/` implied
@@ -41,6 +42,9 @@ pub enum TokenKind {
     Access,
     /// OpenID Connect ID tokens: what a login accepts from the token endpoint.
     Id,
+    /// Back-channel logout tokens (OpenID Connect Back-Channel Logout 1.0 §2.4): what the
+    /// login layer's back-channel logout endpoint accepts from the provider.
+    Logout,
     /// Any signed JWT of the issuer, without a look at its kind. Only where the kinds are told
     /// apart otherwise; an API that accepts ID tokens as access tokens lets anyone holding a
     /// user's ID token (it travels in logout URLs as `id_token_hint`) call it as that user.
@@ -62,6 +66,8 @@ impl TokenKind {
             Self::Access | Self::Any if at_jwt => typ == Typ::AccessToken,
             Self::Access => matches!(typ, Typ::Absent | Typ::Jwt | Typ::AccessToken),
             Self::Id => matches!(typ, Typ::Absent | Typ::Jwt | Typ::IdToken),
+            // §2.4: "explicitly typed" with `logout+jwt` is recommended; untyped is allowed.
+            Self::Logout => matches!(typ, Typ::Absent | Typ::LogoutToken),
             Self::Any => true,
         };
         if ok {
@@ -106,8 +112,38 @@ impl TokenKind {
                 }
                 Ok(())
             }
+            Self::Logout => check_logout_claims(claims),
             Self::Any => Ok(()),
         }
+    }
+}
+
+/// The event a back-channel logout token must carry (Back-Channel Logout 1.0 §2.4).
+pub(crate) const BACKCHANNEL_LOGOUT_EVENT: &str =
+    "http://schemas.openid.net/event/backchannel-logout";
+
+/// Back-Channel Logout 1.0 §2.4 and §2.6: `events` holds the logout event as a JSON object,
+/// `sid` or `sub` names whom to log out, and there is no `nonce` (which would make it usable
+/// as an ID token).
+fn check_logout_claims(claims: &Claims) -> Result<(), TokenError> {
+    let event = match claims.extra.get("events") {
+        None => return Err(TokenError::MissingClaim("events")),
+        Some(serde_json::Value::Object(events)) => events.get(BACKCHANNEL_LOGOUT_EVENT),
+        Some(_) => return Err(TokenError::InvalidClaim("events")),
+    };
+    match event {
+        Some(serde_json::Value::Object(_)) => {}
+        Some(_) => return Err(TokenError::InvalidClaim("events")),
+        None => return Err(TokenError::MissingClaim("events")),
+    }
+    if claims.nonce.is_some() {
+        return Err(TokenError::WrongTokenType("nonce"));
+    }
+    match claims.extra.get("sid") {
+        Some(serde_json::Value::String(sid)) if !sid.is_empty() => Ok(()),
+        Some(_) => Err(TokenError::InvalidClaim("sid")),
+        None if claims.sub.as_deref().is_some_and(|s| !s.is_empty()) => Ok(()),
+        None => Err(TokenError::MissingClaim("sid")),
     }
 }
 
@@ -135,7 +171,8 @@ mod tests {
             ("AT+JWT", Typ::AccessToken),
             ("Application/At+Jwt", Typ::AccessToken),
             ("id_token+jwt", Typ::IdToken),
-            ("logout+jwt", Typ::Other),
+            ("logout+jwt", Typ::LogoutToken),
+            ("application/Logout+JWT", Typ::LogoutToken),
             ("secevent+jwt", Typ::Other),
             ("text/at+jwt", Typ::Other),
             ("application/at+jwt; x=y", Typ::Other),
@@ -204,6 +241,10 @@ mod tests {
         );
         assert_eq!(id(Typ::Other, ""), Err(TokenError::WrongTokenType("typ")));
         assert_eq!(
+            id(Typ::LogoutToken, ""),
+            Err(TokenError::WrongTokenType("typ"))
+        );
+        assert_eq!(
             id(Typ::Jwt, r#","events":{}"#),
             Err(TokenError::WrongTokenType("events"))
         );
@@ -221,6 +262,59 @@ mod tests {
         assert_eq!(
             TokenKind::Any.check_typ(Typ::Jwt, true),
             Err(TokenError::WrongTokenType("typ"))
+        );
+    }
+
+    #[test]
+    fn logout_tokens_need_the_event_a_user_and_no_nonce() {
+        let logout = |typ: Typ, extra: &str| {
+            TokenKind::Logout.check_typ(typ, false)?;
+            TokenKind::Logout.check_claims(typ, &claims(extra))
+        };
+        let event = r#","events":{"http://schemas.openid.net/event/backchannel-logout":{}}"#;
+        assert_eq!(logout(Typ::LogoutToken, event), Ok(()));
+        assert_eq!(logout(Typ::Absent, event), Ok(()));
+        let sid_only = format!(r#"{event},"sid":"s1""#);
+        let no_sub = Claims {
+            sub: None,
+            ..claims(&sid_only)
+        };
+        assert_eq!(TokenKind::Logout.check_claims(Typ::Absent, &no_sub), Ok(()));
+        for typ in [Typ::Jwt, Typ::IdToken, Typ::AccessToken, Typ::Other] {
+            assert_eq!(logout(typ, event), Err(TokenError::WrongTokenType("typ")));
+        }
+        for (extra, error) in [
+            ("", TokenError::MissingClaim("events")),
+            (r#","events":{}"#, TokenError::MissingClaim("events")),
+            (r#","events":[]"#, TokenError::InvalidClaim("events")),
+            (
+                r#","events":{"http://schemas.openid.net/event/backchannel-logout":true}"#,
+                TokenError::InvalidClaim("events"),
+            ),
+            (
+                r#","events":{"http://schemas.openid.net/event/other":{}}"#,
+                TokenError::MissingClaim("events"),
+            ),
+        ] {
+            assert_eq!(logout(Typ::Absent, extra), Err(error), "{extra}");
+        }
+        let with_nonce = format!(r#"{event},"nonce":"n""#);
+        assert_eq!(
+            logout(Typ::Absent, &with_nonce),
+            Err(TokenError::WrongTokenType("nonce"))
+        );
+        let bad_sid = format!(r#"{event},"sid":7"#);
+        assert_eq!(
+            logout(Typ::Absent, &bad_sid),
+            Err(TokenError::InvalidClaim("sid"))
+        );
+        let nobody = Claims {
+            sub: None,
+            ..claims(event)
+        };
+        assert_eq!(
+            TokenKind::Logout.check_claims(Typ::Absent, &nobody),
+            Err(TokenError::MissingClaim("sid"))
         );
     }
 }

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use axum::Router;
 use feide_tower::Provider;
 use feide_tower::login::FeideLogin;
 use feide_tower::session::FeideSession;
@@ -47,8 +48,20 @@ pub struct LoginApp {
 impl LoginApp {
     /// Configures axum-login through its environment names and serves it on `listener`.
     pub async fn start(listener: TcpListener, op: &Op) -> LoginApp {
+        Self::start_with(listener, op, &[], |app| app).await
+    }
+
+    /// [`start`](Self::start) with `extra` environment variables (e.g. `SESSION_STORE_URL`),
+    /// serving `wrap(app)`: a test can put a layer around the whole app.
+    pub async fn start_with(
+        listener: TcpListener,
+        op: &Op,
+        extra: &[(&'static str, String)],
+        wrap: impl FnOnce(Router) -> Router,
+    ) -> LoginApp {
         let addr = listener.local_addr().expect("bound");
-        let env = env_for(op, &format!("http://localhost:{}", addr.port()));
+        let mut env = env_for(op, &format!("http://localhost:{}", addr.port()));
+        env.extend(extra.iter().cloned());
         let lookup = |name: &str| env.get(name).cloned();
         let started = axum_login::configure(lookup, addr)
             .await
@@ -58,7 +71,8 @@ impl LoginApp {
             "configured for the real provider, not FakeFeide"
         );
         let base = started.public_url.clone();
-        tokio::spawn(async move { axum::serve(listener, started.app).await });
+        let app = wrap(started.app);
+        tokio::spawn(async move { axum::serve(listener, app).await });
         let provider = Provider::builder(op.issuer())
             .client(LOGIN_CLIENT_ID, LOGIN_CLIENT_SECRET)
             .build()

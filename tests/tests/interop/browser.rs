@@ -20,6 +20,20 @@ const DEADLINE: Duration = Duration::from_secs(120);
 
 /// Runs `browser.mjs` against `app_url` and checks every step passed, in order.
 fn drive(app_url: &str, artifacts: &Path, kind: &str, login: &str, name: &str, steps: &[&str]) {
+    drive_with(app_url, artifacts, kind, login, name, &[], steps);
+}
+
+/// [`drive`] with `extra` arguments after the display name (for `op-backchannel`: the
+/// provider's URL, then the app's other instances). Returns every step's report line.
+pub fn drive_with(
+    app_url: &str,
+    artifacts: &Path,
+    kind: &str,
+    login: &str,
+    name: &str,
+    extra: &[&str],
+    steps: &[&str],
+) -> Vec<Value> {
     setup::node_packages();
     setup::chromium();
     let log = artifacts.join("browser.log");
@@ -33,6 +47,7 @@ fn drive(app_url: &str, artifacts: &Path, kind: &str, login: &str, name: &str, s
                 login,
                 name,
             ])
+            .args(extra)
             .env("CHROMIUM", setup::CHROMIUM)
             .current_dir(setup::interop_dir())
             .stdin(Stdio::null())
@@ -52,6 +67,7 @@ fn drive(app_url: &str, artifacts: &Path, kind: &str, login: &str, name: &str, s
     });
     let until = Instant::now() + DEADLINE;
     let mut passed: Vec<String> = Vec::new();
+    let mut reports: Vec<Value> = Vec::new();
     let mut failure: Option<Value> = None;
     let mut done = None;
     while done.is_none() && failure.is_none() {
@@ -66,6 +82,7 @@ fn drive(app_url: &str, artifacts: &Path, kind: &str, login: &str, name: &str, s
             done = Some(report);
         } else if report["ok"] == true {
             passed.push(report["step"].as_str().unwrap_or("?").to_owned());
+            reports.push(report);
         } else {
             failure = Some(report);
         }
@@ -115,6 +132,7 @@ fn drive(app_url: &str, artifacts: &Path, kind: &str, login: &str, name: &str, s
         artifacts.display(),
         done["blocked"]
     );
+    reports
 }
 
 /// Stops the browser script (and so Chromium) whatever happens to the test.

@@ -15,6 +15,9 @@
 //! - `parity`: what the certified provider refuses, FakeFeide refuses too.
 //! - `browser`: Chromium clicks through sign-in and sign-out at FakeFeide's and the certified
 //!   provider's pages, with a screenshot per step in `target/interop-artifacts/`.
+//! - `logout`: the user's session ends at the provider, and the provider's own Back-Channel
+//!   Logout 1.0 call ends the app's session on every instance sharing a Redis store, in
+//!   Chromium, and with cookie sessions (issue 16).
 //!
 //! Setup on first use: `npm ci` in `tests/interop`, and `apt-get install chromium
 //! chromium-driver` when `/usr/bin/chromium` is missing (as root). Everything listens on
@@ -24,6 +27,7 @@ mod apps;
 mod browser;
 mod exchange;
 mod login;
+mod logout;
 mod op;
 mod parity;
 mod rotation;

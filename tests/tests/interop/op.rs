@@ -189,6 +189,22 @@ impl Op {
         self.control("retire").await
     }
 
+    /// Ends every provider session of `sub` as an administrator would (op.mjs's
+    /// `/__control/end_session`): oidc-provider's own back-channel logout call to each client of
+    /// those sessions, answered before this returns. The answer: `{"sessions": N, "notified":
+    /// [{"client_id", "ok", "error"?}]}`.
+    pub async fn end_sessions_of(&self, sub: &str) -> Value {
+        let response = self
+            .http
+            .post(self.url("/__control/end_session"))
+            .body(json!({ "sub": sub }).to_string())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("control end_session: {e}"));
+        assert_eq!(response.status(), 200, "control end_session");
+        response.json().await.expect("control answer is JSON")
+    }
+
     async fn control(&self, action: &str) -> KeyState {
         let response = self
             .http
@@ -250,4 +266,24 @@ pub fn settings(app_base: &str) -> Value {
             {"audience": DS_AUDIENCE, "scopes": DS_SCOPES, "owner": DS_CLIENT_ID},
         ],
     })
+}
+
+/// [`settings`] for several instances of the login app (each `base` may start a sign-in and be
+/// sent back after logout), with Back-Channel Logout 1.0 on: the login client registers
+/// `backchannel_logout_uri` and `backchannel_logout_session_required`; when that is true its ID
+/// tokens carry `sid` and the provider's logout tokens do too, else logout tokens name only
+/// `sub`.
+pub fn backchannel_settings(
+    bases: &[String],
+    backchannel_logout_uri: &str,
+    session_required: bool,
+) -> Value {
+    let mut settings = settings(&bases[0]);
+    let client = &mut settings["clients"][0];
+    client["redirect_uris"] = bases.iter().map(|b| format!("{b}/callback")).collect();
+    client["post_logout_redirect_uris"] =
+        bases.iter().map(|b| format!("{b}/post-logout")).collect();
+    client["backchannel_logout_uri"] = json!(backchannel_logout_uri);
+    client["backchannel_logout_session_required"] = json!(session_required);
+    settings
 }

@@ -30,6 +30,11 @@ pub struct Replicas {
 }
 
 impl Replicas {
+    /// Whether the instances share a session store (else: one instance, cookie sessions).
+    pub fn shares_store(&self) -> bool {
+        self.logins[0].stores_sessions()
+    }
+
     pub fn url(&self, instance: usize, path: &str) -> String {
         format!("{}{path}", self.bases[instance])
     }
@@ -44,6 +49,12 @@ pub struct Options {
 }
 
 pub async fn start(store: Arc<dyn SessionStore>, options: Options) -> Replicas {
+    start_with(Some(store), options).await
+}
+
+/// FakeFeide and three instances of the app sharing `store`; without a store, one instance
+/// keeping sessions in cookies.
+pub async fn start_with(store: Option<Arc<dyn SessionStore>>, options: Options) -> Replicas {
     let fake = FakeFeide::builder()
         .refresh_tokens(options.refresh)
         .access_token_lifetime(Duration::from_secs(if options.refresh { 30 } else { 3600 }))
@@ -52,7 +63,8 @@ pub async fn start(store: Arc<dyn SessionStore>, options: Options) -> Replicas {
         .unwrap();
     let mut listeners = Vec::new();
     let mut bases = Vec::new();
-    for _ in 0..3 {
+    let instances = if store.is_some() { 3 } else { 1 };
+    for _ in 0..instances {
         let (listener, base) = bind().await;
         listeners.push(listener);
         bases.push(base);
@@ -74,8 +86,10 @@ pub async fn start(store: Arc<dyn SessionStore>, options: Options) -> Replicas {
             .redirect_uri(format!("{}/callback", bases[0]))
             .post_logout_redirect_uri(format!("{}/post-logout", bases[0]))
             .secret_keys(KEY)
-            .scopes("openid profile")
-            .session_store(Arc::clone(&store));
+            .scopes("openid profile");
+        if let Some(store) = &store {
+            builder = builder.session_store(Arc::clone(store));
+        }
         if options.refresh {
             builder = builder.refresh_before(Duration::from_secs(120));
         }

@@ -4,5 +4,7 @@
 
 mod harness;
 mod memory;
+mod provider_logout;
+mod provider_logout_runs;
 mod redis;
 mod scenarios;

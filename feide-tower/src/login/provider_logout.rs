@@ -1,0 +1,84 @@
+//! Provider-initiated logout: what the back-channel and front-channel endpoints share — the
+//! logout-token checks, and how a logout at the provider ends this app's sessions.
+//!
+//! With sessions in a [store](crate::store), the sessions are deleted from it, so every replica
+//! refuses them within the [revocation bound](super::FeideLoginBuilder::revocation_bound).
+//! With cookie sessions, the logout goes on this process's [revocation list](super::revocations).
+
+use super::FeideLogin;
+use super::logout_token::LogoutTokens;
+use super::revocations::Revoked;
+use crate::store::{StoreError, StoreErrorKind};
+
+/// Provider-initiated logout of one login, configured.
+#[derive(Debug)]
+pub(crate) struct ProviderLogout {
+    /// Checks logout tokens (back-channel).
+    pub(crate) tokens: LogoutTokens,
+    /// The provider's origin: the only one that may frame the front-channel page.
+    pub(crate) provider_origin: String,
+}
+
+/// Why a provider's logout could not be carried out (the provider should try again).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum NotEnded {
+    /// The store could not delete the sessions.
+    #[error("the session store is unavailable: {0}")]
+    Store(#[from] StoreError),
+    /// The revocation list is full.
+    #[error("the revocation list is full")]
+    ListFull,
+}
+
+impl NotEnded {
+    fn also_log(self, cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(%cause, "provider logout: unexpected session admin error");
+        self
+    }
+}
+
+impl FeideLogin {
+    /// Ends the sessions the provider logged out (`whom`), for `cause` (`backchannel` or
+    /// `frontchannel`, for the log). How many were ended, when the store can tell.
+    pub(crate) async fn end_provider_sessions(
+        &self,
+        whom: Revoked<'_>,
+        cause: &'static str,
+    ) -> Result<Option<u64>, NotEnded> {
+        let cfg = &*self.config;
+        let by = match whom {
+            Revoked::Sid(_) => "sid",
+            Revoked::Sub(_) => "sub",
+        };
+        if cfg.stored.is_some() {
+            let ended = match whom {
+                Revoked::Sid(sid) => self.revoke_provider_session(sid).await,
+                Revoked::Sub(sub) => self.revoke_all_sessions(sub).await,
+            }
+            .map_err(|e| match e {
+                super::SessionAdminError::Store(e) => NotEnded::Store(e),
+                // Not reached: `stored` is set, and the admin functions say `NoStore` only
+                // without one.
+                other => NotEnded::Store(StoreError::new(
+                    StoreErrorKind::Unavailable,
+                    "the login has no session store",
+                ))
+                .also_log(&other),
+            })?;
+            tracing::info!(
+                cause,
+                by,
+                sessions = ended,
+                "provider logout: sessions revoked"
+            );
+            return Ok(Some(ended));
+        }
+        let now = crate::token::now().max(0) as u64;
+        cfg.session
+            .revocations
+            .revoke(whom, now)
+            .map_err(|_| NotEnded::ListFull)?;
+        tracing::info!(cause, by, "provider logout: sessions revoked");
+        Ok(None)
+    }
+}
