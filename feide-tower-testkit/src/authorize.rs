@@ -164,7 +164,11 @@ fn validate(state: &State, inner: &Inner, p: &Params) -> Result<AuthRequest, Box
 /// Issues a code for `user_id` and redirects back with it.
 fn approve(state: &State, inner: &mut Inner, request: AuthRequest, user_id: &str) -> Resp {
     let (redirect_uri, req_state) = (request.redirect_uri.clone(), request.state.clone());
-    let code = inner.issue_code(request, user_id, now_unix());
+    let sid = match inner.find_user(user_id).cloned() {
+        Some(user) => inner.logout.session_for_login(&user),
+        None => None,
+    };
+    let code = inner.issue_code(request, user_id, now_unix(), sid);
     let mut params = vec![("code", code.as_str())];
     if let Some(s) = &req_state {
         params.push(("state", s));

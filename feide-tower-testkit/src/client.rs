@@ -28,6 +28,12 @@ pub struct FakeClient {
     /// Data sources this client owns: it may exchange JWT access tokens
     /// issued for them (token exchange, data-source pattern).
     pub datasources: Vec<FakeDatasource>,
+    /// Where back-channel logout POSTs logout tokens (OpenID Connect Back-Channel Logout 1.0),
+    /// when the fake's back-channel switch is on.
+    pub backchannel_logout_uri: Option<String>,
+    /// The page the "signed out" page frames (OpenID Connect Front-Channel Logout 1.0), with
+    /// `iss` and `sid` added to its query, when the fake's front-channel switch is on.
+    pub frontchannel_logout_uri: Option<String>,
 }
 
 /// A data source (an API protected by Feide) registered with the fake.
@@ -62,6 +68,8 @@ impl FakeClient {
             redirect_uris: Vec::new(),
             post_logout_redirect_uris: Vec::new(),
             datasources: Vec::new(),
+            backchannel_logout_uri: None,
+            frontchannel_logout_uri: None,
         }
     }
 
@@ -74,6 +82,18 @@ impl FakeClient {
     /// Adds a post-logout redirect URI.
     pub fn post_logout_redirect_uri(mut self, uri: impl Into<String>) -> FakeClient {
         self.post_logout_redirect_uris.push(uri.into());
+        self
+    }
+
+    /// Registers the client's back-channel logout URI (an `http://` URI on loopback).
+    pub fn backchannel_logout_uri(mut self, uri: impl Into<String>) -> FakeClient {
+        self.backchannel_logout_uri = Some(uri.into());
+        self
+    }
+
+    /// Registers the client's front-channel logout URI.
+    pub fn frontchannel_logout_uri(mut self, uri: impl Into<String>) -> FakeClient {
+        self.frontchannel_logout_uri = Some(uri.into());
         self
     }
 

@@ -50,6 +50,18 @@ pub(crate) fn configuration(state: &State) -> Resp {
     {
         grants.push(json!("refresh_token"));
     }
+    let (backchannel, frontchannel) = {
+        let inner = state.lock();
+        (inner.logout.backchannel, inner.logout.frontchannel)
+    };
+    if backchannel {
+        doc["backchannel_logout_supported"] = json!(true);
+        doc["backchannel_logout_session_supported"] = json!(true);
+    }
+    if frontchannel {
+        doc["frontchannel_logout_supported"] = json!(true);
+        doc["frontchannel_logout_session_supported"] = json!(true);
+    }
     if state.callback_iss {
         doc["authorization_response_iss_parameter_supported"] = json!(true);
     }

@@ -1,9 +1,13 @@
-//! RP-initiated logout (`/openid/endsession`).
+//! RP-initiated logout (`/openid/endsession`), which also ends the provider session named by
+//! the `id_token_hint` and sends the logout notifications the switches call for.
+
+use std::sync::Arc;
 
 use http::StatusCode;
 
 use super::html;
 use super::jwt;
+use super::logout::{self, signed_out_page};
 use super::response::{self, Resp, with_query};
 use super::server::Req;
 use super::state::State;
@@ -17,35 +21,76 @@ use super::state::State;
 /// not be repeated. A `post_logout_redirect_uri` needs such a hint and must be
 /// registered for a client in its `aud`; then the answer redirects there
 /// (with `state`). Without one, a "signed out" page is shown.
-pub(crate) fn end_session(state: &State, req: &Req) -> Resp {
+///
+/// When the request is valid and the hint carries the `sid` of a live provider session of its
+/// `sub`, that session ends: with back-channel logout on, every client of the session with a
+/// `backchannel_logout_uri` gets its logout token before this answers; with front-channel
+/// logout on, the "signed out" page frames each client's front-channel logout URL, and a
+/// `post_logout_redirect_uri` is followed from that page (script or link) instead of a 302.
+pub(crate) async fn end_session(state: &Arc<State>, req: &Req) -> Resp {
+    let (sid, sub, target) = match check(state, req) {
+        Ok(plan) => plan,
+        Err(resp) => return *resp,
+    };
+    let frames = match sid.and_then(|sid| logout::end(state, &sid, sub.as_deref())) {
+        Some(ending) => {
+            let frames = ending.frames.clone();
+            logout::deliver(state, ending).await;
+            frames
+        }
+        None => Vec::new(),
+    };
+    match target {
+        Some(target) if frames.is_empty() => response::redirect(&target),
+        target => response::html(StatusCode::OK, signed_out_page(&frames, target.as_deref())),
+    }
+}
+
+/// The provider session the hint names (`sid`, `sub`) and where to go afterwards; or the
+/// error page.
+type Plan = (Option<String>, Option<String>, Option<String>);
+
+/// Validates the request.
+fn check(state: &State, req: &Req) -> Result<Plan, Box<Resp>> {
     let p = req.params();
     if let Some(name) = p.repeated() {
-        return bad_request(&format!("The parameter {name} is repeated."));
+        return Err(bad_request(&format!("The parameter {name} is repeated.")));
     }
     let hint = match p.get("id_token_hint") {
         None => None,
         Some(token) => match jwt::verify(token) {
             Some(claims) => Some(claims),
-            None => return bad_request("The id_token_hint is not valid."),
+            None => return Err(bad_request("The id_token_hint is not valid.")),
         },
     };
     if let Some(client_id) = p.get("client_id") {
         if state.lock().client(client_id).is_none() {
-            return bad_request("The client_id is not a registered client.");
+            return Err(bad_request("The client_id is not a registered client."));
         }
         if let Some(claims) = &hint
             && !jwt::audiences(claims).iter().any(|aud| aud == client_id)
         {
-            return bad_request("The client_id does not match the id_token_hint.");
+            return Err(bad_request(
+                "The client_id does not match the id_token_hint.",
+            ));
         }
     }
+    let claim = |name: &str| {
+        hint.as_ref()
+            .and_then(|c| c.get(name))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    let (sid, sub) = (claim("sid"), claim("sub"));
     let Some(target) = p.get("post_logout_redirect_uri") else {
-        return response::html(StatusCode::OK, html::signed_out_page());
+        return Ok((sid, sub, None));
     };
-    let Some(claims) = hint else {
-        return bad_request("A post_logout_redirect_uri needs an id_token_hint.");
+    let Some(claims) = &hint else {
+        return Err(bad_request(
+            "A post_logout_redirect_uri needs an id_token_hint.",
+        ));
     };
-    let audiences = jwt::audiences(&claims);
+    let audiences = jwt::audiences(claims);
     let registered = {
         let inner = state.lock();
         audiences.iter().any(|aud| {
@@ -55,14 +100,19 @@ pub(crate) fn end_session(state: &State, req: &Req) -> Resp {
         })
     };
     if !registered {
-        return bad_request("The post_logout_redirect_uri is not registered for this client.");
+        return Err(bad_request(
+            "The post_logout_redirect_uri is not registered for this client.",
+        ));
     }
     let params: Vec<(&str, &str)> = p.get("state").map(|s| ("state", s)).into_iter().collect();
-    response::redirect(&with_query(target, &params))
+    Ok((sid, sub, Some(with_query(target, &params))))
 }
 
-fn bad_request(message: &str) -> Resp {
-    response::html(StatusCode::BAD_REQUEST, html::error_page(message))
+fn bad_request(message: &str) -> Box<Resp> {
+    Box::new(response::html(
+        StatusCode::BAD_REQUEST,
+        html::error_page(message),
+    ))
 }
 
 #[cfg(test)]
@@ -82,7 +132,7 @@ mod tests {
 
     const LOGGED_OUT: &str = "http://app.test/logged-out";
 
-    fn state() -> State {
+    fn state() -> Arc<State> {
         let clients = vec![
             FakeClient::new("app", "secret").post_logout_redirect_uri(LOGGED_OUT),
             FakeClient::new("other", "secret").post_logout_redirect_uri("http://other.test/out"),
@@ -94,12 +144,12 @@ mod tests {
             None,
             Duration::from_secs(3600),
         );
-        State::new(
+        Arc::new(State::new(
             "http://127.0.0.1:1".into(),
             false,
             Duration::from_secs(3600),
             inner,
-        )
+        ))
     }
 
     fn id_token(aud: &str) -> String {
@@ -111,7 +161,7 @@ mod tests {
             .sign()
     }
 
-    fn get(state: &State, params: &[(&str, &str)]) -> Resp {
+    fn get(state: &Arc<State>, params: &[(&str, &str)]) -> Resp {
         let query = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(params)
             .finish();
@@ -122,7 +172,10 @@ mod tests {
             headers: HeaderMap::new(),
             body: Bytes::new(),
         };
-        end_session(state, &req)
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a current-thread runtime")
+            .block_on(end_session(state, &req))
     }
 
     fn location(resp: &Resp) -> Option<&str> {

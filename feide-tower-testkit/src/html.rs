@@ -33,7 +33,7 @@ button.cancel{text-align:center;color:#8a1c1c;border-color:#e3b4b4}\
 code{background:#f2f4f7;padding:0 .2rem;border-radius:3px}";
 
 /// A complete page with `title` and `body` (already HTML).
-fn page(title: &str, body: &str) -> String {
+pub(crate) fn page(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
@@ -71,12 +71,4 @@ pub(crate) fn login_page(client_id: &str, request_id: &str, users: &[FakeUser]) 
 pub(crate) fn error_page(message: &str) -> String {
     let body = format!("<h1>Something went wrong</h1><p>{}</p>", escape(message));
     page("Error", &body)
-}
-
-/// The page shown after logout without a redirect.
-pub(crate) fn signed_out_page() -> String {
-    page(
-        "Signed out",
-        "<h1>You are signed out</h1><p>You can close this window.</p>",
-    )
 }

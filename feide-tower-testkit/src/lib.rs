@@ -49,6 +49,52 @@
 //! # }
 //! ```
 //!
+//! ## Provider-initiated logout
+//!
+//! Feide sends neither logout notification, so both are **off by default**. Switches:
+//!
+//! - [`FakeFeideBuilder::backchannel_logout`] / [`FakeFeide::set_backchannel_logout`]:
+//!   OpenID Connect Back-Channel Logout 1.0. Discovery then says `backchannel_logout_supported`
+//!   and `backchannel_logout_session_supported`; ending a provider session POSTs
+//!   `logout_token=<JWT>` (form-encoded; 5 s timeout, see
+//!   [`FakeFeide::set_backchannel_timeout`]) to the
+//!   [`FakeClient::backchannel_logout_uri`] of each client that got an ID token in it, and
+//!   records the answers ([`FakeFeide::backchannel_deliveries`]).
+//! - [`FakeFeideBuilder::frontchannel_logout`] / [`FakeFeide::set_frontchannel_logout`]:
+//!   Front-Channel Logout 1.0. Discovery then says `frontchannel_logout_supported` and
+//!   `frontchannel_logout_session_supported`; the end-session endpoint's "signed out" page
+//!   frames `<frontchannel_logout_uri>?iss=<issuer>&sid=<sid>` of each such client
+//!   ([`FakeClient::frontchannel_logout_uri`], [`FakeFeide::frontchannel_logout_urls`]).
+//!
+//! With either on, every login gets a provider session ([`ProviderSession`]) whose id is the
+//! ID token's `sid` claim; [`FakeFeide::set_login_session`] makes logins share one. With both
+//! off, ID tokens carry no `sid`, exactly as before. A session ends at the end-session endpoint
+//! (the `id_token_hint`'s `sid`, the back-channel calls finishing before the answer), or
+//! without a browser through [`FakeFeide::end_provider_session`] and
+//! [`FakeFeide::end_user_sessions`]. Logout tokens (Back-Channel Logout 1.0 §2.4: header
+//! `typ` `logout+jwt`, claims `iss`, `aud`, `iat`, `exp` = `iat` + 120, `jti`, `events`, `sid`,
+//! `sub`) are signed with the current signing key. [`FakeFeide::logout_token`] builds valid
+//! and hostile ones, and [`FakeFeide::send_backchannel_logout`] delivers any token.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! use feide_tower_testkit::{DEFAULT_CLIENT_ID, FakeFeide};
+//!
+//! let feide = FakeFeide::builder().backchannel_logout(true).start().await?;
+//! // ... sign a user in to the app under test, which registered
+//! // `FakeClient::backchannel_logout_uri("http://127.0.0.1:PORT/backchannel-logout")` ...
+//! for session in feide.provider_sessions() {
+//!     for delivery in feide.end_provider_session(&session.sid).await {
+//!         assert_eq!(delivery.status(), Some(200));
+//!     }
+//! }
+//! let replayed = feide.logout_token(DEFAULT_CLIENT_ID).jti("same-jti").sign();
+//! # let _ = replayed;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! [`ExampleEnv`] and [`ExampleSettings`] are what the repository's examples use to run against
 //! the fake: only when nothing is configured, and only on loopback.
 
@@ -58,6 +104,7 @@
 
 mod apis;
 mod authorize;
+mod backchannel;
 mod client;
 mod client_auth;
 mod demo;
@@ -69,6 +116,8 @@ mod html;
 mod introspection;
 mod jwt;
 mod keys;
+mod logout;
+mod logout_token;
 mod mint;
 mod oauth_error;
 mod params;
@@ -89,6 +138,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+pub use backchannel::BackchannelResponse;
 pub use client::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_DATASOURCE_AUDIENCE,
     DEFAULT_DATASOURCE_CLIENT_ID, DEFAULT_DATASOURCE_CLIENT_SECRET, FakeClient, FakeDatasource,
@@ -96,6 +146,8 @@ pub use client::{
 pub use demo::{ExampleEnv, ExampleEnvError, ExampleMode, demo_banner};
 pub use demo_start::{DemoLogin, ExampleSettings, ExampleStartError};
 pub use failure::{Endpoint, Failure};
+pub use logout::{BackchannelDelivery, ProviderSession};
+pub use logout_token::{BACKCHANNEL_LOGOUT_EVENT, LogoutTokenBuilder};
 pub use mint::{CUSTOMER_PORTAL_ID, TokenMinter};
 pub use token_request::TokenRequest;
 pub use user::FakeUser;
@@ -498,6 +550,8 @@ pub struct FakeFeideBuilder {
     access_token_lifetime: Duration,
     id_token_lifetime: Duration,
     refresh_tokens: bool,
+    backchannel_logout: bool,
+    frontchannel_logout: bool,
     bind: SocketAddr,
 }
 
@@ -512,6 +566,8 @@ impl Default for FakeFeideBuilder {
             access_token_lifetime: Duration::from_secs(8 * 3600),
             id_token_lifetime: Duration::from_secs(3600),
             refresh_tokens: false,
+            backchannel_logout: false,
+            frontchannel_logout: false,
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         }
     }
@@ -569,6 +625,20 @@ impl FakeFeideBuilder {
         self
     }
 
+    /// Sends OpenID Connect Back-Channel Logout 1.0 notifications (default `false`, as at
+    /// Feide); see [`FakeFeide::set_backchannel_logout`].
+    pub fn backchannel_logout(mut self, on: bool) -> FakeFeideBuilder {
+        self.backchannel_logout = on;
+        self
+    }
+
+    /// Frames OpenID Connect Front-Channel Logout 1.0 pages on the signed-out page (default
+    /// `false`, as at Feide); see [`FakeFeide::set_frontchannel_logout`].
+    pub fn frontchannel_logout(mut self, on: bool) -> FakeFeideBuilder {
+        self.frontchannel_logout = on;
+        self
+    }
+
     /// The address to listen on (default `127.0.0.1:0`, a free port).
     pub fn bind(mut self, addr: SocketAddr) -> FakeFeideBuilder {
         self.bind = addr;
@@ -607,6 +677,8 @@ impl FakeFeideBuilder {
             inner.upsert_client(client);
         }
         inner.refresh_enabled = self.refresh_tokens;
+        inner.logout.backchannel = self.backchannel_logout;
+        inner.logout.frontchannel = self.frontchannel_logout;
         let state = Arc::new(State::new(
             issuer,
             self.callback_iss,

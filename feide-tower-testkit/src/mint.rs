@@ -53,6 +53,9 @@ pub(crate) fn id_token_claims(
     if let Some(acr) = &req.acr {
         claims["acr"] = json!(acr);
     }
+    if let Some(sid) = &grant.sid {
+        claims["sid"] = json!(sid);
+    }
     claims
 }
 

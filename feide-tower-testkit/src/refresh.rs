@@ -28,6 +28,8 @@ pub(crate) struct RefreshGrant {
     pub(crate) acr: Option<String>,
     /// When the user authenticated at the login.
     pub(crate) auth_time: u64,
+    /// The login's provider session (only when a logout switch was on).
+    pub(crate) sid: Option<String>,
 }
 
 impl Inner {
@@ -57,6 +59,9 @@ fn id_token(state: &State, inner: &Inner, grant: &RefreshGrant) -> Option<String
     );
     if let Some(acr) = &grant.acr {
         claims["acr"] = json!(acr);
+    }
+    if let Some(sid) = &grant.sid {
+        claims["sid"] = json!(sid);
     }
     if let Value::Object(map) = &mut claims {
         for (name, value) in overrides {

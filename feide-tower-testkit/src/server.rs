@@ -159,6 +159,12 @@ async fn handle(
         }
         Some(Failure::Delay(d)) => tokio::time::sleep(d).await,
     }
+    if endpoint == Endpoint::EndSession
+        && matches!(req.method, Method::GET | Method::HEAD | Method::POST)
+    {
+        // Async: ending a provider session may POST back-channel logout tokens first.
+        return end_session::end_session(&state, &req).await;
+    }
     route(&state, endpoint, &req)
 }
 
@@ -180,7 +186,6 @@ fn route(state: &State, endpoint: Endpoint, req: &Req) -> Resp {
         Endpoint::Userinfo if get || post => apis::userinfo(state, req),
         Endpoint::ExtendedUserinfo if get => apis::extended_userinfo(state, req),
         Endpoint::Groups if get => apis::groups(state, req),
-        Endpoint::EndSession if get || post => end_session::end_session(state, req),
         Endpoint::Introspection => introspection::introspect(state, req),
         Endpoint::Token => method_not_allowed("POST"),
         Endpoint::Authorize | Endpoint::Userinfo | Endpoint::EndSession => {

@@ -49,6 +49,8 @@ pub(crate) struct CodeGrant {
     pub(crate) user_id: String,
     pub(crate) auth_time: u64,
     pub(crate) expires: Instant,
+    /// The provider session of the login (only when a logout switch is on).
+    pub(crate) sid: Option<String>,
 }
 
 /// An opaque access token issued by the fake.
@@ -91,6 +93,8 @@ pub(crate) struct Inner {
     pub(crate) refresh_tokens: HashMap<String, super::refresh::RefreshGrant>,
     /// Claims to change in the ID token of refresh answers (`None`: no ID token).
     pub(crate) refresh_id_token: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Provider sessions and the logout switches (off by default).
+    pub(crate) logout: super::logout::LogoutState,
 }
 
 impl State {
@@ -148,6 +152,7 @@ impl Inner {
             refresh_enabled: false,
             refresh_tokens: HashMap::new(),
             refresh_id_token: None,
+            logout: Default::default(),
         }
     }
 
@@ -223,7 +228,13 @@ impl Inner {
     }
 
     /// Issues an authorization code for `request` and `user_id`.
-    pub(crate) fn issue_code(&mut self, request: AuthRequest, user_id: &str, now: u64) -> String {
+    pub(crate) fn issue_code(
+        &mut self,
+        request: AuthRequest,
+        user_id: &str,
+        now: u64,
+        sid: Option<String>,
+    ) -> String {
         self.purge_expired();
         let code = random_token();
         self.codes.insert(
@@ -233,6 +244,7 @@ impl Inner {
                 user_id: user_id.to_string(),
                 auth_time: now,
                 expires: Instant::now() + CODE_LIFETIME,
+                sid,
             },
         );
         code

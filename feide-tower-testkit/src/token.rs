@@ -167,12 +167,16 @@ fn authorization_code(
             scope: req.scope.clone(),
             acr: req.acr.clone(),
             auth_time: grant.auth_time,
+            sid: grant.sid.clone(),
         }));
     }
     if has_scope(&req.scope, "openid") {
         let key = keys::by_kid(inner.signing_kid).unwrap_or(&keys::all()[0]);
         let claims = mint::id_token_claims(&state.issuer, &grant, &user, state.id_token_lifetime);
         body["id_token"] = json!(jwt::sign(&mint::header_for(key), &claims, key));
+        if let Some(sid) = &grant.sid {
+            inner.logout.joined(sid, &client.client_id);
+        }
     }
     Ok(body)
 }

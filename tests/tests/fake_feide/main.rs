@@ -4,3 +4,4 @@ mod common;
 mod controls;
 mod exchange;
 mod login;
+mod logout;
