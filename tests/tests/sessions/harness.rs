@@ -46,6 +46,9 @@ pub struct Options {
     /// FakeFeide issues refresh tokens, access tokens live 30 s and the layer refreshes 120 s
     /// before expiry (so every session is due at once).
     pub refresh: bool,
+    /// FakeFeide sends back- and front-channel logout to the last instance (and puts `sid` in
+    /// ID tokens).
+    pub provider_logout: bool,
 }
 
 pub async fn start(store: Arc<dyn SessionStore>, options: Options) -> Replicas {
@@ -57,6 +60,8 @@ pub async fn start(store: Arc<dyn SessionStore>, options: Options) -> Replicas {
 pub async fn start_with(store: Option<Arc<dyn SessionStore>>, options: Options) -> Replicas {
     let fake = FakeFeide::builder()
         .refresh_tokens(options.refresh)
+        .backchannel_logout(options.provider_logout)
+        .frontchannel_logout(options.provider_logout)
         .access_token_lifetime(Duration::from_secs(if options.refresh { 30 } else { 3600 }))
         .start()
         .await
@@ -70,10 +75,15 @@ pub async fn start_with(store: Option<Arc<dyn SessionStore>>, options: Options) 
         bases.push(base);
     }
     // One client: the load balancer's address would be the redirect URI; here instance 0's.
+    // The provider's logout notifications reach one instance (the last), as a load balancer
+    // sends them to one.
+    let last = bases.len() - 1;
     fake.register_client(
         FakeClient::new(CLIENT_ID, CLIENT_SECRET)
             .redirect_uri(format!("{}/callback", bases[0]))
-            .post_logout_redirect_uri(format!("{}/post-logout", bases[0])),
+            .post_logout_redirect_uri(format!("{}/post-logout", bases[0]))
+            .backchannel_logout_uri(format!("{}/backchannel-logout", bases[last]))
+            .frontchannel_logout_uri(format!("{}/frontchannel-logout", bases[last])),
     );
     let mut logins = Vec::new();
     for listener in listeners {

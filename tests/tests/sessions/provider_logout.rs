@@ -220,6 +220,27 @@ pub async fn hostile_logout_tokens_end_nothing(store: Option<Arc<dyn SessionStor
             fake.mint().claims(id).sign()
         }),
         ("not a JWT", "not-a-jwt".to_owned()),
+        (
+            "alg none",
+            fake.logout_token(crate::harness::CLIENT_ID)
+                .sub(sub.clone())
+                .alg_none()
+                .sign(),
+        ),
+        (
+            "ES256, outside the allow-list",
+            fake.logout_token(crate::harness::CLIENT_ID)
+                .sub(sub.clone())
+                .key("fake-ec-1")
+                .sign(),
+        ),
+        (
+            "FakeFeide's bad signature",
+            fake.logout_token(crate::harness::CLIENT_ID)
+                .sub(sub.clone())
+                .bad_signature()
+                .sign(),
+        ),
     ];
     for (case, token) in &cases {
         let (status, cache, body) = post_token(&replicas, 0, token).await;
@@ -355,4 +376,131 @@ pub async fn frontchannel_ends_the_browsers_session(store: Option<Arc<dyn Sessio
         .unwrap();
     assert_eq!(post.status(), 405);
     now_everywhere(&replicas, &bob, 200).await;
+}
+
+/// The provider session (`sid`) of the sign-in just made for `user`: the newest one.
+fn newest_sid(replicas: &Replicas, user: &str) -> String {
+    replicas
+        .fake
+        .provider_sessions()
+        .into_iter()
+        .rev()
+        .find(|s| s.user == user && !s.ended)
+        .expect("the sign-in made a provider session")
+        .sid
+}
+
+/// The provider ends one of alice's two provider sessions: its own back-channel call ends that
+/// session on every instance, and nothing else (her other session, bob's).
+pub async fn backchannel_sid_ends_that_session_only(store: Option<Arc<dyn SessionStore>>) {
+    let options = Options {
+        provider_logout: true,
+        ..Options::default()
+    };
+    let replicas = start_with(store, options).await;
+    let (alice1, alice2, bob) = (Browser::new(), Browser::new(), Browser::new());
+    sign_in(&replicas, &alice1, "alice").await;
+    let sid1 = newest_sid(&replicas, "alice");
+    sign_in(&replicas, &alice2, "alice").await;
+    assert_ne!(
+        newest_sid(&replicas, "alice"),
+        sid1,
+        "two provider sessions"
+    );
+    sign_in(&replicas, &bob, "bob").await;
+    now_everywhere(&replicas, &alice1, 200).await;
+    let deliveries = replicas.fake.end_provider_session(&sid1).await;
+    assert_eq!(deliveries.len(), 1, "one client took part");
+    assert_eq!(
+        deliveries[0].status(),
+        Some(200),
+        "the app accepted the logout token"
+    );
+    assert!(
+        everywhere(&replicas, &alice1, 401).await,
+        "the session of that sid ended on every instance"
+    );
+    now_everywhere(&replicas, &alice2, 200).await;
+    now_everywhere(&replicas, &bob, 200).await;
+    // The same token again (a replay) is refused and ends nothing more.
+    let token = &deliveries[0].logout_token;
+    let last = replicas.bases.len() - 1;
+    assert_eq!(post_token(&replicas, last, token).await.0, 400);
+    now_everywhere(&replicas, &alice2, 200).await;
+}
+
+/// The provider's front-channel page, framed without the app's cookie (as in another site's
+/// frame): `iss` + `sid` end that provider session on every instance; a wrong `iss` ends
+/// nothing; and a provider that sends the parameters must send them.
+pub async fn frontchannel_sid_ends_that_session(store: Option<Arc<dyn SessionStore>>) {
+    let options = Options {
+        provider_logout: true,
+        ..Options::default()
+    };
+    let replicas = start_with(store, options).await;
+    let (alice, bob) = (Browser::new(), Browser::new());
+    sign_in(&replicas, &alice, "alice").await;
+    let sid = newest_sid(&replicas, "alice");
+    sign_in(&replicas, &bob, "bob").await;
+    let urls = replicas.fake.frontchannel_logout_urls(&sid);
+    assert_eq!(urls.len(), 1, "{urls:?}");
+    let frame = Browser::new();
+    // The parameters are required when the provider says it sends them.
+    let bare = frame.get(&replicas.url(0, "/frontchannel-logout")).await;
+    assert_eq!(bare.status(), 400);
+    let wrong_iss = format!(
+        "{}?iss=https%3A%2F%2Fevil.example&sid={sid}",
+        replicas.url(0, "/frontchannel-logout")
+    );
+    let response = frame.get(&wrong_iss).await;
+    assert_eq!(response.status(), 400);
+    assert_frontchannel_page(&replicas, &response);
+    now_everywhere(&replicas, &alice, 200).await;
+    let response = frame.get(&urls[0]).await;
+    assert_eq!(response.status(), 200);
+    assert_frontchannel_page(&replicas, &response);
+    assert!(
+        everywhere(&replicas, &alice, 401).await,
+        "ended on every instance, without the browser's cookie"
+    );
+    now_everywhere(&replicas, &bob, 200).await;
+}
+
+/// The store is unreachable when the logout token arrives: `503` + `Retry-After`, nothing is
+/// lost: the provider's retry with the same token (same `jti`) is accepted once the store is
+/// back, and ends the session.
+pub async fn a_logout_the_store_cannot_take_is_retried(
+    store: Arc<dyn SessionStore>,
+    pause: impl Fn(),
+    resume: impl Fn(),
+) {
+    let options = Options {
+        provider_logout: true,
+        ..Options::default()
+    };
+    let replicas = start_with(Some(store), options).await;
+    let alice = Browser::new();
+    sign_in(&replicas, &alice, "alice").await;
+    let sid = newest_sid(&replicas, "alice");
+    let token = replicas
+        .fake
+        .logout_token(crate::harness::CLIENT_ID)
+        .sid(sid)
+        .sign();
+    pause();
+    let response = reqwest::Client::new()
+        .post(replicas.url(2, "/backchannel-logout"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("logout_token={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key("retry-after"));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "temporarily_unavailable");
+    resume();
+    let (status, _, body) = post_token(&replicas, 2, &token).await;
+    assert_eq!(status, 200, "the retry is accepted: {body}");
+    assert!(everywhere(&replicas, &alice, 401).await);
 }

@@ -57,3 +57,41 @@ async fn frontchannel_ends_the_browsers_session_on_redis() {
     let server = RedisServer::start();
     scenario::frontchannel_ends_the_browsers_session(redis(&server)).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn backchannel_sid_ends_that_session_only_in_cookies() {
+    scenario::backchannel_sid_ends_that_session_only(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn backchannel_sid_ends_that_session_only_in_memory() {
+    scenario::backchannel_sid_ends_that_session_only(memory()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn backchannel_sid_ends_that_session_only_on_redis() {
+    let server = RedisServer::start();
+    scenario::backchannel_sid_ends_that_session_only(redis(&server)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn frontchannel_sid_ends_that_session_in_cookies() {
+    scenario::frontchannel_sid_ends_that_session(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn frontchannel_sid_ends_that_session_on_redis() {
+    let server = RedisServer::start();
+    scenario::frontchannel_sid_ends_that_session(redis(&server)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_logout_the_store_cannot_take_is_retried_on_redis() {
+    let server = RedisServer::start();
+    scenario::a_logout_the_store_cannot_take_is_retried(
+        redis(&server).unwrap(),
+        || server.pause(),
+        || server.resume(),
+    )
+    .await;
+}

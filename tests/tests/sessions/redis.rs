@@ -221,7 +221,14 @@ async fn with_aof_every_session_survives_a_restart() {
 #[tokio::test(flavor = "multi_thread")]
 async fn no_token_or_cookie_in_plain_text_in_redis() {
     let redis = RedisServer::start();
-    let replicas = start(store(redis.url()), Options { refresh: true }).await;
+    let replicas = start(
+        store(redis.url()),
+        Options {
+            refresh: true,
+            ..Options::default()
+        },
+    )
+    .await;
     let browser = Browser::new();
     let set_cookie = sign_in(&replicas, &browser, "alice").await;
     let (status, body) = me(&replicas, &browser, 1).await;

@@ -226,7 +226,14 @@ pub async fn logout_racing_requests_stays_deleted(store: Arc<dyn SessionStore>) 
 /// 60 concurrent requests over the three instances when a refresh is due: one refresh grant at
 /// the provider, and every request served with the refreshed token.
 pub async fn one_refresh_grant_across_replicas(store: Arc<dyn SessionStore>) -> usize {
-    let replicas = start(store, Options { refresh: true }).await;
+    let replicas = start(
+        store,
+        Options {
+            refresh: true,
+            ..Options::default()
+        },
+    )
+    .await;
     let browser = Browser::new();
     sign_in(&replicas, &browser, "alice").await;
     // Landing after the callback refreshed once (the login's token is inside the margin, and so
@@ -287,7 +294,14 @@ pub async fn a_cookie_session_is_signed_out_cleanly(store: Arc<dyn SessionStore>
 pub async fn refresh_faults_keep_or_end_the_session(store: Arc<dyn SessionStore>) {
     use feide_tower::testkit::{Endpoint, Failure};
 
-    let replicas = start(store, Options { refresh: true }).await;
+    let replicas = start(
+        store,
+        Options {
+            refresh: true,
+            ..Options::default()
+        },
+    )
+    .await;
     // Every access token expires at once: every request is due.
     replicas
         .fake
