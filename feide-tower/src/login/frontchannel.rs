@@ -8,7 +8,6 @@ use super::FeideLogin;
 use super::pages::{error_page, unavailable_page};
 use super::revocations::Revoked;
 use crate::answer::Answer;
-use crate::session::cookie::request_cookies;
 
 impl FeideLogin {
     /// Handles a front-channel logout request (the
@@ -90,15 +89,7 @@ impl FeideLogin {
                 5,
             ));
         }
-        let clear = cfg
-            .session
-            .options
-            .clear_cookies(
-                &cfg.session.chunker,
-                &cfg.session.name,
-                request_cookies(headers),
-            )
-            .unwrap_or_default();
+        let clear = cfg.session.clear(headers, "front-channel logout").set_cookies;
         let page = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 <title>Signed out</title></head><body><p>Signed out.</p></body></html>";
         frameable(Answer::page(StatusCode::OK, page.to_owned()).with_cookies(clear))
