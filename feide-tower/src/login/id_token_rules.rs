@@ -19,6 +19,7 @@ pub(crate) fn resolve_algorithms(
     };
     let names: Vec<&str> = algorithms.iter().map(|a| a.as_str()).collect();
     tracing::debug!(
+        issuer = provider.issuer(),
         algorithms = %names.join(","),
         source,
         advertised = ?provider.metadata().id_token_signing_alg_values_supported,
