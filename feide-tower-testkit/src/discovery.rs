@@ -65,6 +65,9 @@ pub(crate) fn configuration(state: &State) -> Resp {
     if state.callback_iss {
         doc["authorization_response_iss_parameter_supported"] = json!(true);
     }
+    if let Some(algs) = state.lock().signing.advertised.clone() {
+        doc["id_token_signing_alg_values_supported"] = json!(algs);
+    }
     response::json(StatusCode::OK, &doc)
 }
 

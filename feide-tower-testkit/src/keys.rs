@@ -1,5 +1,5 @@
-//! Test-only key material: three RSA-2048 keys and one P-256 key, embedded at
-//! compile time and parsed once per process.
+//! Test-only key material: three RSA-2048 keys, one P-256 key and one Ed25519
+//! key, embedded at compile time and parsed once per process.
 
 use std::sync::OnceLock;
 
@@ -12,6 +12,9 @@ pub(crate) const RSA_KIDS: [&str; 3] = ["fake-rsa-1", "fake-rsa-2", "fake-rsa-3"
 /// Kid of the P-256 key.
 pub(crate) const EC_KID: &str = "fake-ec-1";
 
+/// Kid of the Ed25519 key.
+pub(crate) const ED_KID: &str = "fake-ed-1";
+
 /// Public RSA exponent of every RSA key (65537).
 const RSA_E: &str = "AQAB";
 
@@ -19,6 +22,7 @@ const RSA_E: &str = "AQAB";
 enum Public {
     Rsa { n: &'static str },
     Ec { x: &'static str, y: &'static str },
+    Ed { x: &'static str },
 }
 
 /// One embedded key pair.
@@ -42,7 +46,7 @@ impl std::fmt::Debug for FakeKey {
     }
 }
 
-static KEYS: [FakeKey; 4] = [
+static KEYS: [FakeKey; 5] = [
     FakeKey::rsa(
         "fake-rsa-1",
         include_str!("keys/rsa1.pem"),
@@ -69,6 +73,16 @@ static KEYS: [FakeKey; 4] = [
         encoding: OnceLock::new(),
         decoding: OnceLock::new(),
     },
+    FakeKey {
+        kid: ED_KID,
+        alg: Algorithm::EdDSA,
+        pem: include_str!("keys/ed1.pem"),
+        public: Public::Ed {
+            x: include_str!("keys/ed1.x"),
+        },
+        encoding: OnceLock::new(),
+        decoding: OnceLock::new(),
+    },
 ];
 
 impl FakeKey {
@@ -83,11 +97,12 @@ impl FakeKey {
         }
     }
 
-    /// The JWS `alg` name of this key ("RS256" or "ES256").
+    /// The JWS `alg` name of this key ("RS256", "ES256" or "EdDSA").
     pub(crate) fn alg_name(&self) -> &'static str {
         match self.public {
             Public::Rsa { .. } => "RS256",
             Public::Ec { .. } => "ES256",
+            Public::Ed { .. } => "EdDSA",
         }
     }
 
@@ -101,6 +116,7 @@ impl FakeKey {
         let parsed = self.encoding.get_or_init(|| match self.public {
             Public::Rsa { .. } => EncodingKey::from_rsa_pem(self.pem.as_bytes()).ok(),
             Public::Ec { .. } => EncodingKey::from_ec_pem(self.pem.as_bytes()).ok(),
+            Public::Ed { .. } => EncodingKey::from_ed_pem(self.pem.as_bytes()).ok(),
         });
         // The PEM files are fixed test fixtures compiled into the crate; a
         // parse failure is a broken build, not a runtime condition.
@@ -112,6 +128,7 @@ impl FakeKey {
         let parsed = self.decoding.get_or_init(|| match self.public {
             Public::Rsa { n } => DecodingKey::from_rsa_components(n.trim(), RSA_E).ok(),
             Public::Ec { x, y } => DecodingKey::from_ec_components(x.trim(), y.trim()).ok(),
+            Public::Ed { x } => DecodingKey::from_ed_components(x.trim()).ok(),
         });
         // As above: fixed, compiled-in fixtures.
         parsed
@@ -139,6 +156,14 @@ impl FakeKey {
                 "use": "sig",
                 "alg": "ES256",
             }),
+            Public::Ed { x } => json!({
+                "kty": "OKP",
+                "crv": "Ed25519",
+                "x": x.trim(),
+                "kid": self.kid,
+                "use": "sig",
+                "alg": "EdDSA",
+            }),
         }
     }
 }
@@ -148,7 +173,7 @@ pub(crate) fn by_kid(kid: &str) -> Option<&'static FakeKey> {
     KEYS.iter().find(|k| k.kid == kid)
 }
 
-/// All keys, RSA first.
+/// All keys, RSA first, then `fake-ec-1` and `fake-ed-1`.
 pub(crate) fn all() -> &'static [FakeKey] {
     &KEYS
 }

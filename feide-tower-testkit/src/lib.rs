@@ -124,6 +124,7 @@ mod params;
 mod refresh;
 mod response;
 mod server;
+mod signing;
 mod state;
 mod token;
 mod token_exchange;
@@ -149,6 +150,7 @@ pub use failure::{Endpoint, Failure};
 pub use logout::{BackchannelDelivery, ProviderSession};
 pub use logout_token::{BACKCHANNEL_LOGOUT_EVENT, LogoutTokenBuilder};
 pub use mint::{CUSTOMER_PORTAL_ID, TokenMinter};
+pub use signing::SigningAlgorithm;
 pub use token_request::TokenRequest;
 pub use user::FakeUser;
 
@@ -297,7 +299,7 @@ impl FakeFeide {
 
     /// Sets exactly which keys the JWKS lists, in this order (signing is not
     /// affected). Kids: `fake-rsa-1`, `fake-rsa-2`, `fake-rsa-3`,
-    /// `fake-ec-1`.
+    /// `fake-ec-1` (ES256), `fake-ed-1` (EdDSA, Ed25519).
     ///
     /// # Panics
     ///
@@ -531,6 +533,22 @@ impl FakeFeide {
             .count()
     }
 
+    /// Makes discovery's `id_token_signing_alg_values_supported` exactly `algs` (any names,
+    /// `none` and `HS256` included), or what the signing algorithm gives with `None` (default
+    /// `["RS256"]`). Signing does not change. Set it before the relying party reads discovery.
+    pub fn set_id_token_signing_alg_values(&self, algs: Option<&[&str]>) {
+        let algs = algs.map(|a| a.iter().map(|s| (*s).to_owned()).collect());
+        let mut inner = self.state().lock();
+        inner.signing.advertised = algs;
+    }
+
+    /// Signs the ID tokens of the token endpoint with HS256, keyed with the client's secret
+    /// (`true`), as a provider configured for HS256 ID tokens would; off by default. A relying
+    /// party that only accepts asymmetric algorithms must refuse them.
+    pub fn set_hs256_id_tokens(&self, on: bool) {
+        self.state().lock().signing.hs256_id_tokens = on;
+    }
+
     /// Stops the server now: no new connections, and open ones (including
     /// hanging requests) are closed. Other handles stay usable as values but
     /// the server no longer answers.
@@ -553,6 +571,8 @@ pub struct FakeFeideBuilder {
     backchannel_logout: bool,
     frontchannel_logout: bool,
     bind: SocketAddr,
+    signing_algorithm: SigningAlgorithm,
+    id_token_signing_alg_values: Option<Vec<String>>,
 }
 
 impl Default for FakeFeideBuilder {
@@ -569,6 +589,8 @@ impl Default for FakeFeideBuilder {
             backchannel_logout: false,
             frontchannel_logout: false,
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            signing_algorithm: SigningAlgorithm::default(),
+            id_token_signing_alg_values: None,
         }
     }
 }
@@ -645,6 +667,38 @@ impl FakeFeideBuilder {
         self
     }
 
+    /// Makes the fake a provider of one algorithm (default [`SigningAlgorithm::Rs256`], as at
+    /// Feide). With [`Es256`](SigningAlgorithm::Es256) or [`EdDsa`](SigningAlgorithm::EdDsa),
+    /// its key (`fake-ec-1` or `fake-ed-1`) signs ID tokens, data-source access tokens, logout
+    /// tokens and [`FakeFeide::mint`]'s tokens, is the only key in the JWKS, and discovery
+    /// advertises only that algorithm in `id_token_signing_alg_values_supported`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use feide_tower_testkit::{FakeFeide, SigningAlgorithm};
+    ///
+    /// let feide = FakeFeide::builder()
+    ///     .signing_algorithm(SigningAlgorithm::EdDsa)
+    ///     .start()
+    ///     .await?;
+    /// assert_eq!(feide.signing_kid(), "fake-ed-1");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn signing_algorithm(mut self, algorithm: SigningAlgorithm) -> FakeFeideBuilder {
+        self.signing_algorithm = algorithm;
+        self
+    }
+
+    /// Makes discovery's `id_token_signing_alg_values_supported` exactly `algs` (any names,
+    /// e.g. `["none", "HS256", "RS256"]`), whatever the fake signs with; see
+    /// [`FakeFeide::set_id_token_signing_alg_values`].
+    pub fn id_token_signing_alg_values(mut self, algs: &[&str]) -> FakeFeideBuilder {
+        self.id_token_signing_alg_values = Some(algs.iter().map(|s| (*s).to_owned()).collect());
+        self
+    }
+
     /// Binds, spawns the server on the current tokio runtime and returns its
     /// handle. Also installs jsonwebtoken's aws-lc-rs crypto provider for the
     /// process if none is installed yet.
@@ -679,6 +733,11 @@ impl FakeFeideBuilder {
         inner.refresh_enabled = self.refresh_tokens;
         inner.logout.backchannel = self.backchannel_logout;
         inner.logout.frontchannel = self.frontchannel_logout;
+        signing::apply(
+            &mut inner,
+            self.signing_algorithm,
+            self.id_token_signing_alg_values,
+        );
         let state = Arc::new(State::new(
             issuer,
             self.callback_iss,

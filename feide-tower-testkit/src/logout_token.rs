@@ -226,7 +226,7 @@ impl LogoutTokenBuilder {
         self
     }
 
-    /// Signs with key `kid` (`fake-rsa-1`, `-2`, `-3` or `fake-ec-1`) and sets the header `alg`
+    /// Signs with key `kid` (`fake-rsa-1`, `-2`, `-3`, `fake-ec-1` or `fake-ed-1`) and sets the header `alg`
     /// and `kid` to match: an unpublished key gives a token signed by a key the relying party
     /// does not trust, `fake-ec-1` one whose algorithm (ES256) is outside the default allow-list.
     ///

@@ -201,8 +201,8 @@ impl TokenMinter {
         self
     }
 
-    /// Signs with key `kid` (`fake-rsa-1`, `fake-rsa-2`, `fake-rsa-3` or
-    /// `fake-ec-1`) and sets the header `alg` and `kid` to match; call
+    /// Signs with key `kid` (`fake-rsa-1`, `fake-rsa-2`, `fake-rsa-3`,
+    /// `fake-ec-1` or `fake-ed-1`) and sets the header `alg` and `kid` to match; call
     /// [`kid`](Self::kid) or [`header_field`](Self::header_field) afterwards
     /// to override them.
     ///

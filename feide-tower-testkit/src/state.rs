@@ -95,6 +95,8 @@ pub(crate) struct Inner {
     pub(crate) refresh_id_token: Option<serde_json::Map<String, serde_json::Value>>,
     /// Provider sessions and the logout switches (off by default).
     pub(crate) logout: super::logout::LogoutState,
+    /// What discovery advertises for ID tokens, and HS256 ID tokens (off by default).
+    pub(crate) signing: super::signing::SigningSettings,
 }
 
 impl State {
@@ -153,6 +155,7 @@ impl Inner {
             refresh_tokens: HashMap::new(),
             refresh_id_token: None,
             logout: Default::default(),
+            signing: Default::default(),
         }
     }
 

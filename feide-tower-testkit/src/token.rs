@@ -13,8 +13,6 @@ use serde_json::{Value, json};
 
 use super::client::FakeClient;
 use super::client_auth;
-use super::jwt;
-use super::keys;
 use super::mint::{self, has_scope};
 use super::oauth_error::OAuthError;
 use super::params::{Params, is_valid_scope};
@@ -171,9 +169,12 @@ fn authorization_code(
         }));
     }
     if has_scope(&req.scope, "openid") {
-        let key = keys::by_kid(inner.signing_kid).unwrap_or(&keys::all()[0]);
         let claims = mint::id_token_claims(&state.issuer, &grant, &user, state.id_token_lifetime);
-        body["id_token"] = json!(jwt::sign(&mint::header_for(key), &claims, key));
+        body["id_token"] = json!(super::signing::sign_id_token(
+            inner,
+            &claims,
+            &client.client_secret
+        ));
         if let Some(sid) = &grant.sid {
             inner.logout.joined(sid, &client.client_id);
         }

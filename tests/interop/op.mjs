@@ -13,6 +13,12 @@
 //                client the feature stays off and nothing below about it applies.
 //   datasources: [{"audience": "https://n.feide.no/datasources/<uuid>", "scopes": ["readUser"],
 //                  "owner": "<client_id of the data source's own client>"}]
+//   id_token_algs: the ID-token algorithms the provider offers and advertises in discovery
+//                (enabledJWA.idTokenSigningAlgValues), default ["RS256"]. For "ES256" a P-256
+//                key, for "EdDSA" an Ed25519 key is generated and published next to the RSA
+//                keys; clients sign with the first listed unless their metadata says
+//                otherwise (id_token_signed_response_alg). ["ES256"] or ["EdDSA"] makes an
+//                ES256-only or EdDSA-only provider (token exchange still signs with RSA).
 //
 // Listens on 127.0.0.1 only (port 0 = a free one) and prints ONE JSON line on stdout when ready:
 //   {"issuer": "http://127.0.0.1:PORT", "signing_kid": "..."}
@@ -99,6 +105,21 @@ function publicJwk({ kty, n, e, kid, use, alg }) {
 
 let keys = [newRsaKey()];
 
+// ID-token algorithms and the non-RSA keys they need (RSA keys are in `keys`).
+const idTokenAlgs = settings.id_token_algs || ['RS256'];
+const idTokenKeys = idTokenAlgs.flatMap((alg) => {
+  const kid = `op-${alg.toLowerCase()}-${crypto.randomBytes(4).toString('hex')}`;
+  if (alg === 'ES256') {
+    const { privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    return [{ ...privateKey.export({ format: 'jwk' }), kid, use: 'sig', alg }];
+  }
+  if (alg === 'EdDSA') {
+    const { privateKey } = crypto.generateKeyPairSync('ed25519');
+    return [{ ...privateKey.export({ format: 'jwk' }), kid, use: 'sig', alg }];
+  }
+  return [];
+});
+
 // ---------------------------------------------------------------------------------------------
 // Clients and data sources.
 
@@ -106,7 +127,7 @@ const clients = (settings.clients || []).map((client) => ({
   grant_types: ['authorization_code', TOKEN_EXCHANGE],
   response_types: ['code'],
   token_endpoint_auth_method: 'client_secret_basic',
-  id_token_signed_response_alg: 'RS256',
+  id_token_signed_response_alg: idTokenAlgs[0],
   ...client,
 }));
 const datasources = settings.datasources || [];
@@ -343,7 +364,7 @@ function makeProvider(issuer) {
   const provider = new Provider(issuer, {
     adapter: SharedAdapter,
     clients,
-    jwks: { keys },
+    jwks: { keys: [...keys, ...idTokenKeys] },
     async findAccount(ctx, id) {
       const user = USERS[id];
       if (!user) {
@@ -360,7 +381,7 @@ function makeProvider(issuer) {
     scopes: ['openid'],
     responseTypes: ['code'],
     pkce: { required: () => true },
-    enabledJWA: { idTokenSigningAlgValues: ['RS256'] },
+    enabledJWA: { idTokenSigningAlgValues: idTokenAlgs },
     cookies: { keys: cookieKeys },
     features: {
       devInteractions: { enabled: true },

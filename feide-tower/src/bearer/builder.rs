@@ -57,7 +57,8 @@ pub enum BearerConfigError {
 /// gives the authorizer from either. `T` is what `build()` returns.
 ///
 /// Required: at least one [`audience`](Self::audience). Everything else has a safe default:
-/// RS256 only, 60 s leeway, access tokens only (ID tokens and other kinds of JWT refused, see
+/// the algorithms of [`Provider::default_algorithms`] (see [`algorithms`](Self::algorithms);
+/// RS256 for Feide), 60 s leeway, access tokens only (ID tokens and other kinds of JWT refused, see
 /// [`TokenKind`]), tokens without a user refused, the verified-token cache on.
 ///
 /// ```no_run
@@ -120,7 +121,8 @@ impl BearerBuilder {
         }
     }
 
-    /// Starts with the provider's issuer and shared key cache.
+    /// Starts with the provider's issuer, shared key cache and default algorithm allow-list
+    /// ([`Provider::default_algorithms`]).
     pub fn for_provider(provider: &Provider) -> Self {
         Self::new(Validator::for_provider(provider))
     }
@@ -251,7 +253,20 @@ impl<T> BearerBuilder<T> {
         self
     }
 
-    /// The algorithm allow-list (default `[RS256]`, Feide's only algorithm).
+    /// The algorithm allow-list; replaces the default.
+    ///
+    /// The default, when the builder started from a provider ([`for_provider`](Self::for_provider),
+    /// [`BearerJwtLayer::builder`], [`BearerAuthorizer::builder`]): the algorithms the provider
+    /// advertises in its discovery document's `id_token_signing_alg_values_supported` that are
+    /// among RS256, PS256, ES256 and EdDSA, in its order; `[RS256]` when it advertises none of
+    /// them or was configured without discovery ([`Provider::default_algorithms`]). Discovery
+    /// has no field for access tokens, so the ID-token field stands for what the provider signs
+    /// with; a provider whose access tokens use another algorithm than its ID tokens needs this
+    /// setting. `none` and `HS*` can never be accepted, listed or not. Started from a
+    /// [`ValidatorBuilder`] ([`new`](Self::new)), the validator's list stands.
+    ///
+    /// Each key is used only for its own family (an RSA key never verifies ES256 or EdDSA,
+    /// whatever this list holds), and a key whose JWK names an `alg` only for that algorithm.
     pub fn algorithms(mut self, algorithms: &[Algorithm]) -> Self {
         self.validator = self.validator.algorithms(algorithms);
         self

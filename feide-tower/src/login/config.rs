@@ -12,7 +12,7 @@ use crate::token::{Algorithm, IntoScopes, ValidatorConfigError};
 
 use super::FeideLogin;
 use super::flow_cookies::FlowCookies;
-use super::id_token_rules::{DEFAULT_ID_TOKEN_ALGORITHMS, IdTokenRules};
+use super::id_token_rules::{IdTokenRules, resolve_algorithms};
 use super::logout_token::{DEFAULT_LOGOUT_TOKEN_MAX_AGE, LogoutTokens};
 use super::paths::LoginPaths;
 use super::provider_logout::ProviderLogout;
@@ -163,7 +163,8 @@ pub struct FeideLoginBuilder {
     allow_get_logout: bool,
     fetch_userinfo: bool,
     session: SessionCookieSettings,
-    algorithms: Vec<Algorithm>,
+    /// `None`: the provider's advertised safe algorithms, resolved by `build`.
+    algorithms: Option<Vec<Algorithm>>,
     renderer: Option<SharedRenderer>,
     refresh_tokens: bool,
     refresh_before: Duration,
@@ -197,7 +198,7 @@ impl FeideLoginBuilder {
             allow_get_logout: false,
             fetch_userinfo: true,
             session: SessionCookieSettings::default(),
-            algorithms: DEFAULT_ID_TOKEN_ALGORITHMS.to_vec(),
+            algorithms: None,
             renderer: None,
             refresh_tokens: true,
             refresh_before: DEFAULT_REFRESH_BEFORE,
@@ -427,9 +428,31 @@ impl FeideLoginBuilder {
         self
     }
 
-    /// ID token algorithm allow-list (default `[RS256]`, Feide's only one).
+    /// The ID token algorithm allow-list, replacing the default (also used for back-channel
+    /// logout tokens).
+    ///
+    /// The default follows the provider: the algorithms its discovery document advertises in
+    /// `id_token_signing_alg_values_supported` that are among RS256, PS256, ES256 and EdDSA
+    /// (Ed25519), in its order; `[RS256]` when it advertises none of them or the provider was
+    /// configured without discovery ([`Provider::default_algorithms`]). Feide advertises RS256
+    /// only, so its logins accept RS256 only; a provider signing with ES256 or EdDSA only works
+    /// without configuration. `none` and `HS*` are never accepted, advertised or not. An empty
+    /// list is a [`LoginConfigError::IdTokens`] from [`build`](Self::build).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use feide_tower::{Provider, login::FeideLogin, token::Algorithm};
+    ///
+    /// let provider = Provider::from_env().await?;
+    /// // Pin RS256 whatever the provider advertises.
+    /// let login = FeideLogin::builder(&provider)
+    ///     .id_token_algorithms(&[Algorithm::RS256])
+    ///     .env_with(|name| std::env::var(name).ok())
+    ///     .build()?;
+    /// # let _ = login; Ok(()) }
+    /// ```
     pub fn id_token_algorithms(mut self, algorithms: &[Algorithm]) -> Self {
-        self.algorithms = algorithms.to_vec();
+        self.algorithms = Some(algorithms.to_vec());
         self
     }
 
@@ -624,10 +647,11 @@ impl FeideLoginBuilder {
         if !self.scopes.split(' ').any(|s| s == "openid") {
             return Err(LoginConfigError::NoOpenidScope);
         }
+        let algorithms = resolve_algorithms(&self.provider, self.algorithms);
         let id_token = IdTokenRules::new(
             &self.provider,
             &client_id,
-            &self.algorithms,
+            &algorithms,
             self.acr_values,
             self.fetch_userinfo,
         )?;
@@ -645,7 +669,7 @@ impl FeideLoginBuilder {
             let tokens = LogoutTokens::new(
                 &self.provider,
                 &client_id,
-                &self.algorithms,
+                &algorithms,
                 self.logout_token_max_age,
                 seen,
             )

@@ -5,8 +5,28 @@ use super::config::LoginConfigError;
 use crate::provider::Provider;
 use crate::token::{Algorithm, TokenKind, Validator};
 
-/// Default ID token algorithms: Feide signs with RS256 only.
-pub(crate) const DEFAULT_ID_TOKEN_ALGORITHMS: [Algorithm; 1] = [Algorithm::RS256];
+/// The ID-token (and logout-token) algorithm allow-list of a login: the one the application
+/// set with [`id_token_algorithms`](super::FeideLoginBuilder::id_token_algorithms), else the
+/// provider's advertised safe algorithms ([`Provider::default_algorithms`]; `[RS256]` for
+/// Feide). Logged once, at debug level, when the login is built.
+pub(crate) fn resolve_algorithms(
+    provider: &Provider,
+    configured: Option<Vec<Algorithm>>,
+) -> Vec<Algorithm> {
+    let (algorithms, source) = match configured {
+        Some(algorithms) => (algorithms, "configured"),
+        None => (provider.default_algorithms(), "provider discovery"),
+    };
+    let names: Vec<&str> = algorithms.iter().map(|a| a.as_str()).collect();
+    tracing::debug!(
+        issuer = provider.issuer(),
+        algorithms = %names.join(","),
+        source,
+        advertised = ?provider.metadata().id_token_signing_alg_values_supported,
+        "login: ID token algorithms"
+    );
+    algorithms
+}
 
 /// How a login checks ID tokens and what it asks for with them.
 #[derive(Debug)]

@@ -5,6 +5,7 @@
 
 mod builder;
 mod metadata;
+mod signing_algorithms;
 mod token_endpoint;
 mod validator;
 
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 pub use builder::ProviderBuilder;
 pub use metadata::ProviderMetadata;
+pub use signing_algorithms::{ADVERTISED_SAFE_ALGORITHMS, FALLBACK_ALGORITHMS};
 pub use token_endpoint::{
     ClientAuthMethod, MAX_EXPIRES_IN, OAuthErrorCode, TokenEndpointError, TokenResponse,
 };

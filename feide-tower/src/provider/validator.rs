@@ -8,7 +8,15 @@ use crate::token::{Validator, ValidatorBuilder};
 
 impl Validator {
     /// A builder with the provider's issuer and shared key cache; set the audience.
+    ///
+    /// The algorithm allow-list starts as [`Provider::default_algorithms`]: the algorithms the
+    /// provider advertises in `id_token_signing_alg_values_supported` that are among RS256,
+    /// PS256, ES256 and EdDSA, or `[RS256]` when it advertises none of them (Feide advertises
+    /// RS256 only). [`ValidatorBuilder::algorithms`] replaces it. ([`Validator::builder`], which
+    /// knows no provider, starts from `[RS256]`.)
     pub fn for_provider(provider: &Provider) -> ValidatorBuilder {
-        Self::builder(provider.jwks().clone()).issuer(provider.issuer())
+        Self::builder(provider.jwks().clone())
+            .issuer(provider.issuer())
+            .algorithms(&provider.default_algorithms())
     }
 }

@@ -22,6 +22,9 @@ pub enum Algorithm {
     ES256,
     /// ECDSA on P-384 with SHA-384.
     ES384,
+    /// EdDSA (RFC 8037) with an Ed25519 key (`kty: OKP`, `crv: Ed25519`); other Edwards curves
+    /// (Ed448) are not verified.
+    EdDSA,
 }
 
 /// The family of key an algorithm needs; a JWK of another family can never verify it.
@@ -30,6 +33,7 @@ pub(crate) enum KeyFamily {
     Rsa,
     EcP256,
     EcP384,
+    Ed25519,
 }
 
 impl Algorithm {
@@ -42,6 +46,7 @@ impl Algorithm {
             Self::PS256 => "PS256",
             Self::ES256 => "ES256",
             Self::ES384 => "ES384",
+            Self::EdDSA => "EdDSA",
         }
     }
 
@@ -55,6 +60,7 @@ impl Algorithm {
             "PS256" => Self::PS256,
             "ES256" => Self::ES256,
             "ES384" => Self::ES384,
+            "EdDSA" => Self::EdDSA,
             _ => return None,
         })
     }
@@ -64,6 +70,7 @@ impl Algorithm {
             Self::RS256 | Self::RS384 | Self::RS512 | Self::PS256 => KeyFamily::Rsa,
             Self::ES256 => KeyFamily::EcP256,
             Self::ES384 => KeyFamily::EcP384,
+            Self::EdDSA => KeyFamily::Ed25519,
         }
     }
 }
@@ -81,10 +88,26 @@ mod tests {
     #[test]
     fn symmetric_and_none_are_not_algorithms() {
         for name in [
-            "none", "None", "HS256", "HS384", "HS512", "EdDSA", "rs256", "",
+            "none", "None", "HS256", "HS384", "HS512", "eddsa", "Ed448", "rs256", "",
         ] {
             assert_eq!(Algorithm::from_name(name), None, "{name}");
         }
         assert_eq!(Algorithm::from_name("RS256"), Some(Algorithm::RS256));
+        assert_eq!(Algorithm::from_name("EdDSA"), Some(Algorithm::EdDSA));
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for alg in [
+            Algorithm::RS256,
+            Algorithm::RS384,
+            Algorithm::RS512,
+            Algorithm::PS256,
+            Algorithm::ES256,
+            Algorithm::ES384,
+            Algorithm::EdDSA,
+        ] {
+            assert_eq!(Algorithm::from_name(alg.as_str()), Some(alg));
+        }
     }
 }

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_lc_rs::signature::{
-    ECDSA_P256_SHA256_FIXED, ECDSA_P384_SHA384_FIXED, ParsedPublicKey, RsaPublicKeyComponents,
+    ECDSA_P256_SHA256_FIXED, ECDSA_P384_SHA384_FIXED, ED25519, ParsedPublicKey,
+    RsaPublicKeyComponents,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -59,9 +60,13 @@ pub enum JwkError {
     /// `use` is present and not `sig`.
     #[error("key is not for signatures")]
     NotForSignatures,
-    /// Key type or curve feide-tower does not verify.
+    /// Key type feide-tower does not verify (`oct`, or anything unknown).
     #[error("unsupported key type")]
     UnsupportedKeyType,
+    /// An `EC` or `OKP` key on a curve feide-tower does not verify: only P-256, P-384 and
+    /// Ed25519 are (Ed448 and the key-agreement curves X25519/X448 are refused).
+    #[error("unsupported curve (P-256, P-384 and Ed25519 are verified)")]
+    UnsupportedCurve,
     /// The key's `alg` is not one feide-tower verifies.
     #[error("unsupported key algorithm")]
     UnsupportedAlgorithm,
@@ -110,6 +115,8 @@ impl VerifyingKey {
             ("RSA", _) => KeyFamily::Rsa,
             ("EC", Some("P-256")) => KeyFamily::EcP256,
             ("EC", Some("P-384")) => KeyFamily::EcP384,
+            ("OKP", Some("Ed25519")) => KeyFamily::Ed25519,
+            ("EC" | "OKP", _) => return Err(JwkError::UnsupportedCurve),
             _ => return Err(JwkError::UnsupportedKeyType),
         };
         if pinned_alg.is_some_and(|a| a.key_family() != family) {
@@ -166,6 +173,15 @@ impl VerifyingKey {
                     ParsedPublicKey::new(verification, point).map_err(|_| JwkError::Malformed)?;
                 vec![(alg, key)]
             }
+            KeyFamily::Ed25519 => {
+                // RFC 8037 §2: `x` is the 32-byte public key; there is no `y`.
+                let x = b64(raw.x.as_deref())?;
+                if x.len() != ED25519_PUBLIC_KEY_LEN || raw.y.is_some() {
+                    return Err(JwkError::Malformed);
+                }
+                let key = ParsedPublicKey::new(&ED25519, x).map_err(|_| JwkError::Malformed)?;
+                vec![(Algorithm::EdDSA, key)]
+            }
         };
         Ok(Self {
             kid: raw.kid.clone(),
@@ -175,6 +191,17 @@ impl VerifyingKey {
         })
     }
 }
+
+/// One JWK parsed as [`KeySet::from_json`] parses each, with the reason when it is skipped.
+#[cfg(test)]
+pub(super) fn parse_jwk(jwk: serde_json::Value) -> Result<VerifyingKey, JwkError> {
+    serde_json::from_value::<RawJwk>(jwk)
+        .map_err(|_| JwkError::Malformed)
+        .and_then(|raw| VerifyingKey::from_raw(&raw))
+}
+
+/// An Ed25519 public key is 32 bytes (RFC 8032 §5.1.5).
+const ED25519_PUBLIC_KEY_LEN: usize = 32;
 
 /// 2048 bits: the smallest modulus the RS*/PS* verifiers accept.
 const MIN_RSA_MODULUS_BYTES: usize = 256;

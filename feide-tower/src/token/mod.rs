@@ -20,6 +20,9 @@ mod validator;
 #[cfg(test)]
 mod props;
 
+#[cfg(test)]
+mod eddsa_tests;
+
 pub use algorithm::Algorithm;
 pub use claims::{Actor, Claims};
 pub use client_rule::ClientRule;

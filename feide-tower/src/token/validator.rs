@@ -344,7 +344,10 @@ impl ValidatorBuilder {
         self
     }
 
-    /// The algorithm allow-list (default `[RS256]`, Feide's only algorithm).
+    /// The algorithm allow-list (default `[RS256]`, Feide's only algorithm; from
+    /// [`Validator::for_provider`], the provider's advertised safe algorithms, see
+    /// [`Provider::default_algorithms`](crate::Provider::default_algorithms)). Only the
+    /// algorithms of [`Algorithm`] exist: `none` and `HS*` are never accepted.
     pub fn algorithms(mut self, algorithms: &[Algorithm]) -> Self {
         self.algorithms = algorithms.to_vec();
         self

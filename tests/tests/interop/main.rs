@@ -15,6 +15,8 @@
 //! - `parity`: what the certified provider refuses, FakeFeide refuses too.
 //! - `browser`: Chromium clicks through sign-in and sign-out at FakeFeide's and the certified
 //!   provider's pages, with a screenshot per step in `target/interop-artifacts/`.
+//! - `algorithms`: the provider signs ID tokens with ES256 only, or EdDSA only, and advertises
+//!   just that: the axum-login example signs in with default settings (issue 17).
 //! - `logout`: the user's session ends at the provider, and the provider's own Back-Channel
 //!   Logout 1.0 call ends the app's session on every instance sharing a Redis store, in
 //!   Chromium, and with cookie sessions (issue 16).
@@ -23,6 +25,7 @@
 //! chromium-driver` when `/usr/bin/chromium` is missing (as root). Everything listens on
 //! `127.0.0.1` with ports chosen at run time, and every child process is stopped by a guard.
 
+mod algorithms;
 mod apps;
 mod browser;
 mod exchange;
