@@ -13,6 +13,7 @@ use super::backchannel::{MAX_BACKCHANNEL_BODY, refused};
 use super::refresh::RefreshDue;
 use super::session_lookup::SessionLookup;
 use super::stored::{NearLookup, StoreAsk};
+use super::tenants::{Logins, unknown_host};
 use super::{FeideLogin, LoginRoute};
 use crate::answer::Answer;
 use crate::body::ResponseBody;
@@ -52,13 +53,18 @@ use crate::session::{SessionUnavailable, insert_session};
 /// ```
 #[derive(Clone, Debug)]
 pub struct FeideLoginLayer {
-    login: FeideLogin,
+    logins: Logins,
 }
 
 impl FeideLoginLayer {
     /// A layer over `login`.
     pub fn new(login: FeideLogin) -> Self {
-        Self { login }
+        Self::from_logins(Logins::One(login))
+    }
+
+    /// A layer over one login or [several, by host](super::Tenants).
+    pub(crate) fn from_logins(logins: Logins) -> Self {
+        Self { logins }
     }
 }
 
@@ -67,7 +73,7 @@ impl<S> Layer<S> for FeideLoginLayer {
 
     fn layer(&self, inner: S) -> Self::Service {
         FeideLoginService {
-            gate: Gate::new(inner, self.login.clone()),
+            gate: Gate::new(inner, self.logins.clone()),
         }
     }
 }
@@ -75,7 +81,7 @@ impl<S> Layer<S> for FeideLoginLayer {
 /// The service made by [`FeideLoginLayer`].
 #[derive(Clone, Debug)]
 pub struct FeideLoginService<S> {
-    gate: Gate<S, FeideLogin>,
+    gate: Gate<S, Logins>,
 }
 
 impl<S> FeideLoginService<S> {
@@ -100,7 +106,11 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let login = self.gate.policy();
+        let Some(login) = self.gate.policy().for_request(&request) else {
+            return ResponseFuture {
+                state: GateFuture::answer(unknown_host().into_reply()),
+            };
+        };
         let state = match login.route(request.uri().path()) {
             LoginRoute::Login if matches!(*request.method(), Method::GET | Method::HEAD) => {
                 GateFuture::answer(login.start_login(request.uri().query()).into_reply())

@@ -114,6 +114,7 @@ mod session_lookup;
 mod start;
 mod stored;
 mod stored_refresh;
+mod tenants;
 mod values;
 
 use std::sync::Arc;
@@ -127,6 +128,7 @@ pub type LoginResponse = crate::Answer;
 pub use return_to::ReturnTo;
 pub use session_admin::{SessionAdminError, StoredSessionInfo};
 pub use session_lookup::SessionLookup;
+pub use tenants::{TenantConfigError, Tenants};
 
 use crate::Provider;
 

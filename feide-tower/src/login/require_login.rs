@@ -11,6 +11,7 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use super::tenants::{Logins, unknown_host};
 use super::{FeideLogin, LoginConfigError};
 use crate::answer::Answer;
 use crate::body::ResponseBody;
@@ -30,7 +31,7 @@ use crate::session::{FeideSession, SessionUnavailable};
 /// page of the app where the user picks one.
 #[derive(Clone, Debug)]
 pub struct RequireLoginLayer {
-    login: FeideLogin,
+    logins: Logins,
     policy: Arc<Policy>,
 }
 
@@ -45,8 +46,13 @@ struct Policy {
 
 impl RequireLoginLayer {
     pub(crate) fn new(login: FeideLogin) -> Self {
+        Self::from_logins(Logins::One(login))
+    }
+
+    /// The layer for one login or [several, by host](super::Tenants).
+    pub(crate) fn from_logins(logins: Logins) -> Self {
         Self {
-            login,
+            logins,
             policy: Arc::default(),
         }
     }
@@ -93,7 +99,7 @@ impl RequireLoginLayer {
         };
         change(&mut policy);
         Self {
-            login: self.login,
+            logins: self.logins,
             policy: Arc::new(policy),
         }
     }
@@ -122,11 +128,16 @@ impl<S> RequireLogin<S> {
 impl RequireLoginLayer {
     /// The answer to a request without the session this guard needs, or `None` to let it in.
     fn refusal<B>(&self, request: &Request<B>) -> Option<Answer> {
+        // With tenants, the request's host's login (an unknown host never got this far: the
+        // login layer answered it).
+        let Some(login) = self.logins.for_request(request) else {
+            return Some(unknown_host());
+        };
         let extensions = request.extensions();
         let signed_in = if self.policy.any_provider {
             extensions.get::<FeideSession>().is_some()
         } else {
-            FeideSession::for_provider(extensions, self.login.name()).is_some()
+            FeideSession::for_provider(extensions, login.name()).is_some()
         };
         if signed_in {
             return None;
@@ -134,20 +145,17 @@ impl RequireLoginLayer {
         // The store could not say whether this request is signed in: not "signed out".
         if extensions
             .get::<SessionUnavailable>()
-            .is_some_and(|u| self.policy.any_provider || u.login() == self.login.name())
+            .is_some_and(|u| self.policy.any_provider || u.login() == login.name())
         {
-            return Some(self.login.store_unavailable(request.headers()));
+            return Some(login.store_unavailable(request.headers()));
         }
         let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
         let page = self
             .policy
             .redirect_to
             .as_deref()
-            .unwrap_or(&self.login.config.paths.login);
-        Some(
-            self.login
-                .login_required_at(page, target, request.headers()),
-        )
+            .unwrap_or(&login.config.paths.login);
+        Some(login.login_required_at(page, target, request.headers()))
     }
 }
 

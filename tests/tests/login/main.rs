@@ -6,3 +6,4 @@ mod flow;
 mod flow_binding;
 mod harness;
 mod return_to;
+mod tenants;
