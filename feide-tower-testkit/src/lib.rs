@@ -124,6 +124,7 @@ mod params;
 mod refresh;
 mod response;
 mod server;
+mod sign_in;
 mod state;
 mod token;
 mod token_exchange;
@@ -149,6 +150,7 @@ pub use failure::{Endpoint, Failure};
 pub use logout::{BackchannelDelivery, ProviderSession};
 pub use logout_token::{BACKCHANNEL_LOGOUT_EVENT, LogoutTokenBuilder};
 pub use mint::{CUSTOMER_PORTAL_ID, TokenMinter};
+pub use sign_in::AuthorizationRequest;
 pub use token_request::TokenRequest;
 pub use user::FakeUser;
 

@@ -95,6 +95,8 @@ pub(crate) struct Inner {
     pub(crate) refresh_id_token: Option<serde_json::Map<String, serde_json::Value>>,
     /// Provider sessions and the logout switches (off by default).
     pub(crate) logout: super::logout::LogoutState,
+    /// The remembered sign-in, authorization requests, ID token changes (off by default).
+    pub(crate) sign_in: super::sign_in::SignInState,
 }
 
 impl State {
@@ -153,6 +155,7 @@ impl Inner {
             refresh_tokens: HashMap::new(),
             refresh_id_token: None,
             logout: Default::default(),
+            sign_in: Default::default(),
         }
     }
 

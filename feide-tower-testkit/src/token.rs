@@ -172,7 +172,9 @@ fn authorization_code(
     }
     if has_scope(&req.scope, "openid") {
         let key = keys::by_kid(inner.signing_kid).unwrap_or(&keys::all()[0]);
-        let claims = mint::id_token_claims(&state.issuer, &grant, &user, state.id_token_lifetime);
+        let mut claims =
+            mint::id_token_claims(&state.issuer, &grant, &user, state.id_token_lifetime);
+        inner.sign_in.change_id_token(&mut claims);
         body["id_token"] = json!(jwt::sign(&mint::header_for(key), &claims, key));
         if let Some(sid) = &grant.sid {
             inner.logout.joined(sid, &client.client_id);
