@@ -91,6 +91,7 @@
 mod backchannel;
 mod callback;
 mod config;
+mod controls;
 mod failure;
 mod flow;
 mod flow_cookies;
@@ -111,6 +112,7 @@ mod revocations;
 mod session_admin;
 mod session_cookies;
 mod session_lookup;
+mod silent;
 mod start;
 mod stored;
 mod stored_refresh;
@@ -127,6 +129,7 @@ pub type LoginResponse = crate::Answer;
 pub use return_to::ReturnTo;
 pub use session_admin::{SessionAdminError, StoredSessionInfo};
 pub use session_lookup::SessionLookup;
+pub use silent::{SilentLoginError, SilentLoginFailed};
 
 use crate::Provider;
 

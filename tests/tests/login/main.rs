@@ -1,6 +1,7 @@
 //! FeideLoginLayer over real HTTP against FakeFeide, on axum and on plain hyper.
 
 mod callback;
+mod controls;
 mod cookies;
 mod flow;
 mod flow_binding;
