@@ -147,6 +147,12 @@ pub enum LoginConfigError {
         /// `prompt`, `max_age` or `ui_locales`.
         setting: &'static str,
     },
+    /// [`FeideLogin::require_acr`] was given no level, more than 8, or one that cannot be an
+    /// `acr` value (empty, over 256 bytes, a space, `"`, `\` or non-ASCII).
+    #[error(
+        "the required acr levels must be 1 to 8 values of visible ASCII without spaces or quotes"
+    )]
+    InvalidAcr,
 }
 
 /// Builds a [`FeideLogin`], following the crate's construction convention:

@@ -114,6 +114,7 @@ mod session_cookies;
 mod session_lookup;
 mod silent;
 mod start;
+mod step_up;
 mod stored;
 mod stored_refresh;
 mod values;
@@ -130,6 +131,7 @@ pub use return_to::ReturnTo;
 pub use session_admin::{SessionAdminError, StoredSessionInfo};
 pub use session_lookup::SessionLookup;
 pub use silent::{SilentLoginError, SilentLoginFailed};
+pub use step_up::{RequireAuthLevel, RequireAuthLevelFuture, RequireAuthLevelLayer};
 
 use crate::Provider;
 

@@ -7,3 +7,4 @@ mod flow;
 mod flow_binding;
 mod harness;
 mod return_to;
+mod step_up;
