@@ -25,6 +25,7 @@
 
 mod apps;
 mod browser;
+mod controls;
 mod exchange;
 mod login;
 mod logout;
@@ -32,4 +33,5 @@ mod op;
 mod parity;
 mod rotation;
 mod setup;
+mod step_up;
 mod web;
