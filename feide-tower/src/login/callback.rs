@@ -360,6 +360,11 @@ impl FeideLogin {
                     tracing::warn!(%error, "login not completed: session store unavailable");
                     return Ok(self.store_unavailable(headers));
                 }
+                // A login over an existing session (a step-up, a second sign-in) replaces it:
+                // the old record goes, so the old cookie no longer opens anything.
+                if let Err(error) = self.take_stored(headers).await {
+                    tracing::warn!(%error, "the replaced session could not be deleted; it expires on its own");
+                }
                 value
             }
             None => cfg

@@ -225,3 +225,50 @@ async fn invalid_levels_are_refused_at_start_up() {
     .await;
     drop(app);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_a_session_store_the_stepped_up_session_replaces_the_old_one() {
+    let app = start_app(
+        |b| {
+            b.session_store(std::sync::Arc::new(
+                feide_tower::store::MemoryStore::default(),
+            ))
+        },
+        |router, login| {
+            router.route(
+                "/mfa",
+                get(describe).route_layer(login.require_acr([FEIDE_MFA_ACR]).unwrap()),
+            )
+        },
+    )
+    .await;
+    let browser = Browser::new();
+    let login = browser.get(&app.url("/login")).await;
+    let approved = browser.get(&location(&login)).await;
+    let callback = browser.get(&location(&approved)).await;
+    let old = crate::harness::set_cookies(&callback)
+        .into_iter()
+        .find(|c| c.starts_with("feide_session="))
+        .unwrap();
+    let old = old.split(';').next().unwrap().to_owned();
+    let with_old = || async {
+        Browser::new()
+            .get_with(&app.url("/page"), &[("cookie", old.as_str())])
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+    assert_ne!(
+        with_old().await["sub"],
+        Value::Null,
+        "the old cookie works before"
+    );
+    let (_, last) = browser.visit(&app.url("/mfa")).await;
+    assert_eq!(last.json::<Value>().await.unwrap()["acr"], FEIDE_MFA_ACR);
+    assert_eq!(
+        with_old().await["sub"],
+        Value::Null,
+        "and not after the step-up"
+    );
+}
