@@ -121,12 +121,21 @@ impl SignInState {
 }
 
 impl FakeFeide {
-    /// Turns the sign-in memory on or off (default off; see the module docs of
-    /// `feide_tower_testkit` and below). Off also forgets the remembered sign-in.
+    /// Turns the sign-in memory on or off (default off: every login authenticates afresh, and
+    /// `prompt=none` behaves as before). Off also forgets the remembered sign-in.
     ///
-    /// With it on, the fake honours `prompt=none` (silent success when signed in, else
-    /// `error=login_required`), `prompt=login` (a fresh `auth_time`) and `max_age`
-    /// (re-authentication when the sign-in is older), as a provider with a session cookie does.
+    /// With it on, the fake remembers the last sign-in (one browser, as a provider with a
+    /// session cookie does) and honours the request controls of OpenID Connect Core §3.1.2.1:
+    ///
+    /// - a login while signed in is approved silently as the remembered user, with the
+    ///   remembered `auth_time` (single sign-on: no login page, even when interactive);
+    /// - `prompt=none` with no usable sign-in answers `error=login_required`;
+    /// - `prompt=login` always authenticates afresh (a fresh `auth_time`);
+    /// - `max_age=N` authenticates afresh when the sign-in is older than `N` seconds (with
+    ///   `prompt=none`: `login_required`);
+    /// - `acr_values` whose first value differs from the sign-in's level authenticates afresh
+    ///   (a step-up); the ID token's `acr` is that first value, as without memory;
+    /// - each fresh authentication becomes the remembered sign-in.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]

@@ -17,6 +17,9 @@ use http::{HeaderMap, HeaderValue};
 use super::flow_cookies::FlowCookies;
 use crate::session::cookie::request_cookies;
 
+/// The marker cookie's name after the flow cookies' prefix.
+const MARKER_SUFFIX: &str = "silent";
+
 /// How long the marker may wait for the browser to follow the redirect.
 const MARKER_LIFETIME: Duration = Duration::from_secs(120);
 
@@ -110,7 +113,7 @@ impl FlowCookies {
     /// The marker cookie's name: the flow cookies' prefix and `silent` (a flow cookie's name
     /// ends in a 43-character state, so the two never meet; each is sealed under its own name).
     fn marker_name(&self) -> String {
-        format!("{}silent", self.prefix)
+        format!("{}{MARKER_SUFFIX}", self.prefix)
     }
 
     /// The `Set-Cookie` header of a marker saying a silent login failed with `error`.
@@ -135,8 +138,10 @@ impl FlowCookies {
         login: &str,
         now: u64,
     ) -> Option<(Option<SilentLoginFailed>, Option<HeaderValue>)> {
+        // Runs on every request: compare without building the name first.
+        let (_, value) = request_cookies(headers)
+            .find(|(n, _)| n.strip_prefix(self.prefix.as_str()) == Some(MARKER_SUFFIX))?;
         let name = self.marker_name();
-        let (_, value) = request_cookies(headers).find(|(n, _)| *n == name)?;
         let error = self
             .codec
             .open_envelope::<String>(&name, value, now, None)
