@@ -109,6 +109,24 @@ impl SilentLoginFailed {
     }
 }
 
+impl super::FeideLogin {
+    /// The outcome of a failed silent login that the callback left for this request (the
+    /// plain function behind the login layer, for frameworks other than tower): the
+    /// [`SilentLoginFailed`] if the marker cookie is present, ours and fresh, and the
+    /// `Set-Cookie` that deletes the marker, to add to the response (whenever a cookie of that
+    /// name is present). `now` in Unix seconds.
+    pub fn silent_login_outcome(
+        &self,
+        headers: &HeaderMap,
+        now: u64,
+    ) -> (Option<SilentLoginFailed>, Option<HeaderValue>) {
+        self.config
+            .flow
+            .take_silent_marker(headers, self.name(), now)
+            .unwrap_or((None, None))
+    }
+}
+
 impl FlowCookies {
     /// The marker cookie's name: the flow cookies' prefix and `silent` (a flow cookie's name
     /// ends in a 43-character state, so the two never meet; each is sealed under its own name).

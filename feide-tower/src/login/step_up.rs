@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use http::header::WWW_AUTHENTICATE;
-use http::{HeaderValue, Request, Response, StatusCode};
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
@@ -196,6 +196,26 @@ impl RequireAuthLevelLayer {
     fn refusal<B>(&self, request: &Request<B>, now: u64) -> Option<Answer> {
         let extensions = request.extensions();
         let session = FeideSession::for_provider(extensions, self.login.name());
+        let unavailable = extensions
+            .get::<SessionUnavailable>()
+            .is_some_and(|u| u.login() == self.login.name());
+        let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
+        self.decide(session, unavailable, target, request.headers(), now)
+    }
+
+    /// The plain decision (for frameworks other than tower): `None` lets the request in,
+    /// otherwise the answer to send. `session` is this login's session of the request
+    /// ([`FeideLogin::session`]), `store_unavailable` whether its store could not say,
+    /// `target` the request's path and query (where the step-up login returns), `headers` the
+    /// request's (browser or API caller), `now` in Unix seconds.
+    pub fn decide(
+        &self,
+        session: Option<&FeideSession>,
+        store_unavailable: bool,
+        target: &str,
+        headers: &HeaderMap,
+        now: u64,
+    ) -> Option<Answer> {
         let (weak, old) = match session {
             Some(session) => self.shortfall(session, now),
             None => (true, true),
@@ -203,15 +223,9 @@ impl RequireAuthLevelLayer {
         if !weak && !old {
             return None;
         }
-        let headers = request.headers();
-        if session.is_none()
-            && extensions
-                .get::<SessionUnavailable>()
-                .is_some_and(|u| u.login() == self.login.name())
-        {
+        if session.is_none() && store_unavailable {
             return Some(self.login.store_unavailable(headers));
         }
-        let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
         if !is_browser(headers) {
             if session.is_none() {
                 return Some(self.login.login_required(target, headers));
