@@ -89,10 +89,7 @@ impl FeideLogin {
                 5,
             ));
         }
-        let clear = cfg
-            .session
-            .clear(headers, "front-channel logout")
-            .set_cookies;
+        let clear = cfg.session.clear(headers, "front-channel logout").set_cookies;
         let page = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 <title>Signed out</title></head><body><p>Signed out.</p></body></html>";
         frameable(Answer::page(StatusCode::OK, page.to_owned()).with_cookies(clear))
