@@ -10,16 +10,31 @@ use super::mint::now_unix;
 use super::params::{Params, is_valid_scope};
 use super::response::{self, Resp, with_query};
 use super::server::Req;
+use super::sign_in::{AuthorizationRequest, Decision};
 use super::state::{AuthRequest, Inner, PENDING_LIFETIME, State, random_token};
 
 /// `GET|POST /oauth/authorization`.
 pub(crate) fn authorize(state: &State, req: &Req) -> Resp {
     let p = req.params();
     let mut inner = state.lock();
+    inner.sign_in.requests.push(AuthorizationRequest {
+        params: p.pairs().to_vec(),
+    });
     let request = match validate(state, &inner, &p) {
         Ok(request) => request,
         Err(resp) => return *resp,
     };
+    if inner.sign_in.memory {
+        match inner.sign_in.decide(&p, request.acr.as_deref(), now_unix()) {
+            Decision::Fresh => {}
+            Decision::Silent { user_id, auth_time } => {
+                return approve_at(state, &mut inner, request, &user_id, auth_time);
+            }
+            Decision::LoginRequired => {
+                return error_redirect(state, &request, "login_required", "Not signed in");
+            }
+        }
+    }
     if inner.interactive {
         if p.get("prompt") == Some("none") {
             return error_redirect(
@@ -161,14 +176,29 @@ fn validate(state: &State, inner: &Inner, p: &Params) -> Result<AuthRequest, Box
     Ok(request)
 }
 
-/// Issues a code for `user_id` and redirects back with it.
+/// Issues a code for `user_id`, authenticated now, and redirects back with it.
 fn approve(state: &State, inner: &mut Inner, request: AuthRequest, user_id: &str) -> Resp {
+    let now = now_unix();
+    inner
+        .sign_in
+        .authenticated(user_id, now, request.acr.as_deref());
+    approve_at(state, inner, request, user_id, now)
+}
+
+/// Issues a code for `user_id`, authenticated at `auth_time`, and redirects back with it.
+fn approve_at(
+    state: &State,
+    inner: &mut Inner,
+    request: AuthRequest,
+    user_id: &str,
+    auth_time: u64,
+) -> Resp {
     let (redirect_uri, req_state) = (request.redirect_uri.clone(), request.state.clone());
     let sid = match inner.find_user(user_id).cloned() {
         Some(user) => inner.logout.session_for_login(&user),
         None => None,
     };
-    let code = inner.issue_code(request, user_id, now_unix(), sid);
+    let code = inner.issue_code(request, user_id, auth_time, sid);
     let mut params = vec![("code", code.as_str())];
     if let Some(s) = &req_state {
         params.push(("state", s));

@@ -97,6 +97,8 @@ pub(crate) struct Inner {
     pub(crate) logout: super::logout::LogoutState,
     /// What discovery advertises for ID tokens, and HS256 ID tokens (off by default).
     pub(crate) signing: super::signing::SigningSettings,
+    /// The remembered sign-in, authorization requests, ID token changes (off by default).
+    pub(crate) sign_in: super::sign_in::SignInState,
 }
 
 impl State {
@@ -156,6 +158,7 @@ impl Inner {
             refresh_id_token: None,
             logout: Default::default(),
             signing: Default::default(),
+            sign_in: Default::default(),
         }
     }
 

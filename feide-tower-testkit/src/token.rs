@@ -169,7 +169,9 @@ fn authorization_code(
         }));
     }
     if has_scope(&req.scope, "openid") {
-        let claims = mint::id_token_claims(&state.issuer, &grant, &user, state.id_token_lifetime);
+        let mut claims =
+            mint::id_token_claims(&state.issuer, &grant, &user, state.id_token_lifetime);
+        inner.sign_in.change_id_token(&mut claims);
         body["id_token"] = json!(super::signing::sign_id_token(
             inner,
             &claims,

@@ -4,6 +4,7 @@ mod bearer;
 mod exchange;
 mod identity;
 mod session;
+mod silent;
 
 pub use bearer::BearerRejection;
 pub use session::LoginRequired;

@@ -7,8 +7,10 @@ use http::{HeaderMap, StatusCode};
 
 use super::FeideLogin;
 use super::config::LoginConfig;
+use super::controls::{AuthAge, check_auth_age};
 use super::flow::Flow;
 use super::query::{Duplicate, Query};
+use super::silent::SilentLoginError;
 use super::stored::StoredSession;
 use super::values::CsrfState;
 use crate::answer::Answer;
@@ -16,7 +18,7 @@ use crate::apis::{ApiError, userinfo};
 use crate::provider::{OAuthErrorCode, TokenEndpointError};
 use crate::session::cookie::request_cookies;
 use crate::session::{OriginalIdToken, SessionData};
-use crate::token::{Claims, TokenError, now};
+use crate::token::{Claims, DEFAULT_LEEWAY, TokenError, now};
 
 /// Why a callback did not produce a session. Logged by kind; never shown with details.
 #[derive(Debug)]
@@ -33,6 +35,12 @@ enum CallbackError {
     AcrMismatch,
     Userinfo(ApiError),
     SessionTooLarge,
+    /// The ID token does not show the recent authentication `max_age` asked for.
+    AuthAge(AuthAge),
+    /// A silent login the provider could not complete without the user: an outcome for the
+    /// app ([`SilentLoginFailed`](super::SilentLoginFailed)), not an error page.
+    /// Carries the flow's `return_to`.
+    Silent(SilentLoginError, String),
 }
 
 impl From<Duplicate> for CallbackError {
@@ -57,6 +65,9 @@ impl CallbackError {
             Self::AcrMismatch => "acr_mismatch",
             Self::Userinfo(_) => "userinfo_failed",
             Self::SessionTooLarge => "session_too_large",
+            Self::AuthAge(AuthAge::Missing) => "auth_time_missing",
+            Self::AuthAge(AuthAge::TooOld) => "auth_time_too_old",
+            Self::Silent(..) => "silent_login_failed",
         }
     }
 
@@ -78,6 +89,8 @@ impl CallbackError {
                 "unavailable"
             }
             Self::SessionTooLarge => "session_too_large",
+            Self::AuthAge(_) => "reauthentication_required",
+            Self::Silent(..) => "silent_login_failed",
         }
     }
 
@@ -134,6 +147,14 @@ impl CallbackError {
                 "Sign-in failed",
                 "The session could not be stored. Please contact the service owner.".into(),
             ),
+            // Only reached for a silent error outside a silent flow, which `redeem` never
+            // returns; a generic page keeps this total.
+            Self::AuthAge(_) | Self::Silent(..) => (
+                StatusCode::BAD_REQUEST,
+                "Sign-in failed",
+                "The identity provider did not confirm a recent enough sign-in. Please try again."
+                    .into(),
+            ),
         };
         cfg.failure(status, self.reason(), title, message, &cfg.paths.login)
     }
@@ -178,6 +199,13 @@ impl FeideLogin {
                 tracing::info!("login completed");
                 response
             }
+            Err(CallbackError::Silent(error, return_to)) => {
+                // Back where the app asked to be, without a session, and a one-shot marker the
+                // login layer turns into `SilentLoginFailed` there.
+                tracing::info!(%error, "silent login: the provider needs the user");
+                let marker = cfg.flow.silent_marker(error, now() as u64);
+                Answer::redirect(StatusCode::FOUND, &return_to).with_cookies(marker)
+            }
             Err(error) => {
                 match &error {
                     CallbackError::Token(e) => {
@@ -218,6 +246,9 @@ impl FeideLogin {
             _ => {}
         }
         if let Some(error) = params.single("error")? {
+            if let Some(silent) = SilentLoginError::from_code(error).filter(|_| flow.silent) {
+                return Err(CallbackError::Silent(silent, flow.return_to));
+            }
             return Err(CallbackError::Denied(sanitise_code(error)));
         }
         let code = params
@@ -249,8 +280,14 @@ impl FeideLogin {
         if !azp_allows(&claims, &cfg.client_id) {
             return Err(CallbackError::IdToken(TokenError::WrongAudience));
         }
-        if flow.acr.is_some() && claims.acr != flow.acr {
+        if let Some(asked) = &flow.acr
+            && !acr_satisfies(claims.acr.as_deref(), asked)
+        {
             return Err(CallbackError::AcrMismatch);
+        }
+        if let Some(max_age) = flow.max_age {
+            check_auth_age(max_age, claims.auth_time, now(), DEFAULT_LEEWAY)
+                .map_err(CallbackError::AuthAge)?;
         }
         let sub = claims
             .sub
@@ -323,6 +360,11 @@ impl FeideLogin {
                     tracing::warn!(%error, "login not completed: session store unavailable");
                     return Ok(self.store_unavailable(headers));
                 }
+                // A login over an existing session (a step-up, a second sign-in) replaces it:
+                // the old record goes, so the old cookie no longer opens anything.
+                if let Err(error) = self.take_stored(headers).await {
+                    tracing::warn!(%error, "the replaced session could not be deleted; it expires on its own");
+                }
                 value
             }
             None => cfg
@@ -343,6 +385,12 @@ impl FeideLogin {
             .map_err(|_| CallbackError::SessionTooLarge)?;
         Ok(Answer::redirect(StatusCode::FOUND, &flow.return_to).with_cookies(cookies))
     }
+}
+
+/// Whether the ID token's `acr` is one of the space-separated `acr_values` asked for (the
+/// provider picks one of them, OpenID Connect Core §3.1.2.1).
+pub(super) fn acr_satisfies(acr: Option<&str>, asked: &str) -> bool {
+    acr.is_some_and(|acr| asked.split(' ').any(|a| !a.is_empty() && a == acr))
 }
 
 /// OpenID Connect Core §3.1.3.7: with several audiences, `azp` must be us. The login's ID token

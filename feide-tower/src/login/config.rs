@@ -11,6 +11,7 @@ use crate::session::{KeyError, KeyRing};
 use crate::token::{Algorithm, IntoScopes, ValidatorConfigError};
 
 use super::FeideLogin;
+use super::controls::{LoginControls, Refused};
 use super::flow_cookies::FlowCookies;
 use super::id_token_rules::{IdTokenRules, resolve_algorithms};
 use super::logout_token::{DEFAULT_LOGOUT_TOKEN_MAX_AGE, LogoutTokens};
@@ -54,6 +55,8 @@ pub(crate) struct LoginConfig {
     pub(crate) renderer: Option<SharedRenderer>,
     /// Back- and front-channel logout (`None`: turned off).
     pub(crate) provider_logout: Option<ProviderLogout>,
+    /// Default `prompt`, `max_age` and `ui_locales` of every login.
+    pub(crate) controls: LoginControls,
 }
 
 impl LoginConfig {
@@ -136,6 +139,20 @@ pub enum LoginConfigError {
         /// The path given.
         path: String,
     },
+    /// A login request control ([`prompt`](FeideLoginBuilder::prompt),
+    /// [`max_age`](FeideLoginBuilder::max_age), [`ui_locales`](FeideLoginBuilder::ui_locales))
+    /// is outside what OpenID Connect allows.
+    #[error("the login's {setting} is not valid")]
+    InvalidLoginControl {
+        /// `prompt`, `max_age` or `ui_locales`.
+        setting: &'static str,
+    },
+    /// [`FeideLogin::require_acr`] was given no level, more than 8, or one that cannot be an
+    /// `acr` value (empty, over 256 bytes, a space, `"`, `\` or non-ASCII).
+    #[error(
+        "the required acr levels must be 1 to 8 values of visible ASCII without spaces or quotes"
+    )]
+    InvalidAcr,
 }
 
 /// Builds a [`FeideLogin`], following the crate's construction convention:
@@ -177,6 +194,9 @@ pub struct FeideLoginBuilder {
     frontchannel_path: String,
     provider_logout: bool,
     logout_token_max_age: Duration,
+    prompt: Option<String>,
+    max_age: Option<Duration>,
+    ui_locales: Option<String>,
 }
 
 impl FeideLoginBuilder {
@@ -210,6 +230,9 @@ impl FeideLoginBuilder {
             frontchannel_path: "/frontchannel-logout".to_owned(),
             provider_logout: true,
             logout_token_max_age: DEFAULT_LOGOUT_TOKEN_MAX_AGE,
+            prompt: None,
+            max_age: None,
+            ui_locales: None,
         }
     }
 
@@ -612,6 +635,52 @@ impl FeideLoginBuilder {
         self
     }
 
+    /// The `prompt` of every login (OpenID Connect Core §3.1.2.1; default none sent):
+    /// space-separated values of `login` (authenticate again even if signed in at the
+    /// provider), `consent`, `select_account`, or `none` alone (a silent login: see
+    /// [`SilentLoginFailed`](super::SilentLoginFailed)). Checked at [`build`](Self::build).
+    ///
+    /// A request may replace it: `/login?prompt=none`, `/login?prompt=login`. The login path
+    /// also takes `max_age` and `ui_locales` (see those settings); anything outside the
+    /// allow-list is refused with a `400` page, never passed on or silently dropped.
+    ///
+    /// ```no_run
+    /// # async fn run(provider: feide_tower::Provider) -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use feide_tower::login::FeideLogin;
+    ///
+    /// let login = FeideLogin::builder(&provider)
+    ///     .redirect_uri("https://app.example.no/callback")
+    ///     .secret_keys(&std::env::var("APP_SECRET_KEY")?)
+    ///     .prompt("select_account")
+    ///     .max_age(Duration::from_secs(8 * 3600))
+    ///     .ui_locales("nb nn en")
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn prompt(mut self, prompt: impl Into<String>) -> Self {
+        self.prompt = Some(prompt.into());
+        self
+    }
+
+    /// The `max_age` of every login (whole seconds, at most a year): the provider must
+    /// authenticate the user again if they last did longer ago, and the ID token must carry an
+    /// `auth_time` no older than that (plus 60 s for clocks apart), else the login fails
+    /// (OpenID Connect Core §3.1.3.7). A request's `/login?max_age=N` applies only when
+    /// stricter than this one.
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        self.max_age = Some(max_age);
+        self
+    }
+
+    /// The `ui_locales` of every login: space-separated BCP 47 language tags, preferred first
+    /// (`"nb nn en"`; at most 8 tags, 128 characters). A request's `/login?ui_locales=…`
+    /// replaces it.
+    pub fn ui_locales(mut self, locales: impl Into<String>) -> Self {
+        self.ui_locales = Some(locales.into());
+        self
+    }
+
     /// Checks the configuration and builds the login flow.
     ///
     /// # Errors
@@ -681,6 +750,12 @@ impl FeideLoginBuilder {
         } else {
             None
         };
+        let controls = LoginControls::defaults(
+            self.prompt.as_deref(),
+            self.max_age,
+            self.ui_locales.as_deref(),
+        )
+        .map_err(|Refused(setting)| LoginConfigError::InvalidLoginControl { setting })?;
         let session = SessionCookies::new(keys.clone(), &name, paths.secure, self.session)?;
         let flow = FlowCookies::new(keys, &name, paths.secure)?;
         Ok(FeideLogin {
@@ -701,6 +776,7 @@ impl FeideLoginBuilder {
                 allow_get_logout: self.allow_get_logout,
                 renderer: self.renderer,
                 provider_logout,
+                controls,
             }),
         })
     }

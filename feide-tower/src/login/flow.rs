@@ -32,6 +32,12 @@ pub(crate) struct Flow {
     /// The `acr_values` asked for, which the ID token's `acr` must then match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) acr: Option<String>,
+    /// The `max_age` asked for: the ID token must then carry a recent enough `auth_time`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) max_age: Option<u64>,
+    /// A silent login (`prompt=none`): its "needs the user" errors are an outcome, not a page.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) silent: bool,
 }
 
 impl Flow {
@@ -41,6 +47,8 @@ impl Flow {
             verifier: PkceVerifier::random(),
             return_to: return_to.as_str().to_owned(),
             acr,
+            max_age: None,
+            silent: false,
         };
         (CsrfState::random(), flow)
     }

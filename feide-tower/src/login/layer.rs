@@ -280,7 +280,9 @@ where
 }
 
 /// Puts a lookup's outcome in the request for the service: the session, or, when the store
-/// could not say, the [`SessionUnavailable`] marker. Returns the cookies to write back.
+/// could not say, the [`SessionUnavailable`] marker; and a
+/// [`SilentLoginFailed`](super::SilentLoginFailed) the callback left for this request. Returns
+/// the cookies to write back.
 fn attach<B>(
     login: &FeideLogin,
     request: &mut Request<B>,
@@ -294,7 +296,21 @@ fn attach<B>(
             .extensions_mut()
             .insert(SessionUnavailable::new(login.name()));
     }
-    lookup.set_cookies
+    let mut set_cookies = lookup.set_cookies;
+    // The request right after a silent login the provider could not complete: once.
+    let now = crate::token::now().max(0) as u64;
+    if let Some((failed, removal)) =
+        login
+            .config
+            .flow
+            .take_silent_marker(request.headers(), login.name(), now)
+    {
+        if let Some(failed) = failed {
+            request.extensions_mut().insert(failed);
+        }
+        set_cookies.extend(removal);
+    }
+    set_cookies
 }
 
 pin_project! {

@@ -91,6 +91,7 @@
 mod backchannel;
 mod callback;
 mod config;
+mod controls;
 mod failure;
 mod flow;
 mod flow_cookies;
@@ -111,7 +112,9 @@ mod revocations;
 mod session_admin;
 mod session_cookies;
 mod session_lookup;
+mod silent;
 mod start;
+mod step_up;
 mod stored;
 mod stored_refresh;
 mod tenants;
@@ -128,6 +131,8 @@ pub type LoginResponse = crate::Answer;
 pub use return_to::ReturnTo;
 pub use session_admin::{SessionAdminError, StoredSessionInfo};
 pub use session_lookup::SessionLookup;
+pub use silent::{SilentLoginError, SilentLoginFailed};
+pub use step_up::{RequireAuthLevel, RequireAuthLevelFuture, RequireAuthLevelLayer};
 pub use tenants::{TenantConfigError, Tenants};
 
 use crate::Provider;

@@ -3,6 +3,7 @@
 use http::StatusCode;
 
 use super::FeideLogin;
+use super::controls::{LoginControls, Refused};
 use super::flow::Flow;
 use super::query::Query;
 use super::return_to::ReturnTo;
@@ -20,7 +21,12 @@ fn is_safe_hint(hint: &str) -> bool {
 
 impl FeideLogin {
     /// Starts a login (the `/login` route): `query` may carry `return_to` (a same-origin path;
-    /// anything else falls back to `/`) and `login_hint`.
+    /// anything else falls back to `/`), `login_hint`, and the login request controls `prompt`,
+    /// `max_age` and `ui_locales` (see [`FeideLoginBuilder::prompt`](super::FeideLoginBuilder::prompt)).
+    ///
+    /// A control outside its allow-list (or repeated) is refused with a `400` page
+    /// (`invalid_login_request`) rather than dropped: ignoring `prompt=none` or `max_age` would
+    /// silently change what the app asked for.
     pub fn start_login(&self, query: Option<&str>) -> Answer {
         let cfg = &*self.config;
         let query = Query::parse(query);
@@ -32,7 +38,35 @@ impl FeideLogin {
             Ok(Some(h)) if cfg.login_hint_param && is_safe_hint(h) => Some(h),
             _ => cfg.login_hint.as_deref(),
         };
-        let (state, flow) = Flow::new(return_to, cfg.id_token.acr_values.clone());
+        let controls = match cfg.controls.with_query(&query) {
+            Ok(controls) => controls,
+            Err(Refused(name)) => {
+                tracing::debug!(parameter = name, "login request refused");
+                return cfg.failure(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_login_request",
+                    "Sign-in request not valid",
+                    format!("The sign-in link has an unusable {name} parameter."),
+                    &cfg.paths.login,
+                );
+            }
+        };
+        self.begin_login(return_to, hint, &controls, cfg.id_token.acr_values.clone())
+    }
+
+    /// Starts a login that returns to `return_to`, with these controls and `acr_values`: the
+    /// flow cookie and the redirect to the provider.
+    pub(crate) fn begin_login(
+        &self,
+        return_to: ReturnTo,
+        hint: Option<&str>,
+        controls: &LoginControls,
+        acr_values: Option<String>,
+    ) -> Answer {
+        let cfg = &*self.config;
+        let (state, mut flow) = Flow::new(return_to, acr_values);
+        flow.max_age = controls.max_age;
+        flow.silent = controls.is_silent();
         let endpoint = cfg
             .provider
             .metadata()
@@ -68,6 +102,9 @@ impl FeideLogin {
             }
             if let Some(acr) = &flow.acr {
                 q.append_pair("acr_values", acr);
+            }
+            for (name, value) in controls.params() {
+                q.append_pair(name, &value);
             }
         }
         tracing::debug!("login started");

@@ -28,6 +28,7 @@
 mod algorithms;
 mod apps;
 mod browser;
+mod controls;
 mod exchange;
 mod login;
 mod logout;
@@ -35,4 +36,5 @@ mod op;
 mod parity;
 mod rotation;
 mod setup;
+mod step_up;
 mod web;
