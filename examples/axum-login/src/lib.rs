@@ -16,7 +16,7 @@ use axum::routing::get;
 use base64::Engine as _;
 use feide_tower::Provider;
 use feide_tower::exchange::{ExchangeError, ExchangePattern, TokenExchange, TokenExchangeBuilder};
-use feide_tower::login::FeideLogin;
+use feide_tower::login::{FEIDE_MFA_ACR, FeideLogin, RequireAuthLevelLayer};
 use feide_tower::provider::require_secure_url;
 use feide_tower::session::FeideSession;
 use feide_tower::testkit::{DEFAULT_DATASOURCE_AUDIENCE, DemoLogin, ExampleEnv, FakeFeide};
@@ -81,6 +81,8 @@ struct App {
     exchange: Option<TokenExchange>,
     /// `DATASOURCE_API_URL`.
     datasource: Option<String>,
+    /// `/mfa`'s guard: the levels in `OIDC_STEP_UP_ACR_VALUES` (Feide's MFA by default).
+    step_up: RequireAuthLevelLayer,
 }
 
 /// Configures the app from `env` (a variable lookup). `addr` is where it listens.
@@ -112,6 +114,8 @@ pub async fn configure(
         .scopes(scopes)
         .allow_get_logout(true)
         .build()?;
+    let levels = lookup("OIDC_STEP_UP_ACR_VALUES").unwrap_or_else(|| FEIDE_MFA_ACR.to_owned());
+    let step_up = login.require_acr(levels.split_whitespace().map(str::to_owned))?;
     let exchange = match lookup("FEIDE_TOKEN_EXCHANGE_AUDIENCE") {
         Some(_) => Some(
             TokenExchangeBuilder::from_env_with(&provider, ExchangePattern::LoginClient, lookup)?
@@ -124,6 +128,7 @@ pub async fn configure(
         provider,
         exchange,
         datasource: datasource.clone(),
+        step_up,
     });
     let note = settings.demo_note().map(|note| {
         format!(
@@ -166,6 +171,9 @@ fn router(app: App) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/me", get(me).route_layer(login.require_login()))
+        // Stepped up: a plain session is sent through login again with `acr_values`, and
+        // comes back here.
+        .route("/mfa", get(mfa).route_layer(app.step_up.clone()))
         .route("/post-logout", get(|| async { Html(pages::signed_out()) }))
         .route(
             "/exchange",
@@ -177,6 +185,15 @@ fn router(app: App) -> Router {
         )
         .with_state(app)
         .layer(login.layer())
+}
+
+async fn mfa(session: FeideSession) -> Html<String> {
+    let level = session
+        .claim("acr")
+        .and_then(|v| v.as_str())
+        .unwrap_or("none")
+        .to_owned();
+    Html(pages::mfa(&session, &level))
 }
 
 async fn home(State(app): State<App>, session: Option<FeideSession>) -> Html<String> {

@@ -83,3 +83,15 @@ pub(crate) fn signed_out() -> String {
         "<h1 id=\"signed-out\">You are signed out</h1><nav><a href=\"/\">Home</a><a href=\"/login\">Sign in again</a></nav>",
     )
 }
+
+/// `/mfa`: reached only with a session at the required level.
+pub(crate) fn mfa(session: &FeideSession, level: &str) -> String {
+    layout(
+        "Multi-factor page",
+        &format!(
+            "<h1>Multi-factor page</h1><p id=\"mfa\">Signed in as {} with authentication level <code id=\"acr\">{}</code>.</p><nav><a href=\"/\">Home</a></nav>",
+            escape(session.sub()),
+            escape(level)
+        ),
+    )
+}

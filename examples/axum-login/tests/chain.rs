@@ -143,3 +143,54 @@ async fn a_refused_exchange_is_a_502_without_secrets() {
         .unwrap();
     assert_eq!(recovered.status(), 200, "errors are not cached");
 }
+
+/// `/mfa` (issue 17): a plain session is stepped up to Feide's MFA level through the provider
+/// and lands back on `/mfa`; the page shows the level the ID token carries.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plain_session_steps_up_to_mfa_and_comes_back() {
+    let demo = demo_signed_in().await;
+    let home = demo
+        .browser
+        .get(format!("{}/", demo.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(home.text().await.unwrap().contains("Signed in as"));
+    // An API caller gets the RFC 9470 challenge.
+    let api = demo
+        .browser
+        .get(format!("{}/mfa", demo.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 401);
+    let challenge = api.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        challenge.contains("insufficient_user_authentication"),
+        "{challenge}"
+    );
+    // A browser is sent through the provider and comes back.
+    let page = demo
+        .browser
+        .get(format!("{}/mfa", demo.base))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.url().path(), "/mfa", "back on the page that asked");
+    let body = page.text().await.unwrap();
+    assert!(
+        body.contains(feide_tower::login::FEIDE_MFA_ACR),
+        "stepped up to MFA: {body}"
+    );
+    let requests = demo.fake.authorization_requests();
+    let last = requests.last().expect("the step-up went to the provider");
+    assert_eq!(
+        last.get("acr_values"),
+        Some(feide_tower::login::FEIDE_MFA_ACR)
+    );
+}
