@@ -106,6 +106,7 @@ mod apis;
 mod authorize;
 mod backchannel;
 mod client;
+mod client_assertion;
 mod client_auth;
 mod demo;
 mod demo_start;
@@ -679,6 +680,7 @@ impl FakeFeideBuilder {
         inner.refresh_enabled = self.refresh_tokens;
         inner.logout.backchannel = self.backchannel_logout;
         inner.logout.frontchannel = self.frontchannel_logout;
+        inner.client_assertions.issuer = issuer.clone();
         let state = Arc::new(State::new(
             issuer,
             self.callback_iss,

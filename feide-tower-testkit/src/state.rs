@@ -95,6 +95,8 @@ pub(crate) struct Inner {
     pub(crate) refresh_id_token: Option<serde_json::Map<String, serde_json::Value>>,
     /// Provider sessions and the logout switches (off by default).
     pub(crate) logout: super::logout::LogoutState,
+    /// `private_key_jwt`: the accepted audiences and the `jti`s seen.
+    pub(crate) client_assertions: super::client_assertion::AssertionState,
 }
 
 impl State {
@@ -153,6 +155,7 @@ impl Inner {
             refresh_tokens: HashMap::new(),
             refresh_id_token: None,
             logout: Default::default(),
+            client_assertions: Default::default(),
         }
     }
 

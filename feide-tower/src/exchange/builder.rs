@@ -78,7 +78,7 @@ impl TokenExchangeBuilder {
             provider: provider.clone(),
             pattern,
             client: None,
-            auth_method: ClientAuthMethod::default(),
+            auth_method: provider.default_secret_method(),
             audience: None,
             scope: None,
             margin: DEFAULT_MARGIN,

@@ -75,7 +75,7 @@ impl ClientCredentialsSource {
         ClientCredentialsBuilder {
             provider: provider.clone(),
             client: None,
-            auth_method: ClientAuthMethod::default(),
+            auth_method: provider.default_secret_method(),
             scope: None,
             margin: DEFAULT_MARGIN,
             clock: clock::system(),

@@ -78,7 +78,7 @@ impl IntrospectorBuilder {
         Self {
             provider: provider.clone(),
             client: provider.client().cloned(),
-            method: ClientAuthMethod::default(),
+            method: provider.default_secret_method(),
             audiences: Vec::new(),
             required: Vec::new(),
             rule: ScopeRule::AllOf,

@@ -193,7 +193,7 @@ impl FeideLoginBuilder {
             login_hint_param: true,
             post_logout_redirect_uri: None,
             after_logout_path: "/".to_owned(),
-            client_auth: ClientAuthMethod::ClientSecretBasic,
+            client_auth: provider.default_secret_method(),
             allow_get_logout: false,
             fetch_userinfo: true,
             session: SessionCookieSettings::default(),

@@ -3,8 +3,6 @@
 
 use std::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 
 use super::{ClientCredentials, Provider};
@@ -19,6 +17,31 @@ pub enum ClientAuthMethod {
     ClientSecretBasic,
     /// `client_id` and `client_secret` in the form body.
     ClientSecretPost,
+    /// A client assertion signed with the client's private key (RFC 7523 §2.2, OpenID Connect
+    /// Core §9). Needs credentials holding a [`ClientKey`](super::ClientKey); such credentials
+    /// use it whatever method a layer names.
+    PrivateKeyJwt,
+}
+
+impl ClientAuthMethod {
+    /// The registered name (`client_secret_basic`, `client_secret_post`, `private_key_jwt`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientSecretBasic => "client_secret_basic",
+            Self::ClientSecretPost => "client_secret_post",
+            Self::PrivateKeyJwt => "private_key_jwt",
+        }
+    }
+
+    /// Parses a registered name; `None` for anything else.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "client_secret_basic" => Some(Self::ClientSecretBasic),
+            "client_secret_post" => Some(Self::ClientSecretPost),
+            "private_key_jwt" => Some(Self::PrivateKeyJwt),
+            _ => None,
+        }
+    }
 }
 
 /// A successful token response. The tokens are [`Secret`]s: they never print.
@@ -214,7 +237,8 @@ pub enum TokenEndpointError {
     /// Transport, timeout, unexpected status or a body that is not a token response.
     #[error(transparent)]
     Provider(#[from] ProviderError),
-    /// No token endpoint or no client credentials are configured.
+    /// No token endpoint or no client credentials are configured, or the client cannot
+    /// authenticate as asked (e.g. `private_key_jwt` without a key).
     #[error("token endpoint not configured: {0}")]
     NotConfigured(&'static str),
 }
@@ -247,29 +271,23 @@ impl Provider {
             .token_endpoint
             .as_deref()
             .ok_or(TokenEndpointError::NotConfigured("no token endpoint"))?;
-        let mut request = self
-            .http()
-            .post(url)
-            .header(
-                http::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .header(http::header::ACCEPT, "application/json");
-        if method == ClientAuthMethod::ClientSecretBasic {
-            let mut value = http::HeaderValue::try_from(basic_auth(client)).map_err(|_| {
-                TokenEndpointError::NotConfigured("client credentials are not header-safe")
-            })?;
-            value.set_sensitive(true);
-            request = request.header(http::header::AUTHORIZATION, value);
-        }
+        let auth = self
+            .client_authentication(client, method)
+            .map_err(TokenEndpointError::NotConfigured)?;
+        let request = auth.apply(
+            self.http()
+                .post(url)
+                .header(
+                    http::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .header(http::header::ACCEPT, "application/json"),
+        );
         // Built in a block: the serializer is not `Send` and must not live across an await.
         let body = {
             let mut body = form_urlencoded::Serializer::new(String::new());
             body.extend_pairs(form);
-            if method == ClientAuthMethod::ClientSecretPost {
-                body.append_pair("client_id", &client.id);
-                body.append_pair("client_secret", client.secret.expose());
-            }
+            auth.append_to(&mut body);
             body.finish()
         };
         let what = "token endpoint";
@@ -323,30 +341,16 @@ fn invalid(url: &str, reason: &str) -> ProviderError {
     }
 }
 
-/// `Basic base64(urlencode(id) ":" urlencode(secret))`, RFC 6749 §2.3.1.
-fn basic_auth(client: &ClientCredentials) -> String {
-    let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    format!(
-        "Basic {}",
-        STANDARD.encode(format!(
-            "{}:{}",
-            enc(&client.id),
-            enc(client.secret.expose())
-        ))
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
 
     #[test]
     fn basic_auth_form_encodes_before_base64() {
-        let client = ClientCredentials {
-            id: "a b".into(),
-            secret: Secret::new("s:+/&"),
-        };
-        let header = basic_auth(&client);
+        let client = ClientCredentials::new("a b", "s:+/&");
+        let header = super::super::client_auth::basic_auth(&client);
         let decoded = STANDARD
             .decode(header.trim_start_matches("Basic "))
             .unwrap();
