@@ -6,6 +6,7 @@
 //! at most five minutes ahead, a `jti` never seen before.
 
 use std::collections::HashMap;
+use std::str::FromStr as _;
 use std::sync::{Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -83,6 +84,12 @@ pub(crate) fn verify(
                 (None, _) => client.jwks.len() == 1,
             },
         )
+        // A JWK that names its algorithm verifies only that one (as oidc-provider does).
+        .filter(|jwk| {
+            jwk.get("alg")
+                .and_then(Value::as_str)
+                .is_none_or(|alg| Algorithm::from_str(alg).ok() == Some(header.alg))
+        })
         .collect();
     let mut audiences = vec![
         state.issuer.clone(),

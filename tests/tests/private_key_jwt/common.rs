@@ -66,11 +66,16 @@ pub fn all_keys() -> Vec<(&'static str, ClientKey)> {
     ]
 }
 
-/// The public halves of the fixture keys, as a JWKS to register.
+/// The public halves of the fixture keys, as a JWKS to register (the RSA key once per
+/// algorithm: a JWK's `alg` pins it to one).
 pub fn registered_jwks() -> Value {
     let rsa = ClientKey::from_jwk(&fixture("rsa.jwk.json")).unwrap();
+    let ps = rsa
+        .clone()
+        .with_algorithm(ClientKeyAlgorithm::Ps256)
+        .unwrap();
     let ec = ClientKey::from_jwk(&fixture("ec.jwk.json")).unwrap();
-    serde_json::json!({"keys": [rsa.public_jwk(), ec.public_jwk()]})
+    serde_json::json!({"keys": [rsa.public_jwk(), ps.public_jwk(), ec.public_jwk()]})
 }
 
 pub struct App {

@@ -121,6 +121,20 @@ async fn the_fake_checks_signature_claims_lifetime_and_replay() {
         parts[0] = base64_url(&json!({"alg": "ES256", "kid": "client-ec-1"}));
         parts.join(".")
     });
+    let fake_rs_only = FakeFeide::start().await.unwrap();
+    let rsa = feide_tower::provider::ClientKey::from_jwk(&fixture("rsa.jwk.json")).unwrap();
+    fake_rs_only.register_client(FakeClient::private_key_jwt(CLIENT_ID, rsa.public_jwk()));
+    let ps = sign(
+        Algorithm::PS256,
+        "rsa.pem",
+        "client-rsa-1",
+        &claims(&fake_rs_only, "p"),
+    );
+    let (status, _) = present(&fake_rs_only, &ps).await;
+    assert_eq!(
+        status, 401,
+        "a JWK registered for RS256 does not verify PS256"
+    );
     for (label, assertion) in refused {
         let (status, body) = present(&fake, &assertion).await;
         assert_eq!(
