@@ -71,6 +71,14 @@ pub(crate) fn configuration(state: &State) -> Resp {
         doc["token_endpoint_auth_signing_alg_values_supported"] =
             json!(["RS256", "PS256", "ES256"]);
     }
+    let (par, par_required) = {
+        let inner = state.lock();
+        (inner.par.enabled, inner.par.required)
+    };
+    if par {
+        doc["pushed_authorization_request_endpoint"] = json!(format!("{base}{}", super::par::PATH));
+        doc["require_pushed_authorization_requests"] = json!(par_required);
+    }
     if state.callback_iss {
         doc["authorization_response_iss_parameter_supported"] = json!(true);
     }

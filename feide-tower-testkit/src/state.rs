@@ -97,6 +97,8 @@ pub(crate) struct Inner {
     pub(crate) logout: super::logout::LogoutState,
     /// `private_key_jwt`: the accepted audiences and the `jti`s seen.
     pub(crate) client_assertions: super::client_assertion::AssertionState,
+    /// Pushed authorization requests (off by default).
+    pub(crate) par: super::par::ParState,
 }
 
 impl State {
@@ -156,6 +158,7 @@ impl Inner {
             refresh_id_token: None,
             logout: Default::default(),
             client_assertions: Default::default(),
+            par: Default::default(),
         }
     }
 

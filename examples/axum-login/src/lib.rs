@@ -40,6 +40,7 @@ pub const ENV: ExampleEnv<'static> = ExampleEnv {
         "OIDC_CLIENT_PRIVATE_JWK",
         "OIDC_CLIENT_PRIVATE_KEY_FILE",
         "OIDC_CLIENT_KEY_ID",
+        "OIDC_USE_PAR",
         "APP_SECRET_KEY",
         "POST_LOGOUT_REDIRECT_URI",
         "FEIDE_EXTENDED_USERINFO_URL",

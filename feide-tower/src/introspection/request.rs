@@ -44,7 +44,7 @@ pub(crate) async fn introspect(
         let mut body = form_urlencoded::Serializer::new(String::new());
         body.append_pair("token", token);
         body.append_pair("token_type_hint", "access_token");
-        auth.append_to(&mut body);
+        auth.append_to(&mut body, &[]);
         body.finish()
     };
     let send = async {

@@ -54,6 +54,8 @@ pub(crate) struct LoginConfig {
     pub(crate) renderer: Option<SharedRenderer>,
     /// Back- and front-channel logout (`None`: turned off).
     pub(crate) provider_logout: Option<ProviderLogout>,
+    /// Authorization requests are pushed (RFC 9126): configured, or required by the provider.
+    pub(crate) pushed_authorization: bool,
 }
 
 impl LoginConfig {
@@ -136,6 +138,10 @@ pub enum LoginConfigError {
         /// The path given.
         path: String,
     },
+    /// Pushed authorization requests (`OIDC_USE_PAR`) cannot be used: the provider names no
+    /// `pushed_authorization_request_endpoint`, or the setting is not `true`/`false`.
+    #[error("pushed authorization requests (OIDC_USE_PAR): {0}")]
+    PushedAuthorization(&'static str),
 }
 
 /// Builds a [`FeideLogin`], following the crate's construction convention:
@@ -176,6 +182,7 @@ pub struct FeideLoginBuilder {
     frontchannel_path: String,
     provider_logout: bool,
     logout_token_max_age: Duration,
+    pushed_authorization: Result<bool, &'static str>,
 }
 
 impl FeideLoginBuilder {
@@ -209,6 +216,7 @@ impl FeideLoginBuilder {
             frontchannel_path: "/frontchannel-logout".to_owned(),
             provider_logout: true,
             logout_token_max_age: DEFAULT_LOGOUT_TOKEN_MAX_AGE,
+            pushed_authorization: Ok(false),
         }
     }
 
@@ -231,6 +239,13 @@ impl FeideLoginBuilder {
         }
         if let Some(scopes) = var("OIDC_SCOPES") {
             self = self.scopes(scopes);
+        }
+        if let Some(on) = var("OIDC_USE_PAR") {
+            self.pushed_authorization = match on.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => Ok(true),
+                "false" | "0" | "no" => Ok(false),
+                _ => Err("OIDC_USE_PAR must be true or false"),
+            };
         }
         if let Some(url) = var("SESSION_STORE_URL") {
             let store = match var("SESSION_STORE_CA_FILE") {
@@ -589,6 +604,21 @@ impl FeideLoginBuilder {
         self
     }
 
+    /// Pushes authorization requests (RFC 9126, default off; `OIDC_USE_PAR=true`): `/login`
+    /// POSTs the authorization parameters to the provider's
+    /// `pushed_authorization_request_endpoint`, authenticated like the token endpoint
+    /// (`private_key_jwt` included), and sends the browser there with only `client_id` and the
+    /// `request_uri` the provider answered. The parameters (PKCE challenge, nonce, scopes,
+    /// hints) then never pass through the browser, cannot be altered there, and come from an
+    /// authenticated client. Used whatever this says when the provider's discovery document
+    /// says `require_pushed_authorization_requests`. [`build`](Self::build) fails when the
+    /// provider has no such endpoint. The `/login` answer then waits for the provider (one
+    /// round trip): an unreachable endpoint gives a 503 page, a refusal a login failure page.
+    pub fn pushed_authorization_requests(mut self, on: bool) -> Self {
+        self.pushed_authorization = Ok(on);
+        self
+    }
+
     /// Checks the configuration and builds the login flow.
     ///
     /// # Errors
@@ -605,6 +635,15 @@ impl FeideLoginBuilder {
         let metadata = self.provider.metadata();
         if metadata.authorization_endpoint.is_none() || metadata.token_endpoint.is_none() {
             return Err(LoginConfigError::MissingEndpoints);
+        }
+        let pushed_authorization = self
+            .pushed_authorization
+            .map_err(LoginConfigError::PushedAuthorization)?
+            || self.provider.requires_pushed_authorization();
+        if pushed_authorization && metadata.pushed_authorization_request_endpoint.is_none() {
+            return Err(LoginConfigError::PushedAuthorization(
+                "the provider names no pushed_authorization_request_endpoint",
+            ));
         }
         let keys = self.keys.ok_or(LoginConfigError::MissingKeys)??;
         if let Some(error) = self.store_error {
@@ -677,6 +716,7 @@ impl FeideLoginBuilder {
                 allow_get_logout: self.allow_get_logout,
                 renderer: self.renderer,
                 provider_logout,
+                pushed_authorization,
             }),
         })
     }

@@ -18,10 +18,43 @@ fn is_safe_hint(hint: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"|.@_:-".contains(&b))
 }
 
+/// A login ready to leave for the provider: the flow cookie to set and the authorization
+/// parameters (in the browser's URL, or pushed first).
+pub(crate) struct Prepared {
+    pub(crate) cookie: http::HeaderValue,
+    pub(crate) params: Vec<(&'static str, String)>,
+    pub(crate) authorization_endpoint: url::Url,
+}
+
 impl FeideLogin {
     /// Starts a login (the `/login` route): `query` may carry `return_to` (a same-origin path;
     /// anything else falls back to `/`) and `login_hint`.
+    ///
+    /// With [pushed authorization requests](super::FeideLoginBuilder::pushed_authorization_requests)
+    /// (configured or required by the provider) a login cannot start without a round trip to
+    /// the provider: use [`start_login_async`](Self::start_login_async) (the login layer does);
+    /// this one then answers 500 and logs why.
     pub fn start_login(&self, query: Option<&str>) -> Answer {
+        let cfg = &*self.config;
+        if cfg.pushed_authorization {
+            tracing::error!(
+                "pushed authorization requests are on: start logins with start_login_async"
+            );
+            return self.misconfigured();
+        }
+        let prepared = match self.prepare_login(query) {
+            Ok(prepared) => prepared,
+            Err(answer) => return *answer,
+        };
+        let mut url = prepared.authorization_endpoint;
+        url.query_pairs_mut().extend_pairs(&prepared.params);
+        tracing::debug!("login started");
+        Answer::redirect(StatusCode::FOUND, url.as_str()).with_cookies([prepared.cookie])
+    }
+
+    /// A fresh flow (state, nonce, PKCE verifier) and its cookie, and the authorization
+    /// parameters; or the failure answer.
+    pub(crate) fn prepare_login(&self, query: Option<&str>) -> Result<Prepared, Box<Answer>> {
         let cfg = &*self.config;
         let query = Query::parse(query);
         let return_to = match query.single("return_to") {
@@ -39,39 +72,45 @@ impl FeideLogin {
             .authorization_endpoint
             .as_deref()
             .unwrap_or_default();
-        let (Ok(mut url), Some(cookie)) = (
+        let (Ok(url), Some(cookie)) = (
             url::Url::parse(endpoint),
             cfg.flow.set_cookie(&state, &flow, now() as u64),
         ) else {
             // Both were checked at build time; fail closed if not.
             tracing::error!("cannot build the authorization request");
-            return cfg.failure(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "misconfigured",
-                "Sign-in unavailable",
-                "Please try again later.".into(),
-                &cfg.paths.login,
-            );
+            return Err(Box::new(self.misconfigured()));
         };
-        {
-            let mut q = url.query_pairs_mut();
-            q.append_pair("response_type", "code")
-                .append_pair("client_id", &cfg.client_id)
-                .append_pair("redirect_uri", &cfg.paths.redirect_uri)
-                .append_pair("scope", &cfg.scopes)
-                .append_pair("state", state.as_str())
-                .append_pair("nonce", flow.nonce.as_str())
-                .append_pair("code_challenge", &flow.verifier.challenge())
-                .append_pair("code_challenge_method", "S256");
-            if let Some(hint) = hint {
-                q.append_pair("login_hint", hint);
-            }
-            if let Some(acr) = &flow.acr {
-                q.append_pair("acr_values", acr);
-            }
+        let mut params = vec![
+            ("response_type", "code".to_owned()),
+            ("client_id", cfg.client_id.clone()),
+            ("redirect_uri", cfg.paths.redirect_uri.clone()),
+            ("scope", cfg.scopes.clone()),
+            ("state", state.as_str().to_owned()),
+            ("nonce", flow.nonce.as_str().to_owned()),
+            ("code_challenge", flow.verifier.challenge()),
+            ("code_challenge_method", "S256".to_owned()),
+        ];
+        if let Some(hint) = hint {
+            params.push(("login_hint", hint.to_owned()));
         }
-        tracing::debug!("login started");
-        Answer::redirect(StatusCode::FOUND, url.as_str()).with_cookies([cookie])
+        if let Some(acr) = &flow.acr {
+            params.push(("acr_values", acr.clone()));
+        }
+        Ok(Prepared {
+            cookie,
+            params,
+            authorization_endpoint: url,
+        })
+    }
+
+    pub(crate) fn misconfigured(&self) -> Answer {
+        self.config.failure(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "misconfigured",
+            "Sign-in unavailable",
+            "Please try again later.".into(),
+            &self.config.paths.login,
+        )
     }
 }
 

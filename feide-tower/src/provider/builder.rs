@@ -343,6 +343,10 @@ impl ProviderBuilder {
             ("userinfo_endpoint", &m.userinfo_endpoint),
             ("end_session_endpoint", &m.end_session_endpoint),
             ("introspection_endpoint", &m.introspection_endpoint),
+            (
+                "pushed_authorization_request_endpoint",
+                &m.pushed_authorization_request_endpoint,
+            ),
         ] {
             if let Some(url) = url {
                 require_secure_url(name, url)?;

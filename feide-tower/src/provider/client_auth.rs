@@ -28,9 +28,17 @@ impl Presentation {
         }
     }
 
-    /// Appends the form fields, if any.
-    pub(crate) fn append_to(&self, body: &mut form_urlencoded::Serializer<'_, String>) {
+    /// Appends the form fields, if any, to a body already holding `form`: a `client_id` the
+    /// form carries already (a pushed authorization request's) is not repeated.
+    pub(crate) fn append_to(
+        &self,
+        body: &mut form_urlencoded::Serializer<'_, String>,
+        form: &[(&str, &str)],
+    ) {
         for (name, value) in &self.form {
+            if *name == "client_id" && form.iter().any(|(k, _)| *k == "client_id") {
+                continue;
+            }
             body.append_pair(name, value.expose());
         }
     }

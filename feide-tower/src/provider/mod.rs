@@ -9,6 +9,7 @@ mod client_auth;
 mod client_env;
 mod client_key;
 mod metadata;
+mod pushed_authorization;
 mod token_endpoint;
 mod validator;
 

@@ -271,6 +271,25 @@ impl Provider {
             .token_endpoint
             .as_deref()
             .ok_or(TokenEndpointError::NotConfigured("no token endpoint"))?;
+        let bytes = self
+            .post_as_client("token endpoint", url, client, method, form, MAX_RESPONSE)
+            .await?;
+        serde_json::from_slice::<TokenResponse>(&bytes)
+            .map_err(|_| invalid("token endpoint", url, "not a token response").into())
+    }
+
+    /// POSTs `form` to `url` authenticated as `client`; the body of a 2xx answer (at most
+    /// `limit` bytes), or the RFC 6749 §5.2 error (any 4xx with an `error`), or a
+    /// [`ProviderError`]. Shared by the token and pushed-authorization endpoints.
+    pub(crate) async fn post_as_client(
+        &self,
+        what: &'static str,
+        url: &str,
+        client: &ClientCredentials,
+        method: ClientAuthMethod,
+        form: &[(&str, &str)],
+        limit: usize,
+    ) -> Result<bytes::Bytes, TokenEndpointError> {
         let auth = self
             .client_authentication(client, method)
             .map_err(TokenEndpointError::NotConfigured)?;
@@ -287,10 +306,9 @@ impl Provider {
         let body = {
             let mut body = form_urlencoded::Serializer::new(String::new());
             body.extend_pairs(form);
-            auth.append_to(&mut body);
+            auth.append_to(&mut body, form);
             body.finish()
         };
-        let what = "token endpoint";
         let send = async {
             let response = request
                 .body(body)
@@ -298,7 +316,7 @@ impl Provider {
                 .await
                 .map_err(|e| unreachable(what, url, &e))?;
             let status = response.status();
-            let bytes = read_limited(response, MAX_RESPONSE, what, url).await?;
+            let bytes = read_limited(response, limit, what, url).await?;
             Ok::<_, ProviderError>((status, bytes))
         };
         let timeout = self.timeout();
@@ -311,8 +329,7 @@ impl Provider {
                     timeout,
                 })??;
         if status.is_success() {
-            return serde_json::from_slice::<TokenResponse>(&bytes)
-                .map_err(|_| invalid(url, "not a token response").into());
+            return Ok(bytes);
         }
         #[derive(Deserialize)]
         struct ErrorBody {
@@ -333,9 +350,9 @@ impl Provider {
     }
 }
 
-fn invalid(url: &str, reason: &str) -> ProviderError {
+pub(crate) fn invalid(what: &'static str, url: &str, reason: &str) -> ProviderError {
     ProviderError::InvalidDocument {
-        what: "token endpoint",
+        what,
         url: url.to_owned(),
         reason: reason.to_owned(),
     }
