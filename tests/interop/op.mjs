@@ -13,6 +13,9 @@
 //                client the feature stays off and nothing below about it applies.
 //   datasources: [{"audience": "https://n.feide.no/datasources/<uuid>", "scopes": ["readUser"],
 //                  "owner": "<client_id of the data source's own client>"}]
+//   par_required: true makes Pushed Authorization Requests (RFC 9126, on by default in
+//                oidc-provider 9) required: discovery says require_pushed_authorization_requests
+//                and the authorization endpoint refuses requests that were not pushed.
 //
 // Listens on 127.0.0.1 only (port 0 = a free one) and prints ONE JSON line on stdout when ready:
 //   {"issuer": "http://127.0.0.1:PORT", "signing_kid": "..."}
@@ -369,6 +372,10 @@ function makeProvider(issuer) {
       clientCredentials: { enabled: true },
       userinfo: { enabled: true },
       backchannelLogout: { enabled: backchannelLogout },
+      pushedAuthorizationRequests: {
+        enabled: true,
+        requirePushedAuthorizationRequests: settings.par_required === true,
+      },
     },
     ...(backchannelLogout ? { fetch: loopbackFetch } : {}),
     ttl,
