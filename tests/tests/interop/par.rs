@@ -84,3 +84,54 @@ async fn required_par_with_private_key_jwt_at_a_certified_provider() {
     let page = Web::new().get(&wrong.url("/login")).await;
     page.expect("the push refused", 502, "Sign-in failed");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_browser_signs_in_and_out_with_required_par_and_private_key_jwt() {
+    let _turn = setup::Turn::take();
+    let artifacts = artifacts_for("browser-par-pkjwt");
+    let (listener, base) = bind_app().await;
+    let ec = std::fs::read_to_string(fixture("ec.jwk.json")).unwrap();
+    let key = feide_tower::provider::ClientKey::from_jwk(&ec).unwrap();
+    let mut settings = op::settings(&base);
+    settings["par_required"] = json!(true);
+    let client = &mut settings["clients"][0];
+    client.as_object_mut().unwrap().remove("client_secret");
+    client["token_endpoint_auth_method"] = json!("private_key_jwt");
+    client["jwks"] = json!({"keys": [key.public_jwk()]});
+    let op = Op::start(&artifacts, &settings);
+    let app = LoginApp::start_with(
+        listener,
+        &op,
+        &[
+            ("OIDC_CLIENT_AUTH_METHOD", "private_key_jwt".to_owned()),
+            ("OIDC_CLIENT_PRIVATE_JWK", ec),
+            ("OIDC_CLIENT_SECRET", String::new()),
+        ],
+        |app| app,
+    )
+    .await;
+    let url = app.base.clone();
+    let (login, name) = ALICE;
+    tokio::task::spawn_blocking(move || {
+        crate::browser::drive_with(
+            &url,
+            &artifacts,
+            "op",
+            login,
+            name,
+            &[],
+            &[
+                "home-signed-out",
+                "provider-login-page",
+                "provider-consent-page",
+                "signed-in",
+                "provider-logout-page",
+                "signed-out",
+                "home-after-sign-out",
+            ],
+        );
+    })
+    .await
+    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    drop(op);
+}
