@@ -433,6 +433,36 @@ fn sanitise(value: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Figures for the report (ignored; `--ignored --nocapture`): the cost of one assertion.
+    #[test]
+    #[ignore = "a measurement, not a test"]
+    fn measure_assertion_cost() {
+        use std::time::Instant;
+        let rsa = || Pair::Rsa(RsaKeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap());
+        let ec =
+            Pair::Ec(EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING).unwrap());
+        let rs = ClientKey::with_default_algorithm("k".into(), rsa());
+        let ps = ClientKey::with_default_algorithm("k".into(), rsa())
+            .with_algorithm(ClientKeyAlgorithm::Ps256)
+            .unwrap();
+        let es = ClientKey::with_default_algorithm("k".into(), ec);
+        const N: u32 = 500;
+        for key in [rs, ps, es] {
+            let start = Instant::now();
+            for _ in 0..N {
+                std::hint::black_box(
+                    super::super::client_assertion::client_assertion(
+                        &key,
+                        "client",
+                        "https://issuer",
+                    )
+                    .unwrap(),
+                );
+            }
+            println!("{}: {:?} per assertion", key.alg, start.elapsed() / N);
+        }
+    }
+
     #[test]
     fn der_integers_are_minimal_and_positive() {
         assert_eq!(der_integer(&[0]), [2, 1, 0]);

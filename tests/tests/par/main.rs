@@ -228,3 +228,36 @@ async fn the_sync_start_refuses_when_par_is_on() {
         .unwrap();
     assert_eq!(login.start_login(None).status, 500);
 }
+
+/// Figures for the report (ignored; `--ignored --nocapture`): what pushing adds to `/login`.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a measurement, not a test"]
+async fn measure_login_start_with_and_without_par() {
+    const N: u32 = 300;
+    for (label, client, par) in [
+        ("redirect only", Client::Secret, false),
+        ("PAR, client_secret_basic", Client::Secret, true),
+        (
+            "PAR, private_key_jwt RS256",
+            Client::Key("rsa.jwk.json"),
+            true,
+        ),
+    ] {
+        let app = start(
+            client,
+            |fake| fake.enable_par(true),
+            |b| b.pushed_authorization_requests(par),
+        )
+        .await;
+        let browser = Browser::new();
+        let url = app.url("/login");
+        for _ in 0..20 {
+            browser.get(&url).await;
+        }
+        let started = std::time::Instant::now();
+        for _ in 0..N {
+            assert_eq!(browser.get(&url).await.status(), 302);
+        }
+        println!("{label}: {:?} per /login", started.elapsed() / N);
+    }
+}
