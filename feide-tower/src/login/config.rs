@@ -392,7 +392,9 @@ impl FeideLoginBuilder {
         self
     }
 
-    /// Client authentication at the token endpoint (default `client_secret_basic`).
+    /// Client authentication at the token endpoint (default: the provider's secret method,
+    /// `client_secret_basic` unless configured; a client with a key always uses
+    /// `private_key_jwt`).
     pub fn client_auth(mut self, method: ClientAuthMethod) -> Self {
         self.client_auth = method;
         self

@@ -117,9 +117,9 @@ impl Pair {
 /// use feide_tower::provider::{ClientKey, ClientKeyAlgorithm};
 ///
 /// let jwk = r#"{"kty":"EC","crv":"P-256","kid":"k1",
-///   "x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
-///   "y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
-///   "d":"jpsQnnGQmL-YBIffH1136cLSG0PtJ-VLRRsJwRgCWqg"}"#;
+///   "x":"dzMomPy4il5syH-Yz_Ywa-7V_G5Sie6pWXDsMWRltPU",
+///   "y":"ScOgbfd5XfjvW7kxC98pqjqv1HBIb98c8RibOiOkk80",
+///   "d":"Xk8Y7ZgbeopF5a9PLd8TM0hw4YGBPJNzevhOYSNF868"}"#;
 /// let key = ClientKey::from_jwk(jwk).unwrap();
 /// assert_eq!(key.algorithm(), ClientKeyAlgorithm::Es256);
 /// assert_eq!(format!("{key:?}"), r#"ClientKey { kid: "k1", alg: ES256 }"#);
@@ -137,7 +137,7 @@ impl fmt::Debug for ClientKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientKey")
             .field("kid", &self.kid)
-            .field("alg", &self.alg)
+            .field("alg", &format_args!("{}", self.alg))
             .finish()
     }
 }

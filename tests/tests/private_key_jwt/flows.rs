@@ -112,3 +112,21 @@ async fn a_secret_client_asked_for_private_key_jwt_fails_closed() {
         .unwrap_err();
     assert!(err.to_string().contains("private key"), "{err}");
 }
+
+#[tokio::test]
+async fn a_layer_can_use_its_own_key_client_next_to_a_secret_provider() {
+    let (fake, provider) = integration_tests::fake_and_provider().await;
+    fake.register_client(feide_tower::testkit::FakeClient::private_key_jwt(
+        "ds-client",
+        crate::common::registered_jwks(),
+    ));
+    let key = ClientKey::from_jwk(&fixture("ec.jwk.json")).unwrap();
+    let source = ClientCredentialsSource::builder(&provider)
+        .client_private_key_jwt("ds-client", key)
+        .build()
+        .unwrap();
+    source.token().await.expect("the layer's own key client");
+    let sent = fake.token_requests();
+    assert_eq!(sent[0].auth_method, "private_key_jwt");
+    assert_eq!(sent[0].client_id.as_deref(), Some("ds-client"));
+}
