@@ -102,3 +102,166 @@ async fn login_and_client_credentials_with_private_key_jwt_at_a_certified_provid
         "{err}"
     );
 }
+
+/// What the certified provider refuses in a client assertion, FakeFeide refuses too (it may be
+/// stricter): the same assertions go to both, as `client_credentials` requests.
+#[tokio::test(flavor = "multi_thread")]
+async fn fake_feide_refuses_the_client_assertions_the_certified_provider_refuses() {
+    use feide_tower::testkit::{FakeClient, FakeFeide};
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+    use serde_json::Value;
+
+    const CLIENT: &str = "parity-pk";
+    let _turn = setup::Turn::take();
+    let artifacts = artifacts_for("private-key-jwt-parity");
+    let rsa = ClientKey::from_pkcs8_pem(&read("rsa.pem"), "client-rsa-1").unwrap();
+    let ec = ClientKey::from_jwk(&read("ec.jwk.json")).unwrap();
+    let jwks = json!({"keys": [rsa.public_jwk(), ec.public_jwk()]});
+    let mut settings = op::settings("http://localhost:9");
+    settings["clients"].as_array_mut().unwrap().push(json!({
+        "client_id": CLIENT,
+        "token_endpoint_auth_method": "private_key_jwt",
+        "jwks": jwks,
+        "grant_types": ["client_credentials"],
+        "response_types": [],
+        "redirect_uris": [],
+    }));
+    let op = Op::start(&artifacts, &settings);
+    let fake = FakeFeide::start().await.unwrap();
+    fake.register_client(FakeClient::private_key_jwt(CLIENT, jwks.clone()));
+
+    let sign = |alg: Algorithm, pem: &str, kid: &str, claims: &Value| {
+        let key = match alg {
+            Algorithm::ES256 => EncodingKey::from_ec_pem(read(pem).as_bytes()).unwrap(),
+            Algorithm::HS256 => EncodingKey::from_secret(b"a shared secret"),
+            _ => EncodingKey::from_rsa_pem(read(pem).as_bytes()).unwrap(),
+        };
+        let mut header = Header::new(alg);
+        header.kid = Some(kid.to_owned());
+        jsonwebtoken::encode(&header, claims, &key).unwrap()
+    };
+    let now = integration_tests::now();
+    let claims = |issuer: &str, jti: &str| json!({"iss": CLIENT, "sub": CLIENT, "aud": issuer, "iat": now, "exp": now + 60, "jti": jti});
+    let http = reqwest::Client::new();
+    let present = |token_endpoint: String, assertion: String| {
+        let http = http.clone();
+        async move {
+            let response = http
+                .post(token_endpoint)
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", CLIENT),
+                    (
+                        "client_assertion_type",
+                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                    ),
+                    ("client_assertion", assertion.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap();
+            response.status().is_success()
+        }
+    };
+    type Case<'a> = (&'static str, Box<dyn Fn(&str, &str) -> String + 'a>);
+    let rs = |c: &Value| sign(Algorithm::RS256, "rsa.pem", "client-rsa-1", c);
+    let with = move |issuer: &str, jti: &str, name: &str, value: Value| {
+        let mut c = claims(issuer, jti);
+        if value.is_null() {
+            c.as_object_mut().unwrap().remove(name);
+        } else {
+            c[name] = value;
+        }
+        c
+    };
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "valid RS256",
+            Box::new(move |iss, jti| rs(&claims(iss, jti))),
+        ),
+        (
+            "valid ES256",
+            Box::new(move |iss, jti| {
+                sign(Algorithm::ES256, "ec.pem", "client-ec-1", &claims(iss, jti))
+            }),
+        ),
+        (
+            "wrong key",
+            Box::new(move |iss, jti| {
+                sign(
+                    Algorithm::RS256,
+                    "wrong-rsa.pem",
+                    "client-rsa-1",
+                    &claims(iss, jti),
+                )
+            }),
+        ),
+        (
+            "PS256 with a JWK for RS256",
+            Box::new(move |iss, jti| {
+                sign(
+                    Algorithm::PS256,
+                    "rsa.pem",
+                    "client-rsa-1",
+                    &claims(iss, jti),
+                )
+            }),
+        ),
+        (
+            "HS256",
+            Box::new(move |iss, jti| sign(Algorithm::HS256, "", "client-rsa-1", &claims(iss, jti))),
+        ),
+        (
+            "other audience",
+            Box::new(move |iss, jti| {
+                rs(&with(iss, jti, "aud", json!("https://elsewhere.example")))
+            }),
+        ),
+        (
+            "iss is not the client",
+            Box::new(move |iss, jti| rs(&with(iss, jti, "iss", json!("x")))),
+        ),
+        (
+            "sub is not the client",
+            Box::new(move |iss, jti| rs(&with(iss, jti, "sub", json!("x")))),
+        ),
+        (
+            "expired",
+            Box::new(move |iss, jti| rs(&with(iss, jti, "exp", json!(now - 300)))),
+        ),
+        (
+            "no exp",
+            Box::new(move |iss, jti| rs(&with(iss, jti, "exp", Value::Null))),
+        ),
+        (
+            "no jti",
+            Box::new(move |iss, jti| rs(&with(iss, jti, "jti", Value::Null))),
+        ),
+        (
+            "exp an hour ahead",
+            Box::new(move |iss, jti| rs(&with(iss, jti, "exp", json!(now + 3600)))),
+        ),
+    ];
+    let mut table = Vec::new();
+    for (i, (label, make)) in cases.iter().enumerate() {
+        let jti = format!("parity-{i}");
+        let op_ok = present(op.url("/token"), make(op.issuer(), &jti)).await;
+        let fake_ok = present(fake.url("/oauth/token"), make(&fake.issuer(), &jti)).await;
+        table.push(format!("{label}: certified {op_ok}, FakeFeide {fake_ok}"));
+        assert!(
+            op_ok || !fake_ok,
+            "FakeFeide accepts what the certified provider refuses: {label}"
+        );
+        if label.starts_with("valid") {
+            assert!(op_ok && fake_ok, "{label}");
+            // The same assertion again: a replayed jti.
+            let op_again = present(op.url("/token"), make(op.issuer(), &jti)).await;
+            let fake_again = present(fake.url("/oauth/token"), make(&fake.issuer(), &jti)).await;
+            table.push(format!(
+                "{label} replayed: certified {op_again}, FakeFeide {fake_again}"
+            ));
+            assert!(!fake_again, "FakeFeide refuses a replayed jti");
+        }
+    }
+    eprintln!("{}", table.join("\n"));
+}
