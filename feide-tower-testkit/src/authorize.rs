@@ -17,6 +17,10 @@ use super::state::{AuthRequest, Inner, PENDING_LIFETIME, State, random_token};
 pub(crate) fn authorize(state: &State, req: &Req) -> Resp {
     let p = req.params();
     let mut inner = state.lock();
+    let p = match super::par::authorization_params(&mut inner, p) {
+        Ok(p) => p,
+        Err(resp) => return *resp,
+    };
     inner.sign_in.requests.push(AuthorizationRequest {
         params: p.pairs().to_vec(),
     });

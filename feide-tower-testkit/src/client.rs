@@ -34,6 +34,9 @@ pub struct FakeClient {
     /// The page the "signed out" page frames (OpenID Connect Front-Channel Logout 1.0), with
     /// `iss` and `sid` added to its query, when the fake's front-channel switch is on.
     pub frontchannel_logout_uri: Option<String>,
+    /// Public JWKs the client signs `private_key_jwt` client assertions with (RFC 7523). Empty:
+    /// the client cannot use `private_key_jwt`.
+    pub jwks: Vec<serde_json::Value>,
 }
 
 /// A data source (an API protected by Feide) registered with the fake.
@@ -70,6 +73,7 @@ impl FakeClient {
             datasources: Vec::new(),
             backchannel_logout_uri: None,
             frontchannel_logout_uri: None,
+            jwks: Vec::new(),
         }
     }
 
@@ -95,6 +99,24 @@ impl FakeClient {
     pub fn frontchannel_logout_uri(mut self, uri: impl Into<String>) -> FakeClient {
         self.frontchannel_logout_uri = Some(uri.into());
         self
+    }
+
+    /// Registers public keys for `private_key_jwt`: a JWK Set (`{"keys": [...]}`) or one JWK.
+    /// The client then authenticates with a signed client assertion, verified fully (signature
+    /// with one of these keys, `iss` = `sub` = client id, `aud` = the issuer or the token
+    /// endpoint, `exp` not passed and at most 5 minutes ahead, `jti` not replayed); its secret
+    /// still works unless it is empty.
+    pub fn jwks(mut self, jwks: serde_json::Value) -> FakeClient {
+        match jwks.get("keys").and_then(serde_json::Value::as_array) {
+            Some(keys) => self.jwks.extend(keys.iter().cloned()),
+            None => self.jwks.push(jwks),
+        }
+        self
+    }
+
+    /// A client that authenticates only with `private_key_jwt`: no secret, `jwks` registered.
+    pub fn private_key_jwt(client_id: impl Into<String>, jwks: serde_json::Value) -> FakeClient {
+        FakeClient::new(client_id, "").jwks(jwks)
     }
 
     /// Adds a data source owned by this client.

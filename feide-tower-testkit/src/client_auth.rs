@@ -1,11 +1,13 @@
 //! Client authentication at the token endpoint: `client_secret_basic` and
-//! `client_secret_post` (RFC 6749 §2.3.1).
+//! `client_secret_post` (RFC 6749 §2.3.1), and `private_key_jwt` (RFC 7523, in
+//! `client_assertion`).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use http::header::AUTHORIZATION;
 
 use super::client::FakeClient;
+use super::client_assertion;
 use super::oauth_error::OAuthError;
 use super::params::Params;
 use super::server::Req;
@@ -13,12 +15,13 @@ use super::state::Inner;
 
 /// The credentials a token request presented.
 pub(crate) struct Presented {
-    /// `"client_secret_basic"`, `"client_secret_post"` or `"none"`.
+    /// `"client_secret_basic"`, `"client_secret_post"`, `"private_key_jwt"` or `"none"`.
     pub(crate) method: &'static str,
     /// The client id presented, if any.
     pub(crate) client_id: Option<String>,
     secret: Option<String>,
     problem: Option<OAuthError>,
+    assertion: Option<String>,
 }
 
 /// Reads the credentials from the `Authorization` header or the form.
@@ -31,6 +34,9 @@ pub(crate) fn presented(req: &Req, form: &Params) -> Presented {
             let (scheme, rest) = v.split_once(' ')?;
             scheme.eq_ignore_ascii_case("basic").then(|| rest.trim())
         });
+    if let Some(kind) = form.get("client_assertion_type") {
+        return assertion_presented(header.is_some(), kind, form);
+    }
     let Some(encoded) = header else {
         let method = if form.has("client_secret") {
             "client_secret_post"
@@ -42,6 +48,7 @@ pub(crate) fn presented(req: &Req, form: &Params) -> Presented {
             client_id: form.get("client_id").map(str::to_string),
             secret: form.get("client_secret").map(str::to_string),
             problem: None,
+            assertion: None,
         };
     };
     let mut presented = Presented {
@@ -49,6 +56,7 @@ pub(crate) fn presented(req: &Req, form: &Params) -> Presented {
         client_id: None,
         secret: None,
         problem: None,
+        assertion: None,
     };
     let decoded = STANDARD
         .decode(encoded)
@@ -81,11 +89,22 @@ pub(crate) fn authenticate(inner: &Inner, presented: Presented) -> Result<FakeCl
     if let Some(problem) = presented.problem {
         return Err(problem);
     }
+    if let Some(assertion) = presented.assertion {
+        let client = presented
+            .client_id
+            .as_deref()
+            .and_then(|id| inner.client(id))
+            .ok_or_else(|| OAuthError::invalid_client("client authentication failed"))?;
+        client_assertion::verify(&inner.client_assertions, client, &assertion)?;
+        return Ok(client.clone());
+    }
     let (Some(id), Some(secret)) = (presented.client_id, presented.secret) else {
         return Err(OAuthError::invalid_client("client authentication required"));
     };
     let client = inner
         .client(&id)
+        // A client registered without a secret (a key-only client) has no secret to match.
+        .filter(|c| !c.client_secret.is_empty())
         .filter(|c| {
             aws_lc_rs::constant_time::verify_slices_are_equal(
                 c.client_secret.as_bytes(),
@@ -95,6 +114,37 @@ pub(crate) fn authenticate(inner: &Inner, presented: Presented) -> Result<FakeCl
         })
         .ok_or_else(|| OAuthError::invalid_client("client authentication failed"))?;
     Ok(client.clone())
+}
+
+/// A `client_assertion` in the form (RFC 7523 §2.2): alone, of the JWT type, for the form's
+/// `client_id` (or, without one, the assertion's `sub`).
+fn assertion_presented(basic_too: bool, kind: &str, form: &Params) -> Presented {
+    let assertion = form.get("client_assertion").map(str::to_string);
+    let client_id = form.get("client_id").map(str::to_string).or_else(|| {
+        assertion
+            .as_deref()
+            .and_then(client_assertion::claimed_client)
+    });
+    let problem = if basic_too || form.has("client_secret") {
+        Some(OAuthError::invalid_request(
+            "more than one client authentication method used",
+        ))
+    } else if kind != client_assertion::JWT_BEARER {
+        Some(OAuthError::invalid_client(
+            "unsupported client_assertion_type",
+        ))
+    } else if assertion.is_none() {
+        Some(OAuthError::invalid_client("client_assertion is missing"))
+    } else {
+        None
+    };
+    Presented {
+        method: "private_key_jwt",
+        client_id,
+        secret: None,
+        problem,
+        assertion,
+    }
 }
 
 /// Decodes one `application/x-www-form-urlencoded` value: `+` is a space,

@@ -132,7 +132,14 @@ impl ExampleEnv<'_> {
                 .filter(|(a, _)| is_set(a))
                 .map(|(_, b)| *b),
         );
+        // With `private_key_jwt` a key replaces the client secret (the library's `from_env`
+        // then requires the key variables, naming what is missing).
+        let key_instead_of_secret =
+            setting(lookup, "OIDC_CLIENT_AUTH_METHOD").is_some_and(|m| m == "private_key_jwt");
         for name in needed {
+            if key_instead_of_secret && name == "OIDC_CLIENT_SECRET" {
+                continue;
+            }
             if !is_set(name) && !missing.iter().any(|m| m == name) {
                 missing.push(name.to_owned());
             }

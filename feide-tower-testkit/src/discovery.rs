@@ -62,6 +62,23 @@ pub(crate) fn configuration(state: &State) -> Resp {
         doc["frontchannel_logout_supported"] = json!(true);
         doc["frontchannel_logout_session_supported"] = json!(true);
     }
+    if state.lock().clients.iter().any(|c| !c.jwks.is_empty()) {
+        doc["token_endpoint_auth_methods_supported"] = json!([
+            "client_secret_basic",
+            "client_secret_post",
+            "private_key_jwt"
+        ]);
+        doc["token_endpoint_auth_signing_alg_values_supported"] =
+            json!(["RS256", "PS256", "ES256"]);
+    }
+    let (par, par_required) = {
+        let inner = state.lock();
+        (inner.par.enabled, inner.par.required)
+    };
+    if par {
+        doc["pushed_authorization_request_endpoint"] = json!(format!("{base}{}", super::par::PATH));
+        doc["require_pushed_authorization_requests"] = json!(par_required);
+    }
     if state.callback_iss {
         doc["authorization_response_iss_parameter_supported"] = json!(true);
     }

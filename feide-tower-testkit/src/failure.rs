@@ -23,6 +23,8 @@ pub enum Endpoint {
     Introspection,
     /// `GET /openid/endsession`.
     EndSession,
+    /// `POST /oauth/par` (RFC 9126; only when enabled).
+    Par,
 }
 
 /// How an endpoint misbehaves, set with

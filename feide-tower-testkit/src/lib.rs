@@ -106,6 +106,7 @@ mod apis;
 mod authorize;
 mod backchannel;
 mod client;
+mod client_assertion;
 mod client_auth;
 mod demo;
 mod demo_start;
@@ -120,6 +121,7 @@ mod logout;
 mod logout_token;
 mod mint;
 mod oauth_error;
+mod par;
 mod params;
 mod refresh;
 mod response;
@@ -551,6 +553,35 @@ impl FakeFeide {
         self.state().lock().signing.hs256_id_tokens = on;
     }
 
+    /// Turns Pushed Authorization Requests (RFC 9126) on or off: `POST /oauth/par` takes the
+    /// authorization parameters from an authenticated client (any method, `private_key_jwt`
+    /// included) and answers a `request_uri` that works once, for 60 s, for that client only;
+    /// discovery lists `pushed_authorization_request_endpoint`. Off by default (404). Turn it on
+    /// before building the `feide_tower::Provider` (discovery is read once).
+    pub fn enable_par(&self, on: bool) {
+        let mut inner = self.state().lock();
+        inner.par.enabled = on;
+        if !on {
+            inner.par.required = false;
+        }
+    }
+
+    /// Requires pushed authorization requests (turning them on): discovery says
+    /// `require_pushed_authorization_requests: true` and the authorization endpoint refuses a
+    /// request without a `request_uri` with an error page.
+    pub fn require_par(&self, on: bool) {
+        let mut inner = self.state().lock();
+        inner.par.required = on;
+        if on {
+            inner.par.enabled = true;
+        }
+    }
+
+    /// How many pushed authorization requests were accepted.
+    pub fn pushed_requests(&self) -> usize {
+        self.state().lock().par.pushed_count
+    }
+
     /// Stops the server now: no new connections, and open ones (including
     /// hanging requests) are closed. Other handles stay usable as values but
     /// the server no longer answers.
@@ -740,6 +771,12 @@ impl FakeFeideBuilder {
             self.signing_algorithm,
             self.id_token_signing_alg_values,
         );
+        inner.client_assertions.issuer = issuer.clone();
+        // RFC 9126 §2: the PAR endpoint accepts assertions addressed to it too.
+        inner
+            .client_assertions
+            .extra_audiences
+            .push(format!("{issuer}{}", par::PATH));
         let state = Arc::new(State::new(
             issuer,
             self.callback_iss,

@@ -104,6 +104,7 @@ fn endpoint_for(path: &str) -> Option<Endpoint> {
         "/groups/me/groups" => Endpoint::Groups,
         "/openid/endsession" => Endpoint::EndSession,
         introspection::PATH => Endpoint::Introspection,
+        super::par::PATH => Endpoint::Par,
         _ => return None,
     })
 }
@@ -187,6 +188,7 @@ fn route(state: &State, endpoint: Endpoint, req: &Req) -> Resp {
         Endpoint::ExtendedUserinfo if get => apis::extended_userinfo(state, req),
         Endpoint::Groups if get => apis::groups(state, req),
         Endpoint::Introspection => introspection::introspect(state, req),
+        Endpoint::Par => super::par::push(state, req),
         Endpoint::Token => method_not_allowed("POST"),
         Endpoint::Authorize | Endpoint::Userinfo | Endpoint::EndSession => {
             method_not_allowed("GET, POST")

@@ -99,6 +99,10 @@ pub(crate) struct Inner {
     pub(crate) signing: super::signing::SigningSettings,
     /// The remembered sign-in, authorization requests, ID token changes (off by default).
     pub(crate) sign_in: super::sign_in::SignInState,
+    /// `private_key_jwt`: the accepted audiences and the `jti`s seen.
+    pub(crate) client_assertions: super::client_assertion::AssertionState,
+    /// Pushed authorization requests (off by default).
+    pub(crate) par: super::par::ParState,
 }
 
 impl State {
@@ -159,6 +163,8 @@ impl Inner {
             logout: Default::default(),
             signing: Default::default(),
             sign_in: Default::default(),
+            client_assertions: Default::default(),
+            par: Default::default(),
         }
     }
 

@@ -19,6 +19,9 @@
 //                keys; clients sign with the first listed unless their metadata says
 //                otherwise (id_token_signed_response_alg). ["ES256"] or ["EdDSA"] makes an
 //                ES256-only or EdDSA-only provider (token exchange still signs with RSA).
+//   par_required: true makes Pushed Authorization Requests (RFC 9126, on by default in
+//                oidc-provider 9) required: discovery says require_pushed_authorization_requests
+//                and the authorization endpoint refuses requests that were not pushed.
 //
 // Listens on 127.0.0.1 only (port 0 = a free one) and prints ONE JSON line on stdout when ready:
 //   {"issuer": "http://127.0.0.1:PORT", "signing_kid": "..."}
@@ -390,6 +393,10 @@ function makeProvider(issuer) {
       clientCredentials: { enabled: true },
       userinfo: { enabled: true },
       backchannelLogout: { enabled: backchannelLogout },
+      pushedAuthorizationRequests: {
+        enabled: true,
+        requirePushedAuthorizationRequests: settings.par_required === true,
+      },
     },
     ...(backchannelLogout ? { fetch: loopbackFetch } : {}),
     ttl,

@@ -209,7 +209,13 @@ async fn session_middleware(
 }
 
 async fn login(req: HttpRequest) -> HttpResponse {
-    bridge::answer(state(&req).login.start_login(Some(req.query_string())))
+    // The async start works with and without pushed authorization requests (OIDC_USE_PAR).
+    bridge::answer(
+        state(&req)
+            .login
+            .start_login_async(Some(req.query_string()))
+            .await,
+    )
 }
 
 async fn callback(req: HttpRequest) -> HttpResponse {

@@ -78,7 +78,7 @@ impl TokenExchangeBuilder {
             provider: provider.clone(),
             pattern,
             client: None,
-            auth_method: ClientAuthMethod::default(),
+            auth_method: provider.default_secret_method(),
             audience: None,
             scope: None,
             margin: DEFAULT_MARGIN,
@@ -174,8 +174,23 @@ impl TokenExchangeBuilder {
         self
     }
 
-    /// How the client authenticates at the token endpoint: `client_secret_basic` (the default,
-    /// what Feide documents) or `client_secret_post`.
+    /// Authenticates as this client, with `private_key_jwt` (a signed assertion per request).
+    pub fn client_private_key_jwt(
+        mut self,
+        id: impl Into<String>,
+        key: crate::provider::ClientKey,
+    ) -> Self {
+        self.client = Some(ClientCredentials::with_private_key(id, key));
+        self
+    }
+
+    /// How the client authenticates at the token endpoint: `client_secret_basic` (what Feide
+    /// documents) or `client_secret_post`.
+    ///
+    /// The default is the provider's secret method (`client_secret_basic` unless
+    /// `OIDC_CLIENT_AUTH_METHOD` / [`ProviderBuilder::client_auth_method`](crate::provider::ProviderBuilder::client_auth_method)
+    /// chose `client_secret_post`). A client holding a key always uses `private_key_jwt`;
+    /// `PrivateKeyJwt` with a client that has only a secret fails each request, sending nothing.
     pub fn auth_method(mut self, method: ClientAuthMethod) -> Self {
         self.auth_method = method;
         self

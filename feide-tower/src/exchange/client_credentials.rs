@@ -75,7 +75,7 @@ impl ClientCredentialsSource {
         ClientCredentialsBuilder {
             provider: provider.clone(),
             client: None,
-            auth_method: ClientAuthMethod::default(),
+            auth_method: provider.default_secret_method(),
             scope: None,
             margin: DEFAULT_MARGIN,
             clock: clock::system(),
@@ -231,6 +231,16 @@ impl ClientCredentialsBuilder {
         self
     }
 
+    /// Authenticates as this client, with `private_key_jwt` (a signed assertion per request).
+    pub fn client_private_key_jwt(
+        mut self,
+        id: impl Into<String>,
+        key: crate::provider::ClientKey,
+    ) -> Self {
+        self.client = Some(ClientCredentials::with_private_key(id, key));
+        self
+    }
+
     /// The scopes to ask for (Feide's system scopes start with `gk_`): a space-separated string
     /// or a list ([`IntoScopes`](crate::token::IntoScopes)), replacing those set before. None:
     /// not sent.
@@ -245,7 +255,12 @@ impl ClientCredentialsBuilder {
         self
     }
 
-    /// `client_secret_basic` (default) or `client_secret_post`.
+    /// `client_secret_basic` or `client_secret_post`.
+    ///
+    /// The default is the provider's secret method (`client_secret_basic` unless
+    /// `OIDC_CLIENT_AUTH_METHOD` / [`ProviderBuilder::client_auth_method`](crate::provider::ProviderBuilder::client_auth_method)
+    /// chose `client_secret_post`). A client holding a key always uses `private_key_jwt`;
+    /// `PrivateKeyJwt` with a client that has only a secret fails each request, sending nothing.
     pub fn auth_method(mut self, method: ClientAuthMethod) -> Self {
         self.auth_method = method;
         self

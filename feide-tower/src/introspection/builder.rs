@@ -78,7 +78,7 @@ impl IntrospectorBuilder {
         Self {
             provider: provider.clone(),
             client: provider.client().cloned(),
-            method: ClientAuthMethod::default(),
+            method: provider.default_secret_method(),
             audiences: Vec::new(),
             required: Vec::new(),
             rule: ScopeRule::AllOf,
@@ -99,7 +99,22 @@ impl IntrospectorBuilder {
         self
     }
 
-    /// How the client authenticates (default `client_secret_basic`).
+    /// The client that authenticates at the introspection endpoint, with `private_key_jwt`.
+    pub fn client_private_key_jwt(
+        mut self,
+        id: impl Into<String>,
+        key: crate::provider::ClientKey,
+    ) -> Self {
+        self.client = Some(ClientCredentials::with_private_key(id, key));
+        self
+    }
+
+    /// How the client authenticates: `client_secret_basic` or `client_secret_post`.
+    ///
+    /// The default is the provider's secret method (`client_secret_basic` unless
+    /// `OIDC_CLIENT_AUTH_METHOD` / [`ProviderBuilder::client_auth_method`](crate::provider::ProviderBuilder::client_auth_method)
+    /// chose `client_secret_post`). A client holding a key always uses `private_key_jwt`;
+    /// `PrivateKeyJwt` with a client that has only a secret fails each request, sending nothing.
     pub fn client_auth(mut self, method: ClientAuthMethod) -> Self {
         self.method = method;
         self

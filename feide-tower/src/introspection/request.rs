@@ -1,8 +1,6 @@
 //! The POST to the introspection endpoint, with the same client authentication as the token
 //! endpoint, and its answer.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value};
 
 use crate::Provider;
@@ -28,31 +26,27 @@ pub(crate) async fn introspect(
     method: ClientAuthMethod,
     token: &str,
 ) -> Result<Option<Map<String, Value>>, CallError> {
-    let mut request = provider
-        .http()
-        .post(endpoint)
-        .header(
-            http::header::CONTENT_TYPE,
-            "application/x-www-form-urlencoded",
-        )
-        .header(http::header::ACCEPT, "application/json");
+    let auth = provider
+        .client_authentication(client, method)
+        .map_err(CallError::Unavailable)?;
+    let request = auth.apply(
+        provider
+            .http()
+            .post(endpoint)
+            .header(
+                http::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .header(http::header::ACCEPT, "application/json"),
+    );
     // Built in a block: the serializer is not `Send` and must not live across an await.
     let body = {
         let mut body = form_urlencoded::Serializer::new(String::new());
         body.append_pair("token", token);
         body.append_pair("token_type_hint", "access_token");
-        if method == ClientAuthMethod::ClientSecretPost {
-            body.append_pair("client_id", &client.id);
-            body.append_pair("client_secret", client.secret.expose());
-        }
+        auth.append_to(&mut body, &[]);
         body.finish()
     };
-    if method == ClientAuthMethod::ClientSecretBasic {
-        let mut value = http::HeaderValue::try_from(basic_auth(client))
-            .map_err(|_| CallError::Unavailable("client credentials are not header-safe"))?;
-        value.set_sensitive(true);
-        request = request.header(http::header::AUTHORIZATION, value);
-    }
     let send = async {
         let response = request
             .body(body)
@@ -83,17 +77,4 @@ pub(crate) async fn introspect(
         Some(Value::Bool(true)) => Ok(Some(answer)),
         _ => Ok(None),
     }
-}
-
-/// `Basic base64(urlencode(id) ":" urlencode(secret))` (RFC 6749 §2.3.1).
-fn basic_auth(client: &ClientCredentials) -> String {
-    let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    format!(
-        "Basic {}",
-        STANDARD.encode(format!(
-            "{}:{}",
-            enc(&client.id),
-            enc(client.secret.expose())
-        ))
-    )
 }

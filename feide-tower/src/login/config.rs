@@ -57,6 +57,8 @@ pub(crate) struct LoginConfig {
     pub(crate) provider_logout: Option<ProviderLogout>,
     /// Default `prompt`, `max_age` and `ui_locales` of every login.
     pub(crate) controls: LoginControls,
+    /// Authorization requests are pushed (RFC 9126): configured, or required by the provider.
+    pub(crate) pushed_authorization: bool,
 }
 
 impl LoginConfig {
@@ -153,6 +155,10 @@ pub enum LoginConfigError {
         "the required acr levels must be 1 to 8 values of visible ASCII without spaces or quotes"
     )]
     InvalidAcr,
+    /// Pushed authorization requests (`OIDC_USE_PAR`) cannot be used: the provider names no
+    /// `pushed_authorization_request_endpoint`, or the setting is not `true`/`false`.
+    #[error("pushed authorization requests (OIDC_USE_PAR): {0}")]
+    PushedAuthorization(&'static str),
 }
 
 /// Builds a [`FeideLogin`], following the crate's construction convention:
@@ -197,6 +203,7 @@ pub struct FeideLoginBuilder {
     prompt: Option<String>,
     max_age: Option<Duration>,
     ui_locales: Option<String>,
+    pushed_authorization: Result<bool, &'static str>,
 }
 
 impl FeideLoginBuilder {
@@ -214,7 +221,7 @@ impl FeideLoginBuilder {
             login_hint_param: true,
             post_logout_redirect_uri: None,
             after_logout_path: "/".to_owned(),
-            client_auth: ClientAuthMethod::ClientSecretBasic,
+            client_auth: provider.default_secret_method(),
             allow_get_logout: false,
             fetch_userinfo: true,
             session: SessionCookieSettings::default(),
@@ -233,6 +240,7 @@ impl FeideLoginBuilder {
             prompt: None,
             max_age: None,
             ui_locales: None,
+            pushed_authorization: Ok(false),
         }
     }
 
@@ -255,6 +263,13 @@ impl FeideLoginBuilder {
         }
         if let Some(scopes) = var("OIDC_SCOPES") {
             self = self.scopes(scopes);
+        }
+        if let Some(on) = var("OIDC_USE_PAR") {
+            self.pushed_authorization = match on.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => Ok(true),
+                "false" | "0" | "no" => Ok(false),
+                _ => Err("OIDC_USE_PAR must be true or false"),
+            };
         }
         if let Some(url) = var("SESSION_STORE_URL") {
             let store = match var("SESSION_STORE_CA_FILE") {
@@ -401,7 +416,9 @@ impl FeideLoginBuilder {
         self
     }
 
-    /// Client authentication at the token endpoint (default `client_secret_basic`).
+    /// Client authentication at the token endpoint (default: the provider's secret method,
+    /// `client_secret_basic` unless configured; a client with a key always uses
+    /// `private_key_jwt`).
     pub fn client_auth(mut self, method: ClientAuthMethod) -> Self {
         self.client_auth = method;
         self
@@ -681,6 +698,21 @@ impl FeideLoginBuilder {
         self
     }
 
+    /// Pushes authorization requests (RFC 9126, default off; `OIDC_USE_PAR=true`): `/login`
+    /// POSTs the authorization parameters to the provider's
+    /// `pushed_authorization_request_endpoint`, authenticated like the token endpoint
+    /// (`private_key_jwt` included), and sends the browser there with only `client_id` and the
+    /// `request_uri` the provider answered. The parameters (PKCE challenge, nonce, scopes,
+    /// hints) then never pass through the browser, cannot be altered there, and come from an
+    /// authenticated client. Used whatever this says when the provider's discovery document
+    /// says `require_pushed_authorization_requests`. [`build`](Self::build) fails when the
+    /// provider has no such endpoint. The `/login` answer then waits for the provider (one
+    /// round trip): an unreachable endpoint gives a 503 page, a refusal a login failure page.
+    pub fn pushed_authorization_requests(mut self, on: bool) -> Self {
+        self.pushed_authorization = Ok(on);
+        self
+    }
+
     /// Checks the configuration and builds the login flow.
     ///
     /// # Errors
@@ -697,6 +729,15 @@ impl FeideLoginBuilder {
         let metadata = self.provider.metadata();
         if metadata.authorization_endpoint.is_none() || metadata.token_endpoint.is_none() {
             return Err(LoginConfigError::MissingEndpoints);
+        }
+        let pushed_authorization = self
+            .pushed_authorization
+            .map_err(LoginConfigError::PushedAuthorization)?
+            || self.provider.requires_pushed_authorization();
+        if pushed_authorization && metadata.pushed_authorization_request_endpoint.is_none() {
+            return Err(LoginConfigError::PushedAuthorization(
+                "the provider names no pushed_authorization_request_endpoint",
+            ));
         }
         let keys = self.keys.ok_or(LoginConfigError::MissingKeys)??;
         if let Some(error) = self.store_error {
@@ -777,6 +818,7 @@ impl FeideLoginBuilder {
                 renderer: self.renderer,
                 provider_logout,
                 controls,
+                pushed_authorization,
             }),
         })
     }

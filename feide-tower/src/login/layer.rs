@@ -112,6 +112,18 @@ where
             };
         };
         let state = match login.route(request.uri().path()) {
+            LoginRoute::Login
+                if matches!(*request.method(), Method::GET | Method::HEAD)
+                    && login.pushes_authorization() =>
+            {
+                // RFC 9126: the authorization request goes to the provider first.
+                let login = login.clone();
+                let query = request.uri().query().map(str::to_owned);
+                GateFuture::later(Box::pin(async move {
+                    let answer = login.start_login_async(query.as_deref()).await;
+                    Verdict::Answer(answer.into_reply())
+                }) as Deferred<S::Future>)
+            }
             LoginRoute::Login if matches!(*request.method(), Method::GET | Method::HEAD) => {
                 GateFuture::answer(login.start_login(request.uri().query()).into_reply())
             }

@@ -103,6 +103,7 @@ mod logout_token;
 mod pages;
 mod paths;
 mod provider_logout;
+mod pushed_start;
 mod query;
 mod refresh;
 mod refresh_policy;

@@ -19,6 +19,24 @@ fn is_safe_hint(hint: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"|.@_:-".contains(&b))
 }
 
+/// A login ready to leave for the provider: the flow cookie to set and the authorization
+/// parameters (in the browser's URL, or pushed first).
+pub(crate) struct Prepared {
+    pub(crate) cookie: http::HeaderValue,
+    pub(crate) params: Vec<(&'static str, String)>,
+    pub(crate) authorization_endpoint: url::Url,
+}
+
+impl Prepared {
+    /// The redirect that carries the parameters in the browser's URL, and the flow cookie.
+    fn redirect(self) -> Answer {
+        let mut url = self.authorization_endpoint;
+        url.query_pairs_mut().extend_pairs(&self.params);
+        tracing::debug!("login started");
+        Answer::redirect(StatusCode::FOUND, url.as_str()).with_cookies([self.cookie])
+    }
+}
+
 impl FeideLogin {
     /// Starts a login (the `/login` route): `query` may carry `return_to` (a same-origin path;
     /// anything else falls back to `/`), `login_hint`, and the login request controls `prompt`,
@@ -27,7 +45,27 @@ impl FeideLogin {
     /// A control outside its allow-list (or repeated) is refused with a `400` page
     /// (`invalid_login_request`) rather than dropped: ignoring `prompt=none` or `max_age` would
     /// silently change what the app asked for.
+    ///
+    /// With [pushed authorization requests](super::FeideLoginBuilder::pushed_authorization_requests)
+    /// (configured or required by the provider) a login cannot start without a round trip to
+    /// the provider: use [`start_login_async`](Self::start_login_async) (the login layer does);
+    /// this one then answers 500 and logs why.
     pub fn start_login(&self, query: Option<&str>) -> Answer {
+        if self.config.pushed_authorization {
+            tracing::error!(
+                "pushed authorization requests are on: start logins with start_login_async"
+            );
+            return self.misconfigured();
+        }
+        match self.prepare_login(query) {
+            Ok(prepared) => prepared.redirect(),
+            Err(answer) => *answer,
+        }
+    }
+
+    /// The login `query` asks for (return_to, hint, controls): a fresh flow and its cookie,
+    /// and the authorization parameters; or the failure answer.
+    pub(crate) fn prepare_login(&self, query: Option<&str>) -> Result<Prepared, Box<Answer>> {
         let cfg = &*self.config;
         let query = Query::parse(query);
         let return_to = match query.single("return_to") {
@@ -42,20 +80,24 @@ impl FeideLogin {
             Ok(controls) => controls,
             Err(Refused(name)) => {
                 tracing::debug!(parameter = name, "login request refused");
-                return cfg.failure(
+                return Err(Box::new(cfg.failure(
                     StatusCode::BAD_REQUEST,
                     "invalid_login_request",
                     "Sign-in request not valid",
                     format!("The sign-in link has an unusable {name} parameter."),
                     &cfg.paths.login,
-                );
+                )));
             }
         };
-        self.begin_login(return_to, hint, &controls, cfg.id_token.acr_values.clone())
+        self.prepare_flow(return_to, hint, &controls, cfg.id_token.acr_values.clone())
     }
 
     /// Starts a login that returns to `return_to`, with these controls and `acr_values`: the
-    /// flow cookie and the redirect to the provider.
+    /// flow cookie and the redirect to the provider (step-up).
+    ///
+    /// With pushed authorization requests on, this cannot push (it does not wait): it answers
+    /// 500 and logs why, rather than send an authorization request the provider would refuse
+    /// or a login that would not ask for the level.
     pub(crate) fn begin_login(
         &self,
         return_to: ReturnTo,
@@ -63,6 +105,27 @@ impl FeideLogin {
         controls: &LoginControls,
         acr_values: Option<String>,
     ) -> Answer {
+        if self.config.pushed_authorization {
+            tracing::error!(
+                "step-up logins cannot be pushed yet: turn off OIDC_USE_PAR for step-up routes"
+            );
+            return self.misconfigured();
+        }
+        match self.prepare_flow(return_to, hint, controls, acr_values) {
+            Ok(prepared) => prepared.redirect(),
+            Err(answer) => *answer,
+        }
+    }
+
+    /// A fresh flow (state, nonce, PKCE verifier) and its cookie, and the authorization
+    /// parameters; or the failure answer.
+    fn prepare_flow(
+        &self,
+        return_to: ReturnTo,
+        hint: Option<&str>,
+        controls: &LoginControls,
+        acr_values: Option<String>,
+    ) -> Result<Prepared, Box<Answer>> {
         let cfg = &*self.config;
         let (state, mut flow) = Flow::new(return_to, acr_values);
         flow.max_age = controls.max_age;
@@ -73,42 +136,48 @@ impl FeideLogin {
             .authorization_endpoint
             .as_deref()
             .unwrap_or_default();
-        let (Ok(mut url), Some(cookie)) = (
+        let (Ok(url), Some(cookie)) = (
             url::Url::parse(endpoint),
             cfg.flow.set_cookie(&state, &flow, now() as u64),
         ) else {
             // Both were checked at build time; fail closed if not.
             tracing::error!("cannot build the authorization request");
-            return cfg.failure(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "misconfigured",
-                "Sign-in unavailable",
-                "Please try again later.".into(),
-                &cfg.paths.login,
-            );
+            return Err(Box::new(self.misconfigured()));
         };
-        {
-            let mut q = url.query_pairs_mut();
-            q.append_pair("response_type", "code")
-                .append_pair("client_id", &cfg.client_id)
-                .append_pair("redirect_uri", &cfg.paths.redirect_uri)
-                .append_pair("scope", &cfg.scopes)
-                .append_pair("state", state.as_str())
-                .append_pair("nonce", flow.nonce.as_str())
-                .append_pair("code_challenge", &flow.verifier.challenge())
-                .append_pair("code_challenge_method", "S256");
-            if let Some(hint) = hint {
-                q.append_pair("login_hint", hint);
-            }
-            if let Some(acr) = &flow.acr {
-                q.append_pair("acr_values", acr);
-            }
-            for (name, value) in controls.params() {
-                q.append_pair(name, &value);
-            }
+        let mut params = vec![
+            ("response_type", "code".to_owned()),
+            ("client_id", cfg.client_id.clone()),
+            ("redirect_uri", cfg.paths.redirect_uri.clone()),
+            ("scope", cfg.scopes.clone()),
+            ("state", state.as_str().to_owned()),
+            ("nonce", flow.nonce.as_str().to_owned()),
+            ("code_challenge", flow.verifier.challenge()),
+            ("code_challenge_method", "S256".to_owned()),
+        ];
+        if let Some(hint) = hint {
+            params.push(("login_hint", hint.to_owned()));
         }
-        tracing::debug!("login started");
-        Answer::redirect(StatusCode::FOUND, url.as_str()).with_cookies([cookie])
+        if let Some(acr) = &flow.acr {
+            params.push(("acr_values", acr.clone()));
+        }
+        for (name, value) in controls.params() {
+            params.push((name, value));
+        }
+        Ok(Prepared {
+            cookie,
+            params,
+            authorization_endpoint: url,
+        })
+    }
+
+    pub(crate) fn misconfigured(&self) -> Answer {
+        self.config.failure(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "misconfigured",
+            "Sign-in unavailable",
+            "Please try again later.".into(),
+            &self.config.paths.login,
+        )
     }
 }
 

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{ClientCredentials, Inner, Provider, ProviderMetadata};
+use super::client_key::ClientKey;
+use super::{ClientAuthMethod, ClientCredentials, Inner, Provider, ProviderMetadata};
 use crate::env::setting;
 use crate::feide::{FEIDE_EXTENDED_USERINFO_URL, FEIDE_GROUPS_URL, FEIDE_ISSUER};
 use crate::fetch::{ProviderError, get_document, require_secure_url};
@@ -42,6 +43,8 @@ pub struct ProviderBuilder {
     jwks_cooldown: Duration,
     jwks_ttl: Duration,
     http: Option<reqwest::Client>,
+    client_auth_method: Option<ClientAuthMethod>,
+    client_assertion_audience: Option<String>,
 }
 
 impl ProviderBuilder {
@@ -63,6 +66,8 @@ impl ProviderBuilder {
             jwks_cooldown: Duration::from_secs(30),
             jwks_ttl: Duration::from_secs(3600),
             http: None,
+            client_auth_method: None,
+            client_assertion_audience: None,
         }
     }
 
@@ -85,20 +90,7 @@ impl ProviderBuilder {
     pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ProviderError> {
         let var = |name: &str| setting(&lookup, name);
         let mut builder = Self::new(var("FEIDE_ISSUER").unwrap_or_else(|| FEIDE_ISSUER.to_owned()));
-        match (var("OIDC_CLIENT_ID"), var("OIDC_CLIENT_SECRET")) {
-            (Some(id), Some(secret)) => builder = builder.client(id, secret),
-            (None, None) => {}
-            (Some(_), None) => {
-                return Err(ProviderError::Config(
-                    "OIDC_CLIENT_ID is set but OIDC_CLIENT_SECRET is not".into(),
-                ));
-            }
-            (None, Some(_)) => {
-                return Err(ProviderError::Config(
-                    "OIDC_CLIENT_SECRET is set but OIDC_CLIENT_ID is not".into(),
-                ));
-            }
-        }
+        builder = super::client_env::client_from_env(builder, &var)?;
         builder.extended_userinfo_url = var("FEIDE_EXTENDED_USERINFO_URL");
         builder.groups_url = var("FEIDE_GROUPINFO_URL");
         // Checked here too, so that the error names the variable; `build` checks again.
@@ -121,6 +113,45 @@ impl ProviderBuilder {
     /// bearer validation).
     pub fn client(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
         self.client = Some(ClientCredentials::new(id, secret));
+        self
+    }
+
+    /// This application's client, authenticating with `private_key_jwt` (RFC 7523 §2.2): every
+    /// call to the token, introspection and pushed-authorization endpoints carries a fresh
+    /// assertion signed with `key` (`iss` = `sub` = `id`, `aud` = the issuer unless
+    /// [`client_assertion_audience`](Self::client_assertion_audience), 60 s lifetime, random
+    /// `jti`). Register [`ClientKey::public_jwk`] with the provider.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use feide_tower::{Provider, provider::ClientKey};
+    ///
+    /// let pem = std::fs::read_to_string("/run/secrets/client-key.pem")?;
+    /// let key = ClientKey::from_pkcs8_pem(&pem, "key-2026-01")?;
+    /// let provider = Provider::builder("https://auth.dataporten.no")
+    ///     .client_private_key_jwt("my-client-id", key)
+    ///     .build()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn client_private_key_jwt(mut self, id: impl Into<String>, key: ClientKey) -> Self {
+        self.client = Some(ClientCredentials::with_private_key(id, key));
+        self
+    }
+
+    /// How the client authenticates by default. `client_secret_basic` (the default) or
+    /// `client_secret_post` for a client with a secret (the layers' default method);
+    /// `private_key_jwt` states that the client must hold a key, and [`build`](Self::build)
+    /// fails when it does not.
+    pub fn client_auth_method(mut self, method: ClientAuthMethod) -> Self {
+        self.client_auth_method = Some(method);
+        self
+    }
+
+    /// The `aud` of client assertions (default: the issuer, which RFC 7523 and OpenID Connect
+    /// providers accept). Some providers want their token endpoint URL instead.
+    pub fn client_assertion_audience(mut self, audience: impl Into<String>) -> Self {
+        self.client_assertion_audience = Some(audience.into());
         self
     }
 
@@ -227,6 +258,19 @@ impl ProviderBuilder {
     /// cannot be fetched now is not fatal: it is logged and retried on demand.
     pub async fn build(self) -> Result<Provider, ProviderError> {
         require_secure_url("issuer", &self.issuer)?;
+        if self.client_auth_method == Some(ClientAuthMethod::PrivateKeyJwt)
+            && self
+                .client
+                .as_ref()
+                .and_then(ClientCredentials::key)
+                .is_none()
+        {
+            return Err(ProviderError::Config(
+                "client_auth_method private_key_jwt needs a client with a private key \
+                 (client_private_key_jwt)"
+                    .into(),
+            ));
+        }
         for (name, url) in [
             ("extended_userinfo_url", &self.extended_userinfo_url),
             ("groups_url", &self.groups_url),
@@ -272,6 +316,8 @@ impl ProviderBuilder {
                     .extended_userinfo_url
                     .or_else(|| default_url(FEIDE_EXTENDED_USERINFO_URL)),
                 groups_url: self.groups_url.or_else(|| default_url(FEIDE_GROUPS_URL)),
+                client_auth_method: self.client_auth_method.unwrap_or_default(),
+                client_assertion_audience: self.client_assertion_audience,
             }),
         })
     }
@@ -297,6 +343,10 @@ impl ProviderBuilder {
             ("userinfo_endpoint", &m.userinfo_endpoint),
             ("end_session_endpoint", &m.end_session_endpoint),
             ("introspection_endpoint", &m.introspection_endpoint),
+            (
+                "pushed_authorization_request_endpoint",
+                &m.pushed_authorization_request_endpoint,
+            ),
         ] {
             if let Some(url) = url {
                 require_secure_url(name, url)?;

@@ -57,6 +57,13 @@ pub struct ProviderMetadata {
     /// ... with `iss` and `sid` in its query: the login layer then requires them.
     #[serde(default)]
     pub frontchannel_logout_session_supported: bool,
+    /// RFC 9126: where authorization requests can be pushed (see
+    /// [`FeideLoginBuilder::pushed_authorization_requests`](crate::login::FeideLoginBuilder::pushed_authorization_requests)).
+    pub pushed_authorization_request_endpoint: Option<String>,
+    /// RFC 9126: the provider accepts authorization requests only through that endpoint (the
+    /// login then pushes them whatever it is configured to do).
+    #[serde(default)]
+    pub require_pushed_authorization_requests: bool,
 }
 
 impl ProviderMetadata {
@@ -80,6 +87,8 @@ impl ProviderMetadata {
             backchannel_logout_session_supported: false,
             frontchannel_logout_supported: false,
             frontchannel_logout_session_supported: false,
+            pushed_authorization_request_endpoint: None,
+            require_pushed_authorization_requests: false,
         }
     }
 }

@@ -4,7 +4,12 @@
 //! exchange then share the same metadata and key cache.
 
 mod builder;
+mod client_assertion;
+mod client_auth;
+mod client_env;
+mod client_key;
 mod metadata;
+mod pushed_authorization;
 mod signing_algorithms;
 mod token_endpoint;
 mod validator;
@@ -13,6 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use builder::ProviderBuilder;
+pub use client_key::{ClientKey, ClientKeyAlgorithm, ClientKeyError};
 pub use metadata::ProviderMetadata;
 pub use signing_algorithms::{ADVERTISED_SAFE_ALGORITHMS, FALLBACK_ALGORITHMS};
 pub use token_endpoint::{
@@ -52,15 +58,20 @@ struct Inner {
     timeout: Duration,
     extended_userinfo_url: Option<String>,
     groups_url: Option<String>,
+    client_auth_method: ClientAuthMethod,
+    client_assertion_audience: Option<String>,
 }
 
-/// A confidential client's id and secret.
+/// A confidential client: its id and either a secret or a private key (`private_key_jwt`).
+///
+/// `Debug` never prints the secret or the key (only the key's `kid` and algorithm).
 #[derive(Clone, Debug)]
 pub struct ClientCredentials {
     /// The client id.
     pub id: String,
-    /// The client secret.
+    /// The client secret (empty for a client that authenticates with a key).
     pub secret: Secret,
+    key: Option<ClientKey>,
 }
 
 impl ClientCredentials {
@@ -69,7 +80,23 @@ impl ClientCredentials {
         Self {
             id: id.into(),
             secret: Secret::new(secret),
+            key: None,
         }
+    }
+
+    /// A client that authenticates with `private_key_jwt`: every request to the provider carries
+    /// a fresh assertion signed with `key`, whatever method a layer names.
+    pub fn with_private_key(id: impl Into<String>, key: ClientKey) -> Self {
+        Self {
+            id: id.into(),
+            secret: Secret::new(""),
+            key: Some(key),
+        }
+    }
+
+    /// The private key, for a `private_key_jwt` client.
+    pub fn key(&self) -> Option<&ClientKey> {
+        self.key.as_ref()
     }
 }
 
@@ -122,6 +149,32 @@ impl Provider {
     /// This application's client credentials, if configured.
     pub fn client(&self) -> Option<&ClientCredentials> {
         self.inner.client.as_ref()
+    }
+
+    /// How this provider's client authenticates: `private_key_jwt` for a client with a key,
+    /// otherwise the configured secret method (`client_secret_basic` by default).
+    pub fn client_auth_method(&self) -> ClientAuthMethod {
+        match self.client().and_then(ClientCredentials::key) {
+            Some(_) => ClientAuthMethod::PrivateKeyJwt,
+            None => self.inner.client_auth_method,
+        }
+    }
+
+    /// The secret method layers use by default for a client with a secret (the configured one,
+    /// `client_secret_basic` unless `client_secret_post` was chosen).
+    pub(crate) fn default_secret_method(&self) -> ClientAuthMethod {
+        match self.inner.client_auth_method {
+            ClientAuthMethod::PrivateKeyJwt => ClientAuthMethod::ClientSecretBasic,
+            method => method,
+        }
+    }
+
+    /// The `aud` of client assertions: the configured audience, or the issuer.
+    pub fn client_assertion_audience(&self) -> &str {
+        self.inner
+            .client_assertion_audience
+            .as_deref()
+            .unwrap_or(&self.inner.issuer)
     }
 
     /// Feide's extended userinfo URL (configured, or Feide's when the issuer is Feide).

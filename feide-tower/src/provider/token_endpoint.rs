@@ -3,8 +3,6 @@
 
 use std::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 
 use super::{ClientCredentials, Provider};
@@ -19,6 +17,31 @@ pub enum ClientAuthMethod {
     ClientSecretBasic,
     /// `client_id` and `client_secret` in the form body.
     ClientSecretPost,
+    /// A client assertion signed with the client's private key (RFC 7523 §2.2, OpenID Connect
+    /// Core §9). Needs credentials holding a [`ClientKey`](super::ClientKey); such credentials
+    /// use it whatever method a layer names.
+    PrivateKeyJwt,
+}
+
+impl ClientAuthMethod {
+    /// The registered name (`client_secret_basic`, `client_secret_post`, `private_key_jwt`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientSecretBasic => "client_secret_basic",
+            Self::ClientSecretPost => "client_secret_post",
+            Self::PrivateKeyJwt => "private_key_jwt",
+        }
+    }
+
+    /// Parses a registered name; `None` for anything else.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "client_secret_basic" => Some(Self::ClientSecretBasic),
+            "client_secret_post" => Some(Self::ClientSecretPost),
+            "private_key_jwt" => Some(Self::PrivateKeyJwt),
+            _ => None,
+        }
+    }
 }
 
 /// A successful token response. The tokens are [`Secret`]s: they never print.
@@ -214,7 +237,8 @@ pub enum TokenEndpointError {
     /// Transport, timeout, unexpected status or a body that is not a token response.
     #[error(transparent)]
     Provider(#[from] ProviderError),
-    /// No token endpoint or no client credentials are configured.
+    /// No token endpoint or no client credentials are configured, or the client cannot
+    /// authenticate as asked (e.g. `private_key_jwt` without a key).
     #[error("token endpoint not configured: {0}")]
     NotConfigured(&'static str),
 }
@@ -247,32 +271,44 @@ impl Provider {
             .token_endpoint
             .as_deref()
             .ok_or(TokenEndpointError::NotConfigured("no token endpoint"))?;
-        let mut request = self
-            .http()
-            .post(url)
-            .header(
-                http::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .header(http::header::ACCEPT, "application/json");
-        if method == ClientAuthMethod::ClientSecretBasic {
-            let mut value = http::HeaderValue::try_from(basic_auth(client)).map_err(|_| {
-                TokenEndpointError::NotConfigured("client credentials are not header-safe")
-            })?;
-            value.set_sensitive(true);
-            request = request.header(http::header::AUTHORIZATION, value);
-        }
+        let bytes = self
+            .post_as_client("token endpoint", url, client, method, form, MAX_RESPONSE)
+            .await?;
+        serde_json::from_slice::<TokenResponse>(&bytes)
+            .map_err(|_| invalid("token endpoint", url, "not a token response").into())
+    }
+
+    /// POSTs `form` to `url` authenticated as `client`; the body of a 2xx answer (at most
+    /// `limit` bytes), or the RFC 6749 §5.2 error (any 4xx with an `error`), or a
+    /// [`ProviderError`]. Shared by the token and pushed-authorization endpoints.
+    pub(crate) async fn post_as_client(
+        &self,
+        what: &'static str,
+        url: &str,
+        client: &ClientCredentials,
+        method: ClientAuthMethod,
+        form: &[(&str, &str)],
+        limit: usize,
+    ) -> Result<bytes::Bytes, TokenEndpointError> {
+        let auth = self
+            .client_authentication(client, method)
+            .map_err(TokenEndpointError::NotConfigured)?;
+        let request = auth.apply(
+            self.http()
+                .post(url)
+                .header(
+                    http::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .header(http::header::ACCEPT, "application/json"),
+        );
         // Built in a block: the serializer is not `Send` and must not live across an await.
         let body = {
             let mut body = form_urlencoded::Serializer::new(String::new());
             body.extend_pairs(form);
-            if method == ClientAuthMethod::ClientSecretPost {
-                body.append_pair("client_id", &client.id);
-                body.append_pair("client_secret", client.secret.expose());
-            }
+            auth.append_to(&mut body, form);
             body.finish()
         };
-        let what = "token endpoint";
         let send = async {
             let response = request
                 .body(body)
@@ -280,7 +316,7 @@ impl Provider {
                 .await
                 .map_err(|e| unreachable(what, url, &e))?;
             let status = response.status();
-            let bytes = read_limited(response, MAX_RESPONSE, what, url).await?;
+            let bytes = read_limited(response, limit, what, url).await?;
             Ok::<_, ProviderError>((status, bytes))
         };
         let timeout = self.timeout();
@@ -293,8 +329,7 @@ impl Provider {
                     timeout,
                 })??;
         if status.is_success() {
-            return serde_json::from_slice::<TokenResponse>(&bytes)
-                .map_err(|_| invalid(url, "not a token response").into());
+            return Ok(bytes);
         }
         #[derive(Deserialize)]
         struct ErrorBody {
@@ -315,38 +350,24 @@ impl Provider {
     }
 }
 
-fn invalid(url: &str, reason: &str) -> ProviderError {
+pub(crate) fn invalid(what: &'static str, url: &str, reason: &str) -> ProviderError {
     ProviderError::InvalidDocument {
-        what: "token endpoint",
+        what,
         url: url.to_owned(),
         reason: reason.to_owned(),
     }
 }
 
-/// `Basic base64(urlencode(id) ":" urlencode(secret))`, RFC 6749 §2.3.1.
-fn basic_auth(client: &ClientCredentials) -> String {
-    let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    format!(
-        "Basic {}",
-        STANDARD.encode(format!(
-            "{}:{}",
-            enc(&client.id),
-            enc(client.secret.expose())
-        ))
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
 
     #[test]
     fn basic_auth_form_encodes_before_base64() {
-        let client = ClientCredentials {
-            id: "a b".into(),
-            secret: Secret::new("s:+/&"),
-        };
-        let header = basic_auth(&client);
+        let client = ClientCredentials::new("a b", "s:+/&");
+        let header = super::super::client_auth::basic_auth(&client);
         let decoded = STANDARD
             .decode(header.trim_start_matches("Basic "))
             .unwrap();

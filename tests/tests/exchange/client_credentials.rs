@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use feide_tower::apis::{self, ApiError};
 use feide_tower::exchange::ClientCredentialsSource;
-use feide_tower::provider::{ClientAuthMethod, ClientCredentials, Secret};
+use feide_tower::provider::{ClientAuthMethod, ClientCredentials};
 use feide_tower::testkit::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_DATASOURCE_CLIENT_ID,
     DEFAULT_DATASOURCE_CLIENT_SECRET, Endpoint, Failure,
@@ -72,10 +72,7 @@ async fn new_with_another_client_and_client_secret_post() -> TestResult {
 
     let plain = ClientCredentialsSource::new(
         &provider,
-        ClientCredentials {
-            id: DEFAULT_CLIENT_ID.into(),
-            secret: Secret::new(DEFAULT_CLIENT_SECRET),
-        },
+        ClientCredentials::new(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
         Some(" "),
     );
     plain.token().await?;

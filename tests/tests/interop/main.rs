@@ -20,6 +20,10 @@
 //! - `logout`: the user's session ends at the provider, and the provider's own Back-Channel
 //!   Logout 1.0 call ends the app's session on every instance sharing a Redis store, in
 //!   Chromium, and with cookie sessions (issue 16).
+//! - `private_key_jwt`: the axum-login example signs in with a client key from its environment
+//!   (no secret), client credentials with RS256, PS256 and ES256 assertions, a wrong key refused.
+//! - `par`: Pushed Authorization Requests (oidc-provider's `features.pushedAuthorizationRequests`),
+//!   configured and required, with `private_key_jwt`, and a refused push.
 //!
 //! Setup on first use: `npm ci` in `tests/interop`, and `apt-get install chromium
 //! chromium-driver` when `/usr/bin/chromium` is missing (as root). Everything listens on
@@ -33,7 +37,9 @@ mod exchange;
 mod login;
 mod logout;
 mod op;
+mod par;
 mod parity;
+mod private_key_jwt;
 mod rotation;
 mod setup;
 mod step_up;

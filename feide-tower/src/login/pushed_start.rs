@@ -1,0 +1,84 @@
+//! `/login` with Pushed Authorization Requests (RFC 9126): the authorization parameters are
+//! POSTed to the provider, authenticated as the client; the browser carries only `client_id` and
+//! the `request_uri` the provider answered. The flow cookie is set only when the push succeeded.
+
+use http::StatusCode;
+
+use super::FeideLogin;
+use crate::answer::Answer;
+use crate::provider::{ProviderError, TokenEndpointError};
+
+impl FeideLogin {
+    /// Starts a login like [`start_login`](Self::start_login), pushing the authorization request
+    /// first when [pushed authorization requests](super::FeideLoginBuilder::pushed_authorization_requests)
+    /// are on (configured, or required by the provider); otherwise the same answer as
+    /// `start_login`. An unreachable (or failing) endpoint gives a 503 page with `Retry-After`,
+    /// a refusal from the provider (an RFC 6749 error such as `invalid_client`) a 502 login
+    /// failure page; neither sets a flow cookie.
+    pub async fn start_login_async(&self, query: Option<&str>) -> Answer {
+        let cfg = &*self.config;
+        if !cfg.pushed_authorization {
+            return self.start_login(query);
+        }
+        let Some(client) = cfg.provider.client() else {
+            return self.misconfigured();
+        };
+        let prepared = match self.prepare_login(query) {
+            Ok(prepared) => prepared,
+            Err(answer) => return *answer,
+        };
+        let form: Vec<(&str, &str)> = prepared
+            .params
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .collect();
+        let pushed = cfg
+            .provider
+            .push_authorization_request(client, cfg.client_auth, &form)
+            .await;
+        let pushed = match pushed {
+            Ok(pushed) => pushed,
+            Err(TokenEndpointError::OAuth { code, status }) => {
+                tracing::warn!(%code, status, "the provider refused the pushed authorization request");
+                return cfg.failure(
+                    StatusCode::BAD_GATEWAY,
+                    "provider_error",
+                    "Sign-in failed",
+                    "The identity provider refused to start the sign-in.".into(),
+                    &cfg.paths.login,
+                );
+            }
+            Err(error) => {
+                let kind = match &error {
+                    TokenEndpointError::Provider(ProviderError::Timeout { .. }) => "timeout",
+                    TokenEndpointError::Provider(_) => "unavailable",
+                    _ => "not_configured",
+                };
+                tracing::warn!(kind, error = %error, "pushed authorization request failed");
+                let mut answer = cfg.failure(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "Sign-in unavailable",
+                    "The identity provider could not be reached. Please try again shortly.".into(),
+                    &cfg.paths.login,
+                );
+                answer.headers.insert(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from_static("5"),
+                );
+                return answer;
+            }
+        };
+        let mut url = prepared.authorization_endpoint;
+        url.query_pairs_mut()
+            .append_pair("client_id", &cfg.client_id)
+            .append_pair("request_uri", &pushed.request_uri);
+        tracing::debug!("login started (pushed authorization request)");
+        Answer::redirect(StatusCode::FOUND, url.as_str()).with_cookies([prepared.cookie])
+    }
+
+    /// Whether `/login` needs the async path (pushed authorization requests are on).
+    pub(crate) fn pushes_authorization(&self) -> bool {
+        self.config.pushed_authorization
+    }
+}
