@@ -5,6 +5,9 @@
 use http::StatusCode;
 
 use super::FeideLogin;
+use super::controls::LoginControls;
+use super::return_to::ReturnTo;
+use super::start::Prepared;
 use crate::answer::Answer;
 use crate::provider::{ProviderError, TokenEndpointError};
 
@@ -20,12 +23,36 @@ impl FeideLogin {
         if !cfg.pushed_authorization {
             return self.start_login(query);
         }
-        let Some(client) = cfg.provider.client() else {
-            return self.misconfigured();
-        };
         let prepared = match self.prepare_login(query) {
             Ok(prepared) => prepared,
             Err(answer) => return *answer,
+        };
+        self.push_and_redirect(prepared).await
+    }
+
+    /// [`begin_login`](Self::begin_login) (a step-up login), pushed first when authorization
+    /// requests are pushed.
+    pub(crate) async fn begin_login_async(
+        &self,
+        return_to: ReturnTo,
+        hint: Option<&str>,
+        controls: &LoginControls,
+        acr_values: Option<String>,
+    ) -> Answer {
+        if !self.config.pushed_authorization {
+            return self.begin_login(return_to, hint, controls, acr_values);
+        }
+        match self.prepare_flow(return_to, hint, controls, acr_values) {
+            Ok(prepared) => self.push_and_redirect(prepared).await,
+            Err(answer) => *answer,
+        }
+    }
+
+    /// Pushes `prepared`'s parameters, then sends the browser with the `request_uri`.
+    async fn push_and_redirect(&self, prepared: Prepared) -> Answer {
+        let cfg = &*self.config;
+        let Some(client) = cfg.provider.client() else {
+            return self.misconfigured();
         };
         let form: Vec<(&str, &str)> = prepared
             .params

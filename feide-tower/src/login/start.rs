@@ -96,8 +96,8 @@ impl FeideLogin {
     /// flow cookie and the redirect to the provider (step-up).
     ///
     /// With pushed authorization requests on, this cannot push (it does not wait): it answers
-    /// 500 and logs why, rather than send an authorization request the provider would refuse
-    /// or a login that would not ask for the level.
+    /// 500 and logs why, rather than send an authorization request the provider would refuse;
+    /// use [`begin_login_async`](Self::begin_login_async) (the step-up layer does).
     pub(crate) fn begin_login(
         &self,
         return_to: ReturnTo,
@@ -119,7 +119,7 @@ impl FeideLogin {
 
     /// A fresh flow (state, nonce, PKCE verifier) and its cookie, and the authorization
     /// parameters; or the failure answer.
-    fn prepare_flow(
+    pub(super) fn prepare_flow(
         &self,
         return_to: ReturnTo,
         hint: Option<&str>,

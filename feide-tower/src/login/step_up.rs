@@ -21,7 +21,7 @@ use super::return_to::ReturnTo;
 use super::{FeideLogin, LoginConfigError};
 use crate::answer::Answer;
 use crate::body::ResponseBody;
-use crate::gate::{Gate, GateFuture, Never};
+use crate::gate::{Gate, GateFuture, Verdict};
 use crate::session::{FeideSession, SessionUnavailable};
 
 /// Longest accepted `acr` value, and most values in one list.
@@ -193,14 +193,14 @@ impl RequireAuthLevelLayer {
     }
 
     /// The answer to a request whose session is missing or falls short, or `None` to let it in.
-    fn refusal<B>(&self, request: &Request<B>, now: u64) -> Option<Answer> {
+    fn refusal<B>(&self, request: &Request<B>, now: u64) -> Option<Decision> {
         let extensions = request.extensions();
         let session = FeideSession::for_provider(extensions, self.login.name());
         let unavailable = extensions
             .get::<SessionUnavailable>()
             .is_some_and(|u| u.login() == self.login.name());
         let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
-        self.decide(session, unavailable, target, request.headers(), now)
+        self.decision(session, unavailable, target, request.headers(), now)
     }
 
     /// The plain decision (for frameworks other than tower): `None` lets the request in,
@@ -208,6 +208,10 @@ impl RequireAuthLevelLayer {
     /// ([`FeideLogin::session`]), `store_unavailable` whether its store could not say,
     /// `target` the request's path and query (where the step-up login returns), `headers` the
     /// request's (browser or API caller), `now` in Unix seconds.
+    ///
+    /// With [pushed authorization requests](super::FeideLoginBuilder::pushed_authorization_requests)
+    /// a step-up login cannot start without waiting for the provider: this then answers 500 for
+    /// it (the layer pushes).
     pub fn decide(
         &self,
         session: Option<&FeideSession>,
@@ -216,6 +220,22 @@ impl RequireAuthLevelLayer {
         headers: &HeaderMap,
         now: u64,
     ) -> Option<Answer> {
+        self.decision(session, store_unavailable, target, headers, now)
+            .map(|decision| match decision {
+                Decision::Answer(answer) => answer,
+                Decision::Login(start) => start.redirect(),
+            })
+    }
+
+    /// [`decide`](Self::decide), with the step-up login left to start (now, or after a push).
+    fn decision(
+        &self,
+        session: Option<&FeideSession>,
+        store_unavailable: bool,
+        target: &str,
+        headers: &HeaderMap,
+        now: u64,
+    ) -> Option<Decision> {
         let (weak, old) = match session {
             Some(session) => self.shortfall(session, now),
             None => (true, true),
@@ -224,13 +244,13 @@ impl RequireAuthLevelLayer {
             return None;
         }
         if session.is_none() && store_unavailable {
-            return Some(self.login.store_unavailable(headers));
+            return Some(Decision::Answer(self.login.store_unavailable(headers)));
         }
         if !is_browser(headers) {
             if session.is_none() {
-                return Some(self.login.login_required(target, headers));
+                return Some(Decision::Answer(self.login.login_required(target, headers)));
             }
-            return Some(self.challenge(weak, old));
+            return Some(Decision::Answer(self.challenge(weak, old)));
         }
         let controls = LoginControls {
             prompt: old.then(|| "login".to_owned()),
@@ -238,12 +258,12 @@ impl RequireAuthLevelLayer {
             ui_locales: self.login.config.controls.ui_locales.clone(),
         };
         tracing::debug!(weak, old, "step-up login");
-        Some(self.login.begin_login(
-            ReturnTo::parse_or_root(target),
-            self.login.config.login_hint.as_deref(),
-            &controls,
-            self.policy.acr.clone(),
-        ))
+        Some(Decision::Login(StepUpStart {
+            login: self.login.clone(),
+            return_to: ReturnTo::parse_or_root(target),
+            controls,
+            acr: self.policy.acr.clone(),
+        }))
     }
 
     /// RFC 9470 §3: `401` with `error="insufficient_user_authentication"` and what would do.
@@ -269,6 +289,40 @@ impl RequireAuthLevelLayer {
         answer
     }
 }
+
+/// What a request that falls short gets: an answer now, or a step-up login to start.
+enum Decision {
+    Answer(Answer),
+    Login(StepUpStart),
+}
+
+/// A step-up login, decided: where it returns, its controls and `acr_values`.
+struct StepUpStart {
+    login: FeideLogin,
+    return_to: ReturnTo,
+    controls: LoginControls,
+    acr: Option<String>,
+}
+
+impl StepUpStart {
+    /// The redirect to the provider now (500 when authorization requests must be pushed).
+    fn redirect(self) -> Answer {
+        let hint = self.login.config.login_hint.clone();
+        self.login
+            .begin_login(self.return_to, hint.as_deref(), &self.controls, self.acr)
+    }
+
+    /// The authorization request pushed (RFC 9126), then the redirect.
+    async fn pushed(self) -> Answer {
+        let hint = self.login.config.login_hint.clone();
+        self.login
+            .begin_login_async(self.return_to, hint.as_deref(), &self.controls, self.acr)
+            .await
+    }
+}
+
+/// The step-up login (pushed first), then nothing else: the layer's deferred answer.
+type Deferred<F> = Pin<Box<dyn Future<Output = Verdict<F>> + Send>>;
 
 impl<S> Layer<S> for RequireAuthLevelLayer {
     type Service = RequireAuthLevel<S>;
@@ -305,8 +359,15 @@ where
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let now = crate::token::now().max(0) as u64;
         let state = match self.gate.policy().refusal(&request, now) {
-            Some(answer) => GateFuture::answer(answer.into_reply()),
             None => self.gate.pass(request, Vec::new()),
+            Some(Decision::Answer(answer)) => GateFuture::answer(answer.into_reply()),
+            Some(Decision::Login(start)) if start.login.pushes_authorization() => {
+                // Pushed first (RFC 9126), then the redirect.
+                GateFuture::later(Box::pin(async move {
+                    Verdict::Answer(start.pushed().await.into_reply())
+                }) as Deferred<S::Future>)
+            }
+            Some(Decision::Login(start)) => GateFuture::answer(start.redirect().into_reply()),
         };
         RequireAuthLevelFuture { state }
     }
@@ -316,7 +377,7 @@ pin_project! {
     /// The response future of [`RequireAuthLevel`].
     pub struct RequireAuthLevelFuture<F> {
         #[pin]
-        state: GateFuture<F, Never<F>>,
+        state: GateFuture<F, Deferred<F>>,
     }
 }
 

@@ -272,3 +272,58 @@ async fn with_a_session_store_the_stepped_up_session_replaces_the_old_one() {
         "and not after the step-up"
     );
 }
+
+/// With pushed authorization requests required by the provider, a step-up login is pushed too
+/// (the browser carries only `client_id` and `request_uri`) and still lands back upgraded.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_step_up_is_pushed_when_the_provider_requires_par() {
+    use feide_tower::Provider;
+    use feide_tower::login::FeideLogin;
+    use feide_tower::testkit::{FakeClient, FakeFeide};
+    use integration_tests::{bind, serve_axum};
+
+    use crate::harness::{CLIENT_ID, CLIENT_SECRET, KEY};
+
+    let fake = FakeFeide::start().await.unwrap();
+    fake.require_par(true);
+    let (listener, base) = bind().await;
+    fake.register_client(
+        FakeClient::new(CLIENT_ID, CLIENT_SECRET).redirect_uri(format!("{base}/callback")),
+    );
+    let provider = Provider::builder(fake.issuer())
+        .client(CLIENT_ID, CLIENT_SECRET)
+        .build()
+        .await
+        .unwrap();
+    let login = FeideLogin::builder(&provider)
+        .redirect_uri(format!("{base}/callback"))
+        .secret_keys(KEY)
+        .scopes("openid profile")
+        .build()
+        .unwrap();
+    let router = axum::Router::new()
+        .route("/page", get(describe))
+        .route(
+            "/mfa",
+            get(describe).route_layer(login.require_acr([FEIDE_MFA_ACR]).unwrap()),
+        )
+        .layer(login.layer());
+    serve_axum(listener, router);
+    let app = TestApp { fake, base };
+    let browser = plain_session(&app, Duration::from_secs(10)).await;
+    let pushed_before = app.fake.pushed_requests();
+    let first = browser.get(&app.url("/mfa")).await;
+    assert_eq!(first.status(), 302);
+    let authorize = location(&first);
+    assert!(param(&authorize, "request_uri").is_some(), "{authorize}");
+    assert_eq!(
+        param(&authorize, "acr_values"),
+        None,
+        "not in the browser's URL"
+    );
+    assert_eq!(app.fake.pushed_requests(), pushed_before + 1);
+    let (visited, last) = browser.follow(first).await;
+    assert_eq!(visited.last().unwrap(), &app.url("/mfa"), "{visited:?}");
+    assert_eq!(last.status(), 200);
+    assert_eq!(last.json::<Value>().await.unwrap()["acr"], FEIDE_MFA_ACR);
+}
