@@ -19,6 +19,14 @@ pub(crate) struct FlowCookies {
     /// `__Host-feide_flow[_<login name>]_` (no `__Host-` when cookies cannot be `Secure`).
     pub(crate) prefix: String,
     pub(crate) options: CookieOptions,
+    /// Finds the silent-login marker's name in a raw `Cookie` header (see `silent`).
+    pub(crate) marker_finder: memchr::memmem::Finder<'static>,
+}
+
+/// `__Host-feide_flow[_<login name>]_` (no `__Host-` when cookies cannot be `Secure`).
+pub(crate) fn flow_prefix(login_name: &str, secure: bool) -> String {
+    let (host, suffix) = affixes(login_name, secure);
+    format!("{host}feide_flow{suffix}_")
 }
 
 impl FlowCookies {
@@ -29,7 +37,6 @@ impl FlowCookies {
         login_name: &str,
         secure: bool,
     ) -> Result<Self, LoginConfigError> {
-        let (host, suffix) = affixes(login_name, secure);
         // `__Host-` (hence `Path=/`): a sibling subdomain cannot plant a flow cookie, so a flow
         // completes only in the browser that started it (see `flow`).
         let options = CookieOptions {
@@ -37,14 +44,18 @@ impl FlowCookies {
             max_age: Some(FLOW_LIFETIME),
             ..CookieOptions::default()
         };
-        let prefix = format!("{host}feide_flow{suffix}_");
+        let prefix = flow_prefix(login_name, secure);
         options
             .validate(&format!("{prefix}x"))
             .map_err(LoginConfigError::FlowCookie)?;
+        let marker_finder =
+            memchr::memmem::Finder::new(super::silent::marker_name(&prefix).as_bytes())
+                .into_owned();
         Ok(Self {
             codec: CookieCodec::login_flow(keys, login_name),
             prefix,
             options,
+            marker_finder,
         })
     }
 

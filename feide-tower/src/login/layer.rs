@@ -309,7 +309,11 @@ fn attach<B>(
             .insert(SessionUnavailable::new(login.name()));
     }
     let mut set_cookies = lookup.set_cookies;
-    // The request right after a silent login the provider could not complete: once.
+    // The request right after a silent login the provider could not complete: once. (Not
+    // looked for when the session lookup's pass saw no marker: the usual request.)
+    if lookup.silent_marker == Some(false) {
+        return set_cookies;
+    }
     let now = crate::token::now().max(0) as u64;
     if let Some((failed, removal)) =
         login

@@ -247,6 +247,7 @@ impl FeideLogin {
             session: Some(refreshed.session.clone()),
             set_cookies,
             store_error: None,
+            silent_marker: None,
         }
     }
 

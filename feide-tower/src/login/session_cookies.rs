@@ -38,6 +38,8 @@ pub(crate) struct SessionCookies {
     pub(crate) cache: Option<SessionCache>,
     /// Sessions the provider logged out (back- and front-channel logout).
     pub(crate) revocations: Revocations,
+    /// The login's silent-login marker cookie, noted in the same pass as the session cookie.
+    pub(crate) marker_name: String,
 }
 
 /// What the builder says about session cookies.
@@ -110,6 +112,9 @@ impl SessionCookies {
             idle_timeout: settings.idle_timeout,
             touch_interval: TOUCH_INTERVAL,
             cache: SessionCache::new(settings.cache_bytes),
+            marker_name: super::silent::marker_name(&super::flow_cookies::flow_prefix(
+                login_name, secure,
+            )),
             revocations: Revocations::new(settings.max_session.as_secs(), DEFAULT_MAX_REVOCATIONS),
         })
     }

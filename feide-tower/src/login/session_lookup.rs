@@ -17,7 +17,7 @@ use super::FeideLogin;
 use super::refresh_policy::{RefreshDue, RefreshPolicy};
 use super::session_cookies::SessionCookies;
 use crate::hot_cache::{Entry, ExactCache, Prehashed};
-use crate::session::cookie::{Envelope, OpenError, request_cookies, sole_cookie};
+use crate::session::cookie::{Envelope, OpenError, request_cookies, sole_cookie_noting};
 use crate::session::{FeideSession, SessionData};
 use crate::store::StoreError;
 
@@ -34,6 +34,9 @@ pub struct SessionLookup {
     /// and `Retry-After` (the layers do, through
     /// [`SessionUnavailable`](crate::session::SessionUnavailable)).
     pub store_error: Option<StoreError>,
+    /// Whether the request may carry a silent-login marker: `Some(false)` when the lookup's
+    /// pass over the cookies saw none (the layer then looks no further), `None` when unknown.
+    pub(crate) silent_marker: Option<bool>,
 }
 
 /// A cookie value that opened, as [`CookieCodec::open_envelope`](crate::session::cookie::CookieCodec::open_envelope)
@@ -170,12 +173,15 @@ impl SessionCookies {
     ) -> (SessionLookup, Option<RefreshDue>) {
         let name = self.name.as_str();
         let cache = self.cache.as_ref().map(|c| &c.entries);
-        // The usual request: one cookie, sent before. Found without parsing anything else.
+        // The usual request: one cookie, sent before. Found without parsing anything else, and
+        // in the same pass whether a silent-login marker came along.
         if let Some(cache) = cache
-            && let Some(raw) = sole_cookie(headers, name)
+            && let (Some(raw), marker) = sole_cookie_noting(headers, name, Some(&self.marker_name))
             && let Some(hit) = cache.get(raw)
         {
-            return self.decide(headers, &hit.value, raw, now, refresh);
+            let (mut lookup, due) = self.decide(headers, &hit.value, raw, now, refresh);
+            lookup.silent_marker = Some(marker);
+            return (lookup, due);
         }
         let value = match self.chunker.join(name, request_cookies(headers)) {
             Ok(None) => return (SessionLookup::default(), None),
@@ -270,6 +276,7 @@ impl SessionCookies {
             session: Some(opened.session.clone()),
             set_cookies,
             store_error: None,
+            silent_marker: None,
         };
         (lookup, due)
     }
@@ -291,6 +298,7 @@ impl SessionCookies {
             session: None,
             set_cookies,
             store_error: None,
+            silent_marker: None,
         }
     }
 }

@@ -15,6 +15,8 @@ use std::time::Duration;
 use http::{HeaderMap, HeaderValue};
 
 use super::flow_cookies::FlowCookies;
+use http::header::COOKIE;
+
 use crate::session::cookie::request_cookies;
 
 /// The marker cookie's name after the flow cookies' prefix.
@@ -127,11 +129,16 @@ impl super::FeideLogin {
     }
 }
 
+/// The marker cookie's name for flow cookies named `prefix…`.
+pub(crate) fn marker_name(prefix: &str) -> String {
+    format!("{prefix}{MARKER_SUFFIX}")
+}
+
 impl FlowCookies {
     /// The marker cookie's name: the flow cookies' prefix and `silent` (a flow cookie's name
     /// ends in a 43-character state, so the two never meet; each is sealed under its own name).
     fn marker_name(&self) -> String {
-        format!("{}{MARKER_SUFFIX}", self.prefix)
+        marker_name(&self.prefix)
     }
 
     /// The `Set-Cookie` header of a marker saying a silent login failed with `error`.
@@ -156,7 +163,15 @@ impl FlowCookies {
         login: &str,
         now: u64,
     ) -> Option<(Option<SilentLoginFailed>, Option<HeaderValue>)> {
-        // Runs on every request: compare without building the name first.
+        // Runs on every request: a substring search of the raw headers first (the marker is
+        // rare), the parse only when its name occurs.
+        let maybe = headers
+            .get_all(COOKIE)
+            .iter()
+            .any(|h| self.marker_finder.find(h.as_bytes()).is_some());
+        if !maybe {
+            return None;
+        }
         let (_, value) = request_cookies(headers)
             .find(|(n, _)| n.strip_prefix(self.prefix.as_str()) == Some(MARKER_SUFFIX))?;
         let name = self.marker_name();

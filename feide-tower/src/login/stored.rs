@@ -37,7 +37,7 @@ use super::session_cookies::SessionCookies;
 use super::session_lookup::SessionLookup;
 use crate::answer::Answer;
 use crate::hot_cache::{ExactCache, Prehashed};
-use crate::session::cookie::{request_cookies, sole_cookie};
+use crate::session::cookie::{request_cookies, sole_cookie_noting};
 use crate::session::{FeideSession, KeyRing, OpenedRef, SessionData, SessionRefs};
 use crate::store::{Record, SessionStore, StoreError, StoreKey, Updated};
 
@@ -372,7 +372,10 @@ impl SessionCookies {
         refresh: &RefreshPolicy,
     ) -> NearLookup {
         let name = self.name.as_str();
-        let value: std::borrow::Cow<'_, str> = match sole_cookie(headers, name) {
+        let (sole, marker) = sole_cookie_noting(headers, name, Some(&self.marker_name));
+        // Known only when the one pass read every cookie name.
+        let marker = sole.is_some().then_some(marker);
+        let value: std::borrow::Cow<'_, str> = match sole {
             Some(raw) => match std::str::from_utf8(raw) {
                 Ok(value) => value.into(),
                 Err(_) => return NearLookup::Done(self.clear(headers, "reference")),
@@ -404,6 +407,7 @@ impl SessionCookies {
             Some(loaded) => match self.stored_decide(&loaded, now, refresh, stored) {
                 Decision::Serve => NearLookup::Done(SessionLookup {
                     session: Some(loaded.session.clone()),
+                    silent_marker: marker,
                     ..SessionLookup::default()
                 }),
                 Decision::Ended(reason) => NearLookup::Done(self.clear(headers, reason)),

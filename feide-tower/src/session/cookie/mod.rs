@@ -50,5 +50,7 @@ pub use codec::CookieCodec;
 pub(crate) use envelope::DEFAULT_TOUCH_INTERVAL;
 pub use envelope::Envelope;
 pub use request::request_cookies;
+#[cfg(test)]
 pub(crate) use request::sole_cookie;
+pub(crate) use request::sole_cookie_noting;
 pub use set_cookie::{CookieOptions, SameSite};

@@ -41,8 +41,21 @@ pub fn request_cookies(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)
 /// The per-request fast path of the login layer: a value found here that is byte-identical to
 /// one that opened before is exactly what [`request_cookies`] and
 /// [`Chunker::join`](super::Chunker::join) would give. Anything else takes the full path.
+#[cfg(test)]
 pub(crate) fn sole_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a [u8]> {
+    sole_cookie_noting(headers, name, None).0
+}
+
+/// [`sole_cookie`], and in the same pass whether a cookie named `other` may be present:
+/// `false` only when the whole header was read and no cookie has that exact name (`true` when
+/// the pass stopped early, on a name [`sole_cookie`] leaves to the full path).
+pub(crate) fn sole_cookie_noting<'a>(
+    headers: &'a HeaderMap,
+    name: &str,
+    other: Option<&str>,
+) -> (Option<&'a [u8]>, bool) {
     let mut found = None;
+    let mut seen_other = false;
     for header in headers.get_all(COOKIE) {
         for piece in pieces(header.as_bytes()) {
             let Some(eq) = piece.iter().position(|&b| b == b'=') else {
@@ -50,16 +63,20 @@ pub(crate) fn sole_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a 
             };
             let piece_name = &piece[..eq];
             if piece_name.iter().any(|&b| b >= 0x80 || b == 0x0b) {
-                return None;
+                return (None, true);
             }
-            match piece_name.trim_ascii().strip_prefix(name.as_bytes()) {
+            let trimmed = piece_name.trim_ascii();
+            if other.is_some_and(|other| trimmed == other.as_bytes()) {
+                seen_other = true;
+            }
+            match trimmed.strip_prefix(name.as_bytes()) {
                 Some([]) if found.is_none() => found = Some(piece[eq + 1..].trim_ascii()),
-                Some([]) | Some([b'.', ..]) => return None,
+                Some([]) | Some([b'.', ..]) => return (None, true),
                 _ => {}
             }
         }
     }
-    found
+    (found, seen_other)
 }
 
 /// The `;`-separated pieces of one header, as `<[u8]>::split` gives them.

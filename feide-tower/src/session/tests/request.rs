@@ -53,7 +53,7 @@ mod sole_cookie {
     use http::{HeaderMap, HeaderValue};
     use proptest::prelude::*;
 
-    use crate::session::cookie::{Chunker, request_cookies, sole_cookie};
+    use crate::session::cookie::{Chunker, request_cookies, sole_cookie, sole_cookie_noting};
 
     fn headers(values: &[Vec<u8>]) -> HeaderMap {
         let mut headers = HeaderMap::new();
@@ -63,6 +63,23 @@ mod sole_cookie {
             }
         }
         headers
+    }
+
+    #[test]
+    fn another_cookie_is_noted_in_the_same_pass() {
+        let with = headers(&[b"s=v1.abc; feide_flow_silent=x".to_vec()]);
+        assert_eq!(
+            sole_cookie_noting(&with, "s", Some("feide_flow_silent")),
+            (Some(&b"v1.abc"[..]), true)
+        );
+        let without = headers(&[b"s=v1.abc; feide_flow_silentx=y; feide_flow_=z".to_vec()]);
+        assert_eq!(
+            sole_cookie_noting(&without, "s", Some("feide_flow_silent")),
+            (Some(&b"v1.abc"[..]), false)
+        );
+        // A pass that stops early cannot say: "maybe".
+        let twice = headers(&[b"s=a; s=b".to_vec()]);
+        assert_eq!(sole_cookie_noting(&twice, "s", Some("m")), (None, true));
     }
 
     #[test]
