@@ -22,6 +22,13 @@
 //   par_required: true makes Pushed Authorization Requests (RFC 9126, on by default in
 //                oidc-provider 9) required: discovery says require_pushed_authorization_requests
 //                and the authorization endpoint refuses requests that were not pushed.
+//   acr_values:  the authentication levels (acr) the provider supports (oidc-provider's
+//                acrValues, advertised as acr_values_supported), default none: then nothing below
+//                applies. With some, a login whose acr_values names a supported level is
+//                signed in at the first such level: a session at no (or another) level signs in
+//                again (a login-prompt check), and the login form's submission is finished here
+//                with provider.interactionFinished({login: {accountId, acr}}) instead of by the
+//                development interactions, so the ID token's acr is that level (step-up).
 //
 // Listens on 127.0.0.1 only (port 0 = a free one) and prints ONE JSON line on stdout when ready:
 //   {"issuer": "http://127.0.0.1:PORT", "signing_kid": "..."}
@@ -55,7 +62,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 
 import { createLocalJWKSet, importJWK, jwtVerify, SignJWT } from 'jose';
-import Provider, { errors } from 'oidc-provider';
+import Provider, { errors, interactionPolicy } from 'oidc-provider';
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
@@ -122,6 +129,9 @@ const idTokenKeys = idTokenAlgs.flatMap((alg) => {
   }
   return [];
 });
+
+// Authentication levels for step-up (see acr_values above); none by default.
+const acrValues = settings.acr_values || [];
 
 // ---------------------------------------------------------------------------------------------
 // Clients and data sources.
@@ -386,6 +396,7 @@ function makeProvider(issuer) {
     pkce: { required: () => true },
     enabledJWA: { idTokenSigningAlgValues: idTokenAlgs },
     cookies: { keys: cookieKeys },
+    ...(acrValues.length ? { acrValues, interactions: { policy: stepUpPolicy() } } : {}),
     features: {
       devInteractions: { enabled: true },
       rpInitiatedLogout: { enabled: true },
@@ -422,6 +433,76 @@ async function loopbackFetch(url, options) {
   }
   const { dispatcher, ...rest } = options;
   return globalThis.fetch(url, rest);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step-up (only with settings.acr_values).
+
+// The supported levels a login asks for (acr_values), in its order of preference.
+function requestedLevels(params) {
+  return String(params.acr_values || '').split(' ').filter((v) => acrValues.includes(v));
+}
+
+// oidc-provider's default interaction policy plus one login-prompt check: a session whose acr
+// is not one of the supported levels the login asks for must sign in again (acr_values alone
+// is a voluntary claim request that oidc-provider would answer from the existing session).
+function stepUpPolicy() {
+  const policy = interactionPolicy.base();
+  policy.get('login').checks.add(new interactionPolicy.Check(
+    'acr_step_up',
+    'the requested authentication level needs a new sign-in',
+    (ctx) => {
+      const levels = requestedLevels(ctx.oidc.params);
+      if (!levels.length || !ctx.oidc.session.accountId || levels.includes(ctx.oidc.acr)) {
+        return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      }
+      return interactionPolicy.Check.REQUEST_PROMPT;
+    },
+  ));
+  return policy;
+}
+
+function readForm(req) {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk) => {
+      body += chunk;
+      if (body.length > 10_000) {
+        reject(new Error('body too large'));
+        req.destroy();
+      }
+    });
+    req.on('end', () => resolve(new URLSearchParams(body)));
+    req.on('error', reject);
+  });
+}
+
+// The login form's submission (POST /interaction/:uid with prompt=login), finished here rather
+// than by the development interactions so the session gets the level: the first supported one
+// the login asked for (none if it asked for none). Any other request (consent, abort, an
+// unknown interaction) goes on to oidc-provider untouched; answers false then.
+async function finishLogin(req, res) {
+  if (req.method !== 'POST' || !/^\/interaction\/[^/?]+$/.test(req.url)) {
+    return false;
+  }
+  let details;
+  try {
+    details = await provider.interactionDetails(req, res);
+  } catch {
+    return false;
+  }
+  if (details.prompt?.name !== 'login') {
+    return false;
+  }
+  const form = await readForm(req);
+  const accountId = form.get('login');
+  const [acr] = requestedLevels(details.params);
+  log('login finished', { account: accountId, acr: acr ?? null });
+  await provider.interactionFinished(req, res, {
+    login: { accountId, ...(acr ? { acr } : {}) },
+  }, { mergeWithLastSubmission: false });
+  return true;
 }
 
 let provider;
@@ -541,6 +622,16 @@ function control(req, res) {
 const server = http.createServer((req, res) => {
   if (req.url.startsWith('/__control/')) {
     control(req, res);
+  } else if (acrValues.length) {
+    finishLogin(req, res)
+      .then((done) => done || handler(req, res))
+      .catch((error) => {
+        log('login finishing failed', { error: error?.message });
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+        }
+        res.end('login failed');
+      });
   } else {
     handler(req, res);
   }

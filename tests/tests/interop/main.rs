@@ -24,6 +24,10 @@
 //!   (no secret), client credentials with RS256, PS256 and ES256 assertions, a wrong key refused.
 //! - `par`: Pushed Authorization Requests (oidc-provider's `features.pushedAuthorizationRequests`),
 //!   configured and required, with `private_key_jwt`, and a refused push.
+//! - `step_up`: a route requiring Feide's MFA level, refused when the provider cannot confirm
+//!   it, and a plain session stepping up when it can (op.mjs `acr_values`).
+//! - `tenants`: one app serving two hosts, each its own client at the provider; an unknown
+//!   host gets 421.
 //!
 //! Setup on first use: `npm ci` in `tests/interop`, and `apt-get install chromium
 //! chromium-driver` when `/usr/bin/chromium` is missing (as root). Everything listens on
@@ -43,4 +47,5 @@ mod private_key_jwt;
 mod rotation;
 mod setup;
 mod step_up;
+mod tenants;
 mod web;
