@@ -4,6 +4,7 @@
 //! test), so the suite runs offline.
 
 pub mod browser;
+pub mod logs;
 pub mod redis;
 
 use std::future::Future;

@@ -1,7 +1,5 @@
 //! Keys, a FakeFeide with a key-only client, and a provider signing with it.
 
-use std::sync::{Arc, Mutex, OnceLock};
-
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use feide_tower::Provider;
@@ -154,36 +152,4 @@ pub fn assertion_of(request: &TokenRequest) -> (Value, Value) {
     (header, claims)
 }
 
-/// Everything logged by this binary (TRACE).
-pub fn logs() -> String {
-    String::from_utf8_lossy(&LOGS.get().expect("capture_logs ran").lock().unwrap()).into_owned()
-}
-
-static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-
-pub fn capture_logs() {
-    LOGS.get_or_init(|| {
-        let buffer = Arc::new(Mutex::new(Vec::new()));
-        let writer = Arc::clone(&buffer);
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || BufferWriter(Arc::clone(&writer)))
-            .finish();
-        let _ = tracing::subscriber::set_global_default(subscriber);
-        buffer
-    });
-}
-
-struct BufferWriter(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for BufferWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+pub use integration_tests::logs::{capture_logs, logs};

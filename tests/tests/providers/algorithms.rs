@@ -3,9 +3,6 @@
 //! the bearer layer; an explicit allow-list still overrides; `none` and HMAC are never taken
 //! from discovery. Over real HTTP against FakeFeide.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
-
 use axum::Router;
 use axum::routing::get;
 use base64::Engine as _;
@@ -19,10 +16,9 @@ use feide_tower::testkit::{
 };
 use feide_tower::token::Algorithm;
 use integration_tests::browser::{Browser, location};
+use integration_tests::logs::{capture_logs, logs};
 use integration_tests::{bind, serve_axum};
 use serde_json::Value;
-use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::MakeWriter;
 
 const KEY: &str = "q0rJ4cSL3Cq0F8r2Vf1bBo7vUWcx9kq0o2yJfVb1m4Y=";
 const CLIENT_ID: &str = "algs-app";
@@ -45,7 +41,7 @@ async fn start(
     fake: FakeFeideBuilder,
     configure: impl FnOnce(FeideLoginBuilder) -> FeideLoginBuilder,
 ) -> App {
-    captured();
+    capture_logs();
     let fake = fake.start().await.unwrap();
     let (listener, base) = bind().await;
     fake.register_client(
@@ -124,7 +120,7 @@ async fn signs_in_with_defaults(algorithm: SigningAlgorithm, kid: &str) {
     assert_eq!(me.status(), 200, "{algorithm:?}");
     assert_eq!(me.url().as_str(), app.url("/me"));
     assert!(!me.text().await.unwrap().is_empty());
-    let logs = captured().text();
+    let logs = logs();
     let chosen = logs
         .lines()
         .find(|l| l.contains("login: ID token algorithms") && l.contains(&app.fake.issuer()))
@@ -160,7 +156,7 @@ async fn an_explicit_allow_list_overrides_discovery() {
     assert!(page.url().as_str().starts_with(&app.url("/callback?")));
     let body = page.text().await.unwrap();
     assert!(body.contains("Sign-in unavailable"), "{body}");
-    let logs = captured().text();
+    let logs = logs();
     assert!(
         logs.lines()
             .any(|l| l.contains("login: ID token algorithms")
@@ -185,8 +181,7 @@ async fn none_and_hmac_in_discovery_leave_rs256_only() {
     )
     .await;
     assert!(
-        captured()
-            .text()
+        logs()
             .lines()
             .any(|l| l.contains("login: ID token algorithms")
                 && l.contains(&app.fake.issuer())
@@ -263,50 +258,4 @@ async fn back_channel_logout_tokens_of_an_eddsa_only_provider_are_accepted() {
     );
     let me = browser.get(&app.url("/me")).await;
     assert_eq!(me.status(), 302, "the session ended: sent to sign in again");
-}
-
-// --- log capture --------------------------------------------------------------------------
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-
-    fn make_writer(&'a self) -> Captured {
-        self.clone()
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-/// The process-wide capture of feide-tower's events (a scoped subscriber is unreliable with
-/// tests on other threads); assertions look for lines naming their own fake's issuer.
-fn captured() -> &'static Captured {
-    static LOGS: OnceLock<Captured> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let logs = Captured::default();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(logs.clone())
-            .with_env_filter(EnvFilter::new("feide_tower=debug,warn"))
-            .with_ansi(false)
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
-        logs
-    })
 }
