@@ -5,10 +5,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
-use super::jwt;
-use super::keys::{self, FakeKey};
+use super::keys;
 use super::logout::ProviderSession;
-use super::mint::now_unix;
+use super::mint::{TokenMinter, now_unix};
 use super::state::random_token;
 use super::user::FakeUser;
 
@@ -48,9 +47,8 @@ pub(crate) const LOGOUT_TOKEN_LIFETIME: i64 = 120;
 /// ```
 #[derive(Clone, Debug)]
 pub struct LogoutTokenBuilder {
-    header: Map<String, Value>,
-    claims: Map<String, Value>,
-    key: &'static FakeKey,
+    /// Header, claims and key; this adds what only logout-token tests need.
+    minter: TokenMinter,
     flip_signature: bool,
     alg_none: bool,
 }
@@ -83,21 +81,19 @@ impl LogoutTokenBuilder {
         claims.insert("sid".into(), json!(sid));
         claims.insert("sub".into(), json!(sub));
         LogoutTokenBuilder {
-            header,
-            claims,
-            key,
+            minter: TokenMinter::from_parts(header, Value::Object(claims), key),
             flip_signature: false,
             alg_none: false,
         }
     }
 
     fn set(mut self, name: &str, value: Value) -> LogoutTokenBuilder {
-        self.claims.insert(name.into(), value);
+        self.minter = self.minter.claim(name, value);
         self
     }
 
     fn unset(mut self, name: &str) -> LogoutTokenBuilder {
-        self.claims.remove(name);
+        self.minter = self.minter.remove(name);
         self
     }
 
@@ -173,9 +169,9 @@ impl LogoutTokenBuilder {
 
     /// Sets the header `typ` (`Some`) or removes it (`None`; absent is allowed by the spec).
     pub fn typ(mut self, typ: Option<&str>) -> LogoutTokenBuilder {
-        match typ {
-            Some(t) => self.header.insert("typ".into(), json!(t)),
-            None => self.header.remove("typ"),
+        self.minter = match typ {
+            Some(t) => self.minter.header_field("typ", t),
+            None => self.minter.without_header("typ"),
         };
         self
     }
@@ -213,16 +209,13 @@ impl LogoutTokenBuilder {
 
     /// Sets a raw header field (e.g. `crit`, `jku`, or `alg` to lie about the algorithm).
     pub fn header_field(mut self, name: &str, value: impl Into<Value>) -> LogoutTokenBuilder {
-        self.header.insert(name.into(), value.into());
+        self.minter = self.minter.header_field(name, value);
         self
     }
 
     /// Sets (`Some`) or removes (`None`) the header `kid`, without changing the signing key.
     pub fn kid(mut self, kid: Option<&str>) -> LogoutTokenBuilder {
-        match kid {
-            Some(k) => self.header.insert("kid".into(), json!(k)),
-            None => self.header.remove("kid"),
-        };
+        self.minter = self.minter.kid(kid);
         self
     }
 
@@ -234,12 +227,7 @@ impl LogoutTokenBuilder {
     ///
     /// If `kid` is not one of the fake's keys.
     pub fn key(mut self, kid: &str) -> LogoutTokenBuilder {
-        let Some(key) = keys::by_kid(kid) else {
-            panic!("FakeFeide has no key {kid:?}");
-        };
-        self.key = key;
-        self.header.insert("alg".into(), json!(key.alg_name()));
-        self.header.insert("kid".into(), json!(key.kid));
+        self.minter = self.minter.key(kid);
         self
     }
 
@@ -258,24 +246,24 @@ impl LogoutTokenBuilder {
 
     /// The header and claims as they will be signed.
     pub fn unsigned_parts(&self) -> (Value, Value) {
-        let mut header = self.header.clone();
+        let (mut header, claims) = self.minter.unsigned_parts();
         if self.alg_none {
-            header.insert("alg".into(), json!("none"));
+            header["alg"] = json!("none");
         }
-        (Value::Object(header), Value::Object(self.claims.clone()))
+        (header, claims)
     }
 
     /// The compact JWT.
     pub fn sign(&self) -> String {
-        let (header, claims) = self.unsigned_parts();
         if self.alg_none {
+            let (header, claims) = self.unsigned_parts();
             return format!(
                 "{}.{}.",
                 URL_SAFE_NO_PAD.encode(header.to_string()),
                 URL_SAFE_NO_PAD.encode(claims.to_string())
             );
         }
-        let token = jwt::sign(&header, &claims, self.key);
+        let token = self.minter.sign();
         if !self.flip_signature {
             return token;
         }

@@ -143,6 +143,25 @@ pub struct TokenMinter {
 }
 
 impl TokenMinter {
+    /// A minter of `claims` under `header`, signed with `key` (for other token builders).
+    pub(crate) fn from_parts(
+        header: Map<String, Value>,
+        claims: Value,
+        key: &'static FakeKey,
+    ) -> TokenMinter {
+        TokenMinter {
+            header,
+            claims,
+            key,
+        }
+    }
+
+    /// Removes the header field `name`.
+    pub(crate) fn without_header(mut self, name: &str) -> TokenMinter {
+        self.header.remove(name);
+        self
+    }
+
     /// The default minter (see the type docs).
     pub(crate) fn new(issuer: &str, user: Option<&FakeUser>, signing_kid: &str) -> TokenMinter {
         let fallback = FakeUser::new("alice", "Alice Student");
