@@ -69,8 +69,8 @@ impl Answer {
     }
 
     /// A small JSON answer for API callers (`{"error": ...}`).
-    pub(crate) fn json(status: StatusCode, json: &'static str) -> Self {
-        let mut response = Self::page(status, json.to_owned());
+    pub(crate) fn json(status: StatusCode, json: impl Into<String>) -> Self {
+        let mut response = Self::page(status, json.into());
         response
             .headers
             .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));

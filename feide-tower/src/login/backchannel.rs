@@ -117,26 +117,18 @@ pub(crate) fn refused(description: &str) -> Answer {
         "error": "invalid_request",
         "error_description": description,
     });
-    json_answer(StatusCode::BAD_REQUEST, body.to_string())
+    Answer::json(StatusCode::BAD_REQUEST, body.to_string())
 }
 
 /// `503`: the provider should try again.
 fn unavailable() -> Answer {
-    let mut answer = json_answer(
+    let mut answer = Answer::json(
         StatusCode::SERVICE_UNAVAILABLE,
-        r#"{"error":"temporarily_unavailable"}"#.to_owned(),
+        r#"{"error":"temporarily_unavailable"}"#,
     );
     answer
         .headers
         .insert(RETRY_AFTER, HeaderValue::from_static("5"));
-    answer
-}
-
-fn json_answer(status: StatusCode, body: String) -> Answer {
-    let mut answer = Answer::page(status, body);
-    answer
-        .headers
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     answer
 }
 

@@ -16,7 +16,7 @@
 use std::sync::Arc;
 
 use http::header::HOST;
-use http::{HeaderValue, Request, StatusCode};
+use http::{Request, StatusCode};
 
 use super::FeideLogin;
 use crate::answer::Answer;
@@ -173,16 +173,11 @@ impl Tenants {
 
 /// `421 Misdirected Request`: this deployment does not serve the request's host.
 pub(crate) fn unknown_host() -> Answer {
-    let mut answer = Answer::page(
+    Answer::page(
         StatusCode::MISDIRECTED_REQUEST,
         "<!doctype html><title>Unknown host</title><p>This service is not configured for this host name.</p>"
             .to_owned(),
-    );
-    answer.headers.insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    answer
+    )
 }
 
 /// The lowercase host name of `login`'s redirect URI.
