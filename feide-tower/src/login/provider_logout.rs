@@ -30,13 +30,6 @@ pub(crate) enum NotEnded {
     ListFull,
 }
 
-impl NotEnded {
-    fn also_log(self, cause: &dyn std::fmt::Display) -> Self {
-        tracing::error!(%cause, "provider logout: unexpected session admin error");
-        self
-    }
-}
-
 impl FeideLogin {
     /// Ends the sessions the provider logged out (`whom`), for `cause` (`backchannel` or
     /// `frontchannel`, for the log). How many were ended, when the store can tell.
@@ -59,11 +52,13 @@ impl FeideLogin {
                 super::SessionAdminError::Store(e) => NotEnded::Store(e),
                 // Not reached: `stored` is set, and the admin functions say `NoStore` only
                 // without one.
-                other => NotEnded::Store(StoreError::new(
-                    StoreErrorKind::Unavailable,
-                    "the login has no session store",
-                ))
-                .also_log(&other),
+                other => {
+                    tracing::error!(%other, "provider logout: unexpected session admin error");
+                    NotEnded::Store(StoreError::new(
+                        StoreErrorKind::Unavailable,
+                        "the login has no session store",
+                    ))
+                }
             })?;
             tracing::info!(
                 cause,
