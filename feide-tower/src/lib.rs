@@ -120,6 +120,7 @@
 //! # Cargo features
 //!
 //! - `axum`: extractors for sessions, principals and identities, and `IntoResponse` for errors.
+//! - `metrics`: counters, gauges and histograms through the `metrics` facade ([`telemetry`]).
 //! - `testkit`: re-exports `feide-tower-testkit` as [`testkit`] (a fake Feide for your tests).
 #![deny(missing_docs)]
 #![deny(unreachable_pub)]
@@ -146,6 +147,7 @@ mod secret;
 pub mod session;
 pub mod store;
 mod take_ready;
+pub mod telemetry;
 pub mod token;
 
 #[cfg(feature = "axum")]

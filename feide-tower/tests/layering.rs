@@ -24,23 +24,29 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("env", &[]),
     ("feide", &[]),
     ("find_byte", &[]),
-    ("hot_cache", &[]),
+    // Metric names and recording (feature "metrics"): called from every layer above.
+    ("telemetry", &[]),
+    ("hot_cache", &["telemetry"]),
     // Refusals as plain data, shared by every layer that refuses.
     ("denial", &["answer", "body", "gate"]),
     // HTTP to a provider: bounded reads, the https rule, ProviderError.
-    ("fetch", &[]),
+    ("fetch", &["telemetry"]),
     // Tokens (validator and key cache) and sealed session cookies.
-    ("token", &["fetch", "feide", "find_byte"]),
+    ("token", &["fetch", "feide", "find_byte", "telemetry"]),
     // Server-side session stores: the contract, memory and Redis.
-    ("store", &[]),
+    ("store", &["telemetry"]),
     ("session", &["secret", "find_byte", "hot_cache", "store"]),
     // One OpenID provider: discovery, token endpoint, client credentials.
-    ("provider", &["token", "fetch", "secret", "env", "feide"]),
-    ("apis", &["provider", "fetch", "secret"]),
+    (
+        "provider",
+        &["token", "fetch", "secret", "env", "feide", "telemetry"],
+    ),
+    ("apis", &["provider", "fetch", "secret", "telemetry"]),
     // The four features.
     (
         "bearer",
         &[
+            "telemetry",
             "provider",
             "token",
             "denial",
@@ -55,6 +61,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "introspection",
         &[
+            "telemetry",
             "bearer",
             "provider",
             "token",
@@ -68,6 +75,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "login",
         &[
+            "telemetry",
             "apis",
             "provider",
             "session",
@@ -87,6 +95,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "exchange",
         &[
+            "telemetry",
             "apis",
             "provider",
             "session",

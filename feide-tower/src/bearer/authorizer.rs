@@ -20,6 +20,8 @@ use super::principal::Principal;
 use crate::Provider;
 use crate::denial::SharedRenderer;
 use crate::env::setting;
+use crate::telemetry;
+use crate::telemetry::labels::{BearerResult, CacheUse};
 use crate::token::{Claims, TokenError, Validator, now};
 
 /// Decides whether a request's bearer token lets it through, and as whom.
@@ -66,8 +68,9 @@ pub(crate) struct Config {
 
 /// The synchronous first half of a decision.
 pub(crate) enum Step<'a> {
-    /// Decided without waiting: header refused, too large, or a cache hit.
-    Done(Result<Principal, BearerError>),
+    /// Decided without waiting: header refused, too large, a cache hit, or a miss whose key
+    /// was at hand; with how the cache was used.
+    Done(Result<Principal, BearerError>, CacheUse),
     /// The signature must be checked (possibly fetching keys): call [`BearerAuthorizer::verify`].
     Verify { token: &'a [u8] },
 }
@@ -157,7 +160,7 @@ impl BearerAuthorizer {
     /// audience, times, kind, subject, user and scopes. Only the headers are read (never the query string).
     pub async fn authorize(&self, headers: &HeaderMap) -> Result<Principal, BearerError> {
         let span = self.span();
-        let step = self.start(headers, &span);
+        let step = self.start(headers);
         self.finish(step, span).await
     }
 
@@ -165,16 +168,19 @@ impl BearerAuthorizer {
     /// from a WebSocket sub-protocol). The caller is responsible for where the token came from.
     pub async fn authorize_token(&self, token: &str) -> Result<Principal, BearerError> {
         let span = self.span();
-        let step = self.start_token(token.as_bytes(), now(), &span);
+        let step = self.start_token(token.as_bytes(), now());
         self.finish(step, span).await
     }
 
     async fn finish(&self, step: Step<'_>, span: Span) -> Result<Principal, BearerError> {
-        let result = match step {
-            Step::Done(result) => result,
-            Step::Verify { token } => self.verify(token).instrument(span.clone()).await,
+        let (result, cache) = match step {
+            Step::Done(result, cache) => (result, cache),
+            Step::Verify { token } => (
+                self.verify(token).instrument(span.clone()).await,
+                self.miss_use(),
+            ),
         };
-        self.observe(&span, &result);
+        self.observe(&span, &result, cache);
         result
     }
 
@@ -221,34 +227,35 @@ impl BearerAuthorizer {
     }
 
     /// Everything that needs no waiting: the header, the size limit, the verified-token cache.
-    pub(crate) fn start<'a>(&self, headers: &'a HeaderMap, span: &Span) -> Step<'a> {
+    pub(crate) fn start<'a>(&self, headers: &'a HeaderMap) -> Step<'a> {
         let credentials = match bearer_credentials(headers) {
             Ok(credentials) => credentials,
-            Err(error) => return Step::Done(Err(error)),
+            Err(error) => return Step::Done(Err(error), CacheUse::None),
         };
         if credentials.len() > self.inner.max_token_len {
-            return Step::Done(token68(credentials).and_then(|_| Err(self.too_large())));
+            let refused = token68(credentials).and_then(|_| Err(self.too_large()));
+            return Step::Done(refused, CacheUse::None);
         }
         // A hit is byte-identical to a token that passed every check, `token68` included, so the
         // syntax check is only needed on a miss.
         let now = now();
-        if let Some(hit) = self.cached(credentials, now, span) {
-            return Step::Done(hit);
+        if let Some(hit) = self.cached(credentials, now) {
+            return Step::Done(hit, CacheUse::Hit);
         }
         match token68(credentials) {
-            Ok(token) => self.miss(token, now, span),
-            Err(error) => Step::Done(Err(error)),
+            Ok(token) => self.miss(token, now),
+            Err(error) => Step::Done(Err(error), CacheUse::None),
         }
     }
 
     /// [`start`](Self::start) from the token on, at time `now`.
-    pub(crate) fn start_token<'a>(&self, token: &'a [u8], now: i64, span: &Span) -> Step<'a> {
+    pub(crate) fn start_token<'a>(&self, token: &'a [u8], now: i64) -> Step<'a> {
         if token.len() > self.inner.max_token_len {
-            return Step::Done(Err(self.too_large()));
+            return Step::Done(Err(self.too_large()), CacheUse::None);
         }
-        match self.cached(token, now, span) {
-            Some(hit) => Step::Done(hit),
-            None => self.miss(token, now, span),
+        match self.cached(token, now) {
+            Some(hit) => Step::Done(hit, CacheUse::Hit),
+            None => self.miss(token, now),
         }
     }
 
@@ -259,28 +266,28 @@ impl BearerAuthorizer {
     }
 
     /// The decision for a cached token at `now`; `None` without a cache or on a miss.
-    fn cached(
-        &self,
-        token: &[u8],
-        now: i64,
-        span: &Span,
-    ) -> Option<Result<Principal, BearerError>> {
+    fn cached(&self, token: &[u8], now: i64) -> Option<Result<Principal, BearerError>> {
         let cfg = &*self.inner;
         let hit = cfg.cache.as_ref()?.get(token, &cfg.validator, now)?;
-        span.record("cache", "hit");
         Some(hit.map_err(BearerError::from).and_then(|c| self.admit(c)))
     }
 
     /// Not cached: the signature is checked right here when the key is at hand (the usual
     /// case: no future, no copy of the token), or by [`verify`](Self::verify) when the keys must
     /// be fetched first.
-    fn miss<'a>(&self, token: &'a [u8], now: i64, span: &Span) -> Step<'a> {
-        if self.inner.cache.is_some() {
-            span.record("cache", "miss");
-        }
+    fn miss<'a>(&self, token: &'a [u8], now: i64) -> Step<'a> {
         match self.inner.validator.validate_now(token, now) {
-            Some(result) => Step::Done(self.verified(token, result, now)),
+            Some(result) => Step::Done(self.verified(token, result, now), self.miss_use()),
             None => Step::Verify { token },
+        }
+    }
+
+    /// How the cache was used by a token that was not in it.
+    pub(crate) fn miss_use(&self) -> CacheUse {
+        if self.inner.cache.is_some() {
+            CacheUse::Miss
+        } else {
+            CacheUse::None
         }
     }
 
@@ -309,8 +316,22 @@ impl BearerAuthorizer {
         self.inner.admission.admit(claims)
     }
 
-    /// Records the outcome on the span and emits one event; never the token.
-    pub(crate) fn observe(&self, span: &Span, result: &Result<Principal, BearerError>) {
+    /// Records the outcome on the span and in the metrics, and emits one event; never the
+    /// token.
+    pub(crate) fn observe(
+        &self,
+        span: &Span,
+        result: &Result<Principal, BearerError>,
+        cache: CacheUse,
+    ) {
+        let outcome = match result {
+            Ok(_) => BearerResult::Allowed,
+            Err(error) => error.metric(),
+        };
+        telemetry::bearer(outcome, cache);
+        if cache != CacheUse::None {
+            span.record("cache", cache.as_str());
+        }
         match result {
             Ok(principal) => {
                 span.record("outcome", "allowed");

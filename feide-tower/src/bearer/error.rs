@@ -1,5 +1,6 @@
 //! Why a request was not let through. No variant carries any part of the token.
 
+use crate::telemetry::labels::BearerResult;
 use crate::token::{ScopeRule, Scopes, TokenError};
 
 /// A request was refused by the bearer check. `Display` never contains the token.
@@ -53,6 +54,17 @@ impl BearerError {
             Self::InsufficientScope { .. } => "insufficient_scope",
             Self::UserRequired { .. } => "user_required",
             Self::Unavailable => "unavailable",
+        }
+    }
+
+    /// The `result` this refusal counts as in the metrics: by the status it is answered with.
+    pub(crate) fn metric(&self) -> BearerResult {
+        match self {
+            Self::MissingToken | Self::InvalidRequest | Self::InvalidToken(_) => {
+                BearerResult::Unauthorized
+            }
+            Self::InsufficientScope { .. } | Self::UserRequired { .. } => BearerResult::Forbidden,
+            Self::Unavailable => BearerResult::Unavailable,
         }
     }
 }

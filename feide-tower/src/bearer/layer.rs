@@ -144,7 +144,8 @@ impl<ReqBody> Settle<ReqBody> for Verified {
         result: Self::Outcome,
         request: &mut Request<ReqBody>,
     ) -> Result<Vec<HeaderValue>, Reply> {
-        self.authorizer.observe(&self.span, &result);
+        let cache = self.authorizer.miss_use();
+        self.authorizer.observe(&self.span, &result, cache);
         let principal = result.map_err(|error| self.authorizer.challenge(&error).to_response())?;
         request.extensions_mut().insert(principal);
         Ok(Vec::new())
@@ -170,11 +171,11 @@ where
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let authorizer = self.gate.policy();
         let span = authorizer.span();
-        let token = match authorizer.start(request.headers(), &span) {
+        let token = match authorizer.start(request.headers()) {
             // Decided without waiting (a cache hit or a refusal): the service that was polled
             // ready is called right here.
-            Step::Done(result) => {
-                authorizer.observe(&span, &result);
+            Step::Done(result, cache) => {
+                authorizer.observe(&span, &result, cache);
                 let state = match result {
                     Ok(principal) => {
                         request.extensions_mut().insert(principal);
