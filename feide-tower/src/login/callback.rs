@@ -77,6 +77,15 @@ impl CallbackError {
         }
     }
 
+    /// The metrics' `reason`: the log's reason code, but `access_denied` for a user declining
+    /// (it is a `cancelled` login, not a provider error).
+    fn metric_reason(&self) -> &'static str {
+        match self {
+            Self::Denied(code) if code == "access_denied" => "access_denied",
+            _ => self.kind(),
+        }
+    }
+
     /// How the metrics count this outcome: a user declining, or a silent login that needs the
     /// user, is `cancelled`; everything else `failed`.
     fn metric(&self) -> LoginResult {
@@ -201,7 +210,9 @@ impl FeideLogin {
                 reason = "missing_or_malformed_state",
                 "login callback refused"
             );
-            return CallbackError::UnknownFlow.page(cfg);
+            let error = CallbackError::UnknownFlow;
+            telemetry::login(error.metric(), error.metric_reason());
+            return error.page(cfg);
         };
         let removal = cfg.flow.removal(&state);
         let flow = cfg
@@ -213,7 +224,7 @@ impl FeideLogin {
         };
         match &result {
             Ok(_) => telemetry::login(LoginResult::Success, "none"),
-            Err(error) => telemetry::login(error.metric(), error.kind()),
+            Err(error) => telemetry::login(error.metric(), error.metric_reason()),
         }
         let response = match result {
             Ok(response) => {

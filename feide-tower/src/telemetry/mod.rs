@@ -31,9 +31,9 @@
 //! | `feide_tower_memory_store_sessions` | gauge | — |
 //!
 //! **Logins.** `success` has `reason="none"`. `cancelled` is a user declining at the provider
-//! (`reason="provider_error"` with OAuth `access_denied`, shown as `access_denied`) or a silent
-//! login that needed the user (`silent_login_failed`). Every other `failed` reason is the
-//! callback's reason code, the same as the `reason` field of its log line:
+//! (`reason="access_denied"`) or a silent login that needed the user
+//! (`silent_login_failed`). Every `failed` reason is the callback's reason code, the same as the
+//! `reason` field of its log line:
 //! `malformed_callback`, `unknown_or_replayed_state`, `issuer_mismatch`, `provider_error`,
 //! `missing_code`, `token_endpoint_refused`, `token_endpoint_unavailable`, `missing_id_token`,
 //! `invalid_id_token`, `nonce_mismatch`, `acr_mismatch`, `userinfo_failed`,
