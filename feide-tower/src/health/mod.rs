@@ -23,7 +23,7 @@
 //! The [layer](Health::layer) answers `GET` and `HEAD` on the two paths itself, before any
 //! authentication (put it outermost), so probes need no cookie or token; every other request
 //! goes to the inner service. Other frameworks (actix-web) call [`Health::liveness`] and
-//! [`Health::readiness`] and render the [`Answer`](crate::Answer).
+//! [`Health::readiness`] and render the [`Answer`].
 //!
 //! On axum:
 //!
@@ -98,6 +98,8 @@ mod keys_check;
 mod layer;
 mod report;
 mod store_check;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -17,7 +17,7 @@ use feide_tower::testkit::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_DATASOURCE_AUDIENCE, Endpoint, Failure,
     FakeFeide,
 };
-use integration_tests::redis::{RedisOptions, RedisServer};
+use integration_tests::redis::{RedisCluster, RedisOptions, RedisServer};
 use integration_tests::{bind, eventually, serve_axum, serve_hyper};
 use serde_json::Value;
 
@@ -409,4 +409,53 @@ async fn a_stopped_or_hung_store_makes_the_app_unready_until_it_returns() {
     let back = probe(&client, &ready).await;
     never_leaks(&back);
     assert_eq!(status_of(&client, &live).await, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_store_is_ready_only_when_every_primary_answers() {
+    let cluster = RedisCluster::start(3);
+    let store: Arc<dyn SessionStore> =
+        Arc::new(RedisStore::builder(cluster.url()).build().expect("store"));
+    let health = Health::builder()
+        .store(store)
+        .check_timeout(Duration::from_secs(1))
+        .build()
+        .expect("health");
+    let (listener, base) = bind().await;
+    serve_axum(
+        listener,
+        Router::new()
+            .route("/", get(|| async { "inner" }))
+            .layer(health.layer()),
+    );
+    let client = reqwest::Client::new();
+    let ready = format!("{base}/readyz");
+    assert!(
+        eventually(DEADLINE, || async {
+            status_of(&client, &ready).await == 200
+        })
+        .await,
+        "cluster up: ready"
+    );
+
+    // One primary of three hangs: the other two answer, but the sessions in its slots cannot
+    // be served, so the store is not ready.
+    let hung = &cluster.nodes()[1];
+    hung.pause();
+    let down = probe(&client, &ready).await;
+    hung.resume();
+    assert_eq!(down.status, 503, "{}", down.text);
+    let store_check = check(&down.json, "session_store");
+    assert_eq!(store_check["ok"], false);
+    eprintln!(
+        "health: cluster with one hung primary -> {} ({})",
+        down.status, store_check["error"]
+    );
+    assert!(
+        eventually(DEADLINE, || async {
+            status_of(&client, &ready).await == 200
+        })
+        .await,
+        "primary resumed: ready"
+    );
 }
