@@ -143,7 +143,8 @@ impl Health {
         answers::live()
     }
 
-    /// Runs every readiness check, concurrently, each bounded by the check timeout.
+    /// Runs every readiness check, concurrently (each as a tokio task: call it inside a tokio
+    /// runtime), each bounded by the check timeout.
     pub async fn check(&self) -> Readiness {
         let inner = &self.inner;
         let timeout = inner.check_timeout;
