@@ -70,6 +70,7 @@
 //! | a system without a user | a token of its own | [`exchange::ClientCredentialsSource`] |
 //! | a Feide token | userinfo, extended userinfo, groups | [`apis`] |
 //! | custom error bodies | your HTML or JSON, our status and headers | [`ErrorRenderer`] |
+//! | a load balancer or Kubernetes | `/healthz` and `/readyz` (keys loaded, store reachable) | [`health::Health`] → `.layer()` |
 //! | another framework (actix-web) | the same decisions | the plain functions each piece exposes, rendering [`Answer`] |
 //! | tests and demos | a fake Feide on 127.0.0.1 | `FakeFeide` (feature `testkit`, crate `feide-tower-testkit`) |
 //!
@@ -96,6 +97,7 @@
 //! | [`exchange::TokenExchange`] | `TokenExchange::login_client(&p, aud)` / `data_source(&p)` | [`exchange::ExchangeConfigError`] | `TokenExchangeBuilder::from_env(_with)` | `layer()` |
 //! | [`exchange::ClientCredentialsSource`] | `ClientCredentialsSource::builder(&p)` | [`exchange::ExchangeConfigError`] | — | `layer()` |
 //! | [`token::Validator`] | `Validator::for_provider(&p)` / `builder(keys)` | [`token::ValidatorConfigError`] | — | — |
+//! | [`health::Health`] | `Health::builder()` | [`health::HealthConfigError`] | — | `layer()` |
 //!
 //! Older shapes keep working: `BearerJwtLayer::builder(&p)...build()?` returns the layer
 //! directly, and the one-scope setters sit next to the list forms.
@@ -108,7 +110,7 @@
 //!
 //! ```text
 //! axum                                  framework sugar (feature "axum")
-//! access                                bearer or session on one route
+//! access  health                        bearer or session on one route; liveness and readiness
 //! bearer  introspection  login  exchange    the four features
 //! apis                                  Feide's APIs with a bearer token
 //! provider                              one OpenID provider: discovery, token endpoint
@@ -139,6 +141,7 @@ mod feide;
 mod fetch;
 mod find_byte;
 mod gate;
+pub mod health;
 mod hot_cache;
 pub mod introspection;
 pub mod login;

@@ -124,6 +124,13 @@ const LAYERS: &[(&str, &[&str])] = &[
             "gate",
         ],
     ),
+    // Liveness and readiness: the providers' keys and the session stores.
+    (
+        "health",
+        &[
+            "login", "provider", "store", "token", "answer", "body", "gate",
+        ],
+    ),
     // Framework sugar.
     (
         "axum",

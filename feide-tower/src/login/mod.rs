@@ -273,4 +273,11 @@ impl FeideLogin {
     pub fn provider(&self) -> &Provider {
         &self.config.provider
     }
+
+    /// The session store, when sessions live on the server
+    /// ([`session_store`](FeideLoginBuilder::session_store)); `None` for cookie sessions. For
+    /// readiness checks ([`crate::health`]).
+    pub fn session_store(&self) -> Option<&Arc<dyn crate::store::SessionStore>> {
+        self.config.stored.as_ref().map(|stored| &stored.store)
+    }
 }

@@ -292,4 +292,9 @@ impl SessionStore for MemoryStore {
     fn delete_by_sid<'a>(&'a self, sid: &'a StoreKey) -> StoreFuture<'a, u64> {
         Box::pin(std::future::ready(Ok(self.delete_all(Index::Sid, sid))))
     }
+
+    /// Always `Ok`: the store is this process's memory.
+    fn ping(&self) -> StoreFuture<'_, ()> {
+        Box::pin(std::future::ready(Ok(())))
+    }
 }

@@ -31,6 +31,16 @@
 //!   [`list_by_sid`](SessionStore::list_by_sid) list the live ones.
 //! * A failure (unreachable, timed out, refused) is a [`StoreError`], never an empty answer:
 //!   the login layer answers `503` with `Retry-After` for it, and never signs the user out.
+//! * [`ping`](SessionStore::ping) answers `Ok` only when the store could serve a session now;
+//!   readiness probes ([`feide_tower::health`](crate::health)) call it. It is a provided
+//!   method: by default it [`load`](SessionStore::load)s a fixed probe key (that no session
+//!   uses) and keeps only its error, so an implementation written before it keeps compiling
+//!   and is checked honestly. `RedisStore` sends `PING` (in a
+//!   cluster, to every primary: see its docs); [`MemoryStore`] is always reachable.
+//!
+//! # Implementations
+//!
+//! [`MemoryStore`] (one process) and, with the `redis` feature, `RedisStore`.
 
 mod config;
 mod error;
@@ -187,7 +197,30 @@ pub trait SessionStore: Send + Sync + fmt::Debug + 'static {
 
     /// Deletes every record with the provider session id `sid`; how many there were.
     fn delete_by_sid<'a>(&'a self, sid: &'a StoreKey) -> StoreFuture<'a, u64>;
+
+    /// Whether the store can serve sessions now: `Ok`, or the [`StoreError`] a session
+    /// operation would get. For readiness probes; it reads and writes no session.
+    ///
+    /// The default [`load`](Self::load)s [`PROBE_KEY`] (which no session uses: store keys are
+    /// HMAC outputs) and ignores what it finds, keeping only an error. Override it with
+    /// something cheaper and as honest (a `PING` on the connection sessions use).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use feide_tower::store::{MemoryStore, SessionStore};
+    ///
+    /// assert!(MemoryStore::new(10).ping().await.is_ok());
+    /// # }
+    /// ```
+    fn ping(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move { self.load(&PROBE_KEY).await.map(|_| ()) })
+    }
 }
+
+/// The key [`SessionStore::ping`] loads by default: all zero bytes, which no HMAC-derived
+/// session key is in practice.
+pub static PROBE_KEY: StoreKey = StoreKey::from_bytes([0; 32]);
 
 #[cfg(test)]
 mod tests {

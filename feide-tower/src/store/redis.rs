@@ -834,6 +834,23 @@ impl SessionStore for RedisStore {
             self.delete_listed(op, keys).await
         })
     }
+
+    /// `PING` on the connection sessions use, under the command timeout (connecting
+    /// included). In a cluster the client sends it to **every primary** it knows and succeeds
+    /// only if all of them answer: sessions are spread over every slot, so one unreachable
+    /// primary already fails some users' requests, and "some node answers" would report a store
+    /// as up while it is not. (A primary replaced by a failover is found by the client's
+    /// topology refresh, so a completed failover reads as up again.)
+    fn ping(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let op = "ping";
+            match self.command(op, redis::cmd("PING")).await? {
+                Value::SimpleString(pong) if pong.eq_ignore_ascii_case("PONG") => Ok(()),
+                Value::Okay => Ok(()),
+                _ => Err(self.error(StoreErrorKind::Protocol, op, "unexpected reply")),
+            }
+        })
+    }
 }
 
 /// rustls needs a crypto provider; redis-rs asks for the process default. Installs aws-lc-rs

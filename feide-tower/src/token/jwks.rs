@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 
-use super::{Algorithm, KeySet, Lookup, TokenError, VerifyingKey};
+use super::key_status::Stamps;
+use super::{Algorithm, KeySet, KeyStatus, Lookup, TokenError, VerifyingKey};
 use crate::fetch::{ProviderError, get_document};
 
 /// Shortest and longest TTL we accept from a provider's `Cache-Control: max-age`.
@@ -57,6 +58,8 @@ struct Snapshot {
     failing: bool,
     /// How long the current keys may be served before a background refresh.
     ttl: Duration,
+    /// When the keys were loaded and last fetched (for [`Jwks::status`]).
+    stamps: Stamps,
 }
 
 #[derive(Default)]
@@ -95,6 +98,7 @@ impl Jwks {
                     loaded: true,
                     failing: false,
                     ttl: Duration::MAX,
+                    stamps: Stamps::fixed(),
                 }),
                 refresh: tokio::sync::Mutex::new(RefreshState::default()),
                 cooldown: Duration::MAX,
@@ -122,6 +126,7 @@ impl Jwks {
                     loaded: false,
                     failing: false,
                     ttl: settings.default_ttl,
+                    stamps: Stamps::cold(),
                 }),
                 refresh: tokio::sync::Mutex::new(RefreshState::default()),
                 cooldown: settings.cooldown,
@@ -203,6 +208,46 @@ impl Jwks {
         let _gate = self.inner.refresh.lock().await;
         self.inner.fetch_and_store().await
     }
+
+    /// What the cache holds now: whether keys were ever loaded, how many, their age, and the
+    /// last refresh attempt's result. Lock-free, like a key lookup.
+    ///
+    /// ```
+    /// use feide_tower::token::{Jwks, KeySet};
+    ///
+    /// let status = Jwks::fixed(KeySet::default()).status();
+    /// assert!(!status.is_cold());
+    /// ```
+    pub fn status(&self) -> KeyStatus {
+        let snap = self.inner.snapshot.load();
+        snap.stamps.status(snap.loaded, snap.keys.len())
+    }
+
+    /// Whether `self` and `other` are the same cache (clones of one another).
+    pub(crate) fn same_cache(&self, other: &Jwks) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// For readiness probes: refreshes when the cache is cold or its keys are older than
+    /// `max_age`, under the same single-flight gate and on-demand cooldown as a refresh for an
+    /// unknown `kid` (a probe shares the budget of token misses), so probes can never hammer
+    /// the provider. Returns at once for a fixed set or fresh keys; otherwise after the refresh
+    /// (or at once when inside the cooldown or another refresh just finished).
+    pub(crate) async fn refresh_if_stale(&self, max_age: Option<Duration>) {
+        if self.inner.remote.is_none() {
+            return;
+        }
+        let seen = {
+            let snap = self.inner.snapshot.load();
+            let status = snap.stamps.status(snap.loaded, snap.keys.len());
+            let stale = status.is_cold() || max_age.is_some_and(|max| status.older_than(max));
+            if !stale {
+                return;
+            }
+            snap.generation
+        };
+        self.inner.refresh_on_miss(seen).await;
+    }
 }
 
 impl Inner {
@@ -274,6 +319,7 @@ impl Inner {
                     loaded: true,
                     failing: false,
                     ttl,
+                    stamps: Stamps::succeeded_now(),
                 }));
                 Ok(())
             }
@@ -286,6 +332,7 @@ impl Inner {
                     loaded: old.loaded,
                     failing: true,
                     ttl: old.ttl,
+                    stamps: old.stamps.failed_now(),
                 }));
                 Err(error)
             }
