@@ -17,7 +17,10 @@
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
-use moka::sync::Cache;
+use moka::sync::{Cache, CacheBuilder};
+
+use crate::telemetry;
+use crate::telemetry::labels::CacheName;
 
 /// Bytes of each end of a key that are hashed.
 const SAMPLE: usize = 32;
@@ -45,18 +48,28 @@ impl<V> Entry<V> {
 /// The moka cache an [`ExactCache`] is built on, with the hasher its keys need.
 pub(crate) type Entries<V> = Cache<u64, Arc<Entry<V>>, Prehashed>;
 
+/// What an [`ExactCache`] is built from: a moka builder with the bounds and expiry the caller
+/// wants.
+pub(crate) type EntriesBuilder<V> = CacheBuilder<u64, Arc<Entry<V>>, Cache<u64, Arc<Entry<V>>>>;
+
 /// See the module docs.
 pub(crate) struct ExactCache<V> {
     entries: Entries<V>,
+    gauge: CacheName,
     seed: foldhash::quality::RandomState,
 }
 
 impl<V: Send + Sync + 'static> ExactCache<V> {
-    /// Wraps `entries` (bounded and with the expiry the caller wants), built with
-    /// `.build_with_hasher(Prehashed)`.
-    pub(crate) fn new(entries: Entries<V>) -> Self {
+    /// Builds the cache from `entries` (bounded and with the expiry the caller wants); its size
+    /// is the `cache` gauge of the metrics.
+    pub(crate) fn new(entries: EntriesBuilder<V>, gauge: CacheName) -> Self {
+        // Every removal (expired, evicted, replaced, invalidated) takes one off the gauge that
+        // `insert` adds to, so it follows the live entries of every cache of this kind.
+        #[cfg(feature = "metrics")]
+        let entries = entries.eviction_listener(move |_, _, _| telemetry::cache_entries(gauge, -1));
         Self {
-            entries,
+            entries: entries.build_with_hasher(Prehashed),
+            gauge,
             seed: foldhash::quality::RandomState::default(),
         }
     }
@@ -84,6 +97,7 @@ impl<V: Send + Sync + 'static> ExactCache<V> {
     pub(crate) fn insert(&self, key: &[u8], value: V) {
         self.entries
             .insert(self.slot(key), Arc::new(Entry::new(key, value)));
+        telemetry::cache_entries(self.gauge, 1);
     }
 
     /// Removes the entry of exactly `key` (an entry of another key in the same slot stays, except
@@ -145,9 +159,8 @@ mod tests {
 
     fn cache() -> ExactCache<u32> {
         ExactCache::new(
-            Cache::builder()
-                .max_capacity(100)
-                .build_with_hasher(Prehashed),
+            Cache::builder().max_capacity(100),
+            CacheName::VerifiedTokens,
         )
     }
 

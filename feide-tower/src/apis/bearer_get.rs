@@ -1,5 +1,7 @@
 //! One GET with a bearer token, a timeout and typed errors: the shape of every Feide API call.
 
+use crate::telemetry::ProviderTimer;
+use crate::telemetry::labels::Endpoint;
 use bytes::Bytes;
 use http::StatusCode;
 use serde_json::Value;
@@ -34,6 +36,7 @@ const MAX_RESPONSE: usize = 1024 * 1024;
 
 pub(crate) async fn get_json(
     provider: &Provider,
+    endpoint: Option<Endpoint>,
     what: &'static str,
     url: &str,
     token: &Secret,
@@ -62,14 +65,16 @@ pub(crate) async fn get_json(
         Ok::<_, ProviderError>((status, body))
     };
     let timeout = provider.timeout();
-    let (status, body) =
-        tokio::time::timeout(timeout, call)
-            .await
-            .map_err(|_| ProviderError::Timeout {
-                what,
-                url: url.to_owned(),
-                timeout,
-            })??;
+    let timer = endpoint.map(ProviderTimer::start);
+    let answered = tokio::time::timeout(timeout, call).await;
+    if let Some(timer) = timer {
+        timer.finish(matches!(&answered, Ok(Ok((status, _))) if status.is_success()));
+    }
+    let (status, body) = answered.map_err(|_| ProviderError::Timeout {
+        what,
+        url: url.to_owned(),
+        timeout,
+    })??;
     match status {
         StatusCode::UNAUTHORIZED => return Err(ApiError::Unauthorized),
         StatusCode::FORBIDDEN => return Err(ApiError::Forbidden),

@@ -1,5 +1,6 @@
 //! Feide's extended userinfo: the user's directory attributes.
 
+use crate::telemetry::labels::Endpoint;
 use serde_json::{Map, Value};
 
 use super::bearer_get::{ApiError, get_json};
@@ -21,7 +22,15 @@ pub async fn extended_userinfo(
             "no extended userinfo URL configured (FEIDE_EXTENDED_USERINFO_URL)".into(),
         ))
     })?;
-    match get_json(provider, "extended userinfo", url, token).await? {
+    match get_json(
+        provider,
+        Some(Endpoint::ExtendedUserinfo),
+        "extended userinfo",
+        url,
+        token,
+    )
+    .await?
+    {
         Value::Object(map) => Ok(map),
         _ => Err(ProviderError::InvalidDocument {
             what: "extended userinfo",

@@ -1,5 +1,6 @@
 //! Feide's groups API: the groups the user is a member of.
 
+use crate::telemetry::labels::Endpoint;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -53,7 +54,7 @@ pub async fn groups(provider: &Provider, token: &Secret) -> Result<Vec<Group>, A
             "no groups API URL configured (FEIDE_GROUPINFO_URL)".into(),
         ))
     })?;
-    let body = get_json(provider, "groups API", url, token).await?;
+    let body = get_json(provider, Some(Endpoint::Groups), "groups API", url, token).await?;
     serde_json::from_value(body).map_err(|_| {
         ProviderError::InvalidDocument {
             what: "groups API",

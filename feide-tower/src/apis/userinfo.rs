@@ -1,5 +1,6 @@
 //! OpenID Connect userinfo.
 
+use crate::telemetry::labels::Endpoint;
 use serde_json::{Map, Value};
 
 use super::bearer_get::{ApiError, get_json};
@@ -23,7 +24,14 @@ pub async fn userinfo(
                 "the provider has no userinfo endpoint".into(),
             ))
         })?;
-    let Value::Object(info) = get_json(provider, "userinfo endpoint", url, access_token).await?
+    let Value::Object(info) = get_json(
+        provider,
+        Some(Endpoint::Userinfo),
+        "userinfo endpoint",
+        url,
+        access_token,
+    )
+    .await?
     else {
         return Err(ProviderError::InvalidDocument {
             what: "userinfo endpoint",

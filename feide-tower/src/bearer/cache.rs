@@ -18,13 +18,14 @@
 //! of the token, some 0.2 µs; the SHA-256 of the whole token it replaces cost 0.6 µs on its own.
 //! The price is memory: each entry keeps the token (1–2 KB for Feide) beside its claims.
 
+use crate::telemetry::labels::CacheName;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use moka::Expiry;
 use moka::sync::Cache;
 
-use crate::hot_cache::{Entry, ExactCache, Prehashed};
+use crate::hot_cache::{Entry, ExactCache};
 use crate::token::{Claims, TokenError, Validator};
 
 /// Verified claims by token.
@@ -93,8 +94,8 @@ impl TokenCache {
                     .expire_after(UntilExpiry {
                         leeway,
                         max_lifetime,
-                    })
-                    .build_with_hasher(Prehashed),
+                    }),
+                CacheName::VerifiedTokens,
             ),
             leeway,
         }

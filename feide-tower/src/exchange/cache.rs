@@ -11,6 +11,8 @@
 //! - Freshness is checked against the injectable clock on every hit; moka's per-entry expiry
 //!   (same lifetime) frees the memory.
 
+use crate::telemetry;
+use crate::telemetry::labels::CacheName;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -70,6 +72,9 @@ impl ExchangeCache {
                     u32::try_from(token.weight().max(floor)).unwrap_or(u32::MAX)
                 })
                 .expire_after(UntilRefresh)
+                .eviction_listener(|_, _, _| {
+                    telemetry::cache_entries(CacheName::ExchangedTokens, -1)
+                })
                 .build(),
         }
     }
@@ -150,7 +155,13 @@ impl ExchangeCache {
         Fut: Future<Output = Result<IssuedToken, TokenEndpointError>>,
     {
         self.entries
-            .try_get_with(key, async { fetch().await.map(Arc::new) })
+            .try_get_with(key, async {
+                let token = fetch().await.map(Arc::new);
+                if token.is_ok() {
+                    telemetry::cache_entries(CacheName::ExchangedTokens, 1);
+                }
+                token
+            })
             .await
     }
 

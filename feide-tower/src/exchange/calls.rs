@@ -71,7 +71,7 @@ impl TokenExchange {
         let provider = self.provider();
         let value = self
             .with_token(subject, |token| async move {
-                apis::get_json(provider, "downstream API", url, &token).await
+                apis::get_json(provider, None, "downstream API", url, &token).await
             })
             .await?;
         // serde's message may quote the body: say only that the shape is wrong.

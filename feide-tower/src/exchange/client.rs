@@ -1,5 +1,9 @@
 //! [`TokenExchange`]: the RFC 8693 client, with its cache.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::telemetry;
+use crate::telemetry::labels::{ExchangeResult, Grant};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -124,11 +128,22 @@ impl TokenExchange {
     pub async fn exchange(&self, subject: &Secret) -> Result<Arc<IssuedToken>, ExchangeError> {
         let key = self.key(subject);
         let clock = &*self.shared.clock;
-        self.shared
+        // Whether this call asked the token endpoint itself; if not (a hit, or another caller's
+        // request shared), the token counts as `cached`.
+        let asked = AtomicBool::new(false);
+        let token = self
+            .shared
             .cache
-            .get_or_fetch(key, clock, || self.fetch(subject))
+            .get_or_fetch(key, clock, || {
+                asked.store(true, Ordering::Relaxed);
+                self.fetch(subject)
+            })
             .await
-            .map_err(ExchangeError::TokenEndpoint)
+            .map_err(ExchangeError::TokenEndpoint)?;
+        if !asked.load(Ordering::Relaxed) {
+            telemetry::exchange(ExchangeResult::Cached, Grant::TokenExchange);
+        }
+        Ok(token)
     }
 
     /// The exchanged token for `subject` as a [`Secret`] (cached like
@@ -198,6 +213,11 @@ impl TokenExchange {
                     .unwrap_or_default(),
             )
         });
+        let result = match &outcome {
+            Ok(_) => ExchangeResult::Success,
+            Err(_) => ExchangeResult::Failure,
+        };
+        telemetry::exchange(result, Grant::TokenExchange);
         match &outcome {
             Ok(token) => tracing::debug!(
                 pattern = ?shared.pattern,

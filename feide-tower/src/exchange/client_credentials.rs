@@ -1,6 +1,8 @@
 //! [`ClientCredentialsSource`]: a token for the client itself (`grant_type=client_credentials`),
 //! cached and renewed before it expires.
 
+use crate::telemetry;
+use crate::telemetry::labels::{ExchangeResult, Grant};
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -88,13 +90,13 @@ impl ClientCredentialsSource {
         let start = (inner.clock)();
         let current = inner.current.load_full();
         match current {
-            Some(token) if token.is_fresh(start) => return Ok(token),
+            Some(token) if token.is_fresh(start) => return Ok(cached(token)),
             Some(token) if token.is_usable(start) => {
                 // Early renewal: whoever gets the lock renews; everyone else keeps going with
                 // the current token instead of queueing behind the request.
                 return match inner.renewal.try_lock() {
                     Ok(mut renewal) => self.renew(&mut renewal, start).await,
-                    Err(_) => Ok(token),
+                    Err(_) => Ok(cached(token)),
                 };
             }
             _ => {}
@@ -139,11 +141,11 @@ impl ClientCredentialsSource {
         if let Some(token) = &current {
             // Renewed while we waited (or fetched after we started, even if short-lived).
             if token.is_fresh(now) || token.fetched_at() >= start {
-                return Ok(Arc::clone(token));
+                return Ok(cached(Arc::clone(token)));
             }
             let backing_off = renewal.backoff_until.is_some_and(|until| now < until);
             if backing_off && token.is_usable(now) {
-                return Ok(Arc::clone(token));
+                return Ok(cached(Arc::clone(token)));
             }
         }
         match self.fetch().await {
@@ -161,14 +163,25 @@ impl ClientCredentialsSource {
                         "client credentials: early renewal failed; using the current token"
                     );
                     renewal.backoff_until = Some(now + RENEWAL_BACKOFF);
-                    Ok(token)
+                    Ok(cached(token))
                 }
                 _ => Err(error.into()),
             },
         }
     }
 
+    /// One request to the token endpoint, counted as `success` or `failure`.
     async fn fetch(&self) -> Result<IssuedToken, TokenEndpointError> {
+        let fetched = self.request().await;
+        let result = match fetched {
+            Ok(_) => ExchangeResult::Success,
+            Err(_) => ExchangeResult::Failure,
+        };
+        telemetry::exchange(result, Grant::ClientCredentials);
+        fetched
+    }
+
+    async fn request(&self) -> Result<IssuedToken, TokenEndpointError> {
         let inner = &*self.inner;
         let mut form = vec![("grant_type", "client_credentials")];
         if let Some(scope) = &inner.scope {
@@ -318,4 +331,10 @@ impl ClientCredentialsBuilder {
             }),
         }
     }
+}
+
+/// `token`, counted as served from the cache.
+fn cached(token: Arc<IssuedToken>) -> Arc<IssuedToken> {
+    telemetry::exchange(ExchangeResult::Cached, Grant::ClientCredentials);
+    token
 }

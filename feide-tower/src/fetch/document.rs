@@ -1,5 +1,7 @@
 //! One place that GETs a JSON document from the provider with a timeout and a typed error.
 
+use crate::telemetry;
+use crate::telemetry::labels::Endpoint;
 use std::time::Duration;
 
 use super::error::ProviderError;
@@ -16,6 +18,7 @@ const MAX_DOCUMENT: usize = 1024 * 1024;
 
 pub(crate) async fn get_document(
     http: &reqwest::Client,
+    endpoint: Endpoint,
     what: &'static str,
     url: &str,
     timeout: Duration,
@@ -43,13 +46,16 @@ pub(crate) async fn get_document(
         let body = read_limited(response, MAX_DOCUMENT, what, url).await?;
         Ok(Fetched { body, max_age })
     };
-    tokio::time::timeout(timeout, request)
-        .await
-        .map_err(|_| ProviderError::Timeout {
-            what,
-            url: url.to_owned(),
-            timeout,
-        })?
+    let timed = async {
+        tokio::time::timeout(timeout, request)
+            .await
+            .map_err(|_| ProviderError::Timeout {
+                what,
+                url: url.to_owned(),
+                timeout,
+            })?
+    };
+    telemetry::provider_request(endpoint, timed).await
 }
 
 /// `max-age` from a Cache-Control value; `no-store`/`no-cache` count as zero.

@@ -8,12 +8,16 @@ use aws_lc_rs::digest::{SHA256, digest};
 use http::HeaderMap;
 use http::header::AUTHORIZATION;
 use moka::future::Cache;
+use tracing::field::Empty;
+use tracing::{Instrument as _, Span};
 
 use super::builder::IntrospectorBuilder;
 use super::request::{CallError, introspect};
 use crate::Provider;
 use crate::bearer::{Admission, BearerError, Challenge, Principal};
 use crate::provider::{ClientAuthMethod, ClientCredentials};
+use crate::telemetry;
+use crate::telemetry::labels::{BearerResult, CacheUse};
 use crate::token::{Claims, TokenError, Validator, now};
 
 /// Decides whether a request's opaque bearer token lets it through, by RFC 7662 introspection.
@@ -111,19 +115,58 @@ impl Introspector {
     /// Checks the request's `Authorization: Bearer` token: header syntax, then introspection,
     /// issuer, audience, times, kind, subject, user and scopes.
     pub async fn authorize(&self, headers: &HeaderMap) -> Result<Principal, BearerError> {
-        let token = bearer_token(headers)?;
-        self.authorize_token(token).await
+        match bearer_token(headers) {
+            Ok(token) => self.authorize_token(token).await,
+            Err(error) => Err(self.refused_early(error)),
+        }
     }
 
     /// Like [`authorize`](Self::authorize) for a token obtained some other way.
+    ///
+    /// One `feide.introspection` span per decision (debug level) with the fields `outcome`,
+    /// `reason` and `cache`, as the bearer layer's; counted in
+    /// `feide_tower_bearer_requests_total`.
     pub async fn authorize_token(&self, token: &str) -> Result<Principal, BearerError> {
         let cfg = &*self.inner;
         if token.len() > cfg.max_token_len {
-            return Err(BearerError::InvalidToken(TokenError::TooLarge {
-                limit: cfg.max_token_len,
-            }));
+            return Err(
+                self.refused_early(BearerError::InvalidToken(TokenError::TooLarge {
+                    limit: cfg.max_token_len,
+                })),
+            );
         }
-        let claims = match self.claims(token).await {
+        let span = tracing::debug_span!(
+            target: "feide.introspection",
+            "feide.introspection",
+            outcome = Empty,
+            reason = Empty,
+            cache = Empty
+        );
+        let asked = AtomicBool::new(false);
+        let result = self.decide(token, &asked).instrument(span.clone()).await;
+        let cache = if cfg.refused.is_none() && cfg.cache.is_none() {
+            CacheUse::None
+        } else if asked.load(Ordering::Relaxed) {
+            CacheUse::Miss
+        } else {
+            CacheUse::Hit
+        };
+        observe(&span, &result, cache);
+        result
+    }
+
+    /// A refusal before any token was looked at (no header, a malformed one, too large),
+    /// counted as such.
+    pub(crate) fn refused_early(&self, error: BearerError) -> BearerError {
+        tracing::debug!(target: "feide.introspection", outcome = error.kind(), "no usable token");
+        telemetry::bearer(error.metric(), CacheUse::None);
+        error
+    }
+
+    /// The decision for a token of acceptable size; `asked` is set when the provider was asked.
+    async fn decide(&self, token: &str, asked: &AtomicBool) -> Result<Principal, BearerError> {
+        let cfg = &*self.inner;
+        let claims = match self.claims(token, asked).await {
             Ok(claims) => claims,
             Err(Failure::Inactive) => {
                 tracing::debug!(target: "feide.introspection", "token inactive");
@@ -155,23 +198,23 @@ impl Introspector {
 
     /// Claims of an active, valid token, or why not: a refusal remembered for the same token, or
     /// the answer from the cache or the provider (a lasting refusal is then remembered).
-    async fn claims(&self, token: &str) -> Result<Arc<Claims>, Failure> {
+    async fn claims(&self, token: &str, asked: &AtomicBool) -> Result<Arc<Claims>, Failure> {
         let cfg = &*self.inner;
         if cfg.refused.is_none() && cfg.cache.is_none() {
             // Nothing is remembered: no key to compute.
-            return self.fetch(token).await;
+            return self.fetch(token, asked).await;
         }
         let key: [u8; 32] = digest(&SHA256, token.as_bytes())
             .as_ref()
             .try_into()
             .unwrap_or([0; 32]);
         let Some(refused) = &cfg.refused else {
-            return self.answer(token, key).await;
+            return self.answer(token, key, asked).await;
         };
         if let Some(failure) = refused.get(&key).await {
             return Err(failure);
         }
-        let answer = self.answer(token, key).await;
+        let answer = self.answer(token, key, asked).await;
         if let Err(failure) = &answer
             && failure.is_lasting()
         {
@@ -181,17 +224,22 @@ impl Introspector {
     }
 
     /// Claims of an active, valid token: from the cache (expiry checked again) or the provider.
-    async fn answer(&self, token: &str, key: [u8; 32]) -> Result<Arc<Claims>, Failure> {
+    async fn answer(
+        &self,
+        token: &str,
+        key: [u8; 32],
+        asked: &AtomicBool,
+    ) -> Result<Arc<Claims>, Failure> {
         let cfg = &*self.inner;
         let Some(cache) = &cfg.cache else {
-            return self.fetch(token).await;
+            return self.fetch(token, asked).await;
         };
         // Concurrent misses for one token share one call; only successes are kept.
         let fresh = AtomicBool::new(false);
         let claims = cache
             .try_get_with(key, async {
                 fresh.store(true, Ordering::Relaxed);
-                self.fetch(token).await
+                self.fetch(token, asked).await
             })
             .await
             .map_err(|e| (*e).clone())?;
@@ -203,7 +251,7 @@ impl Introspector {
         // again (the provider will say inactive).
         if claims.exp <= now {
             cache.invalidate(&key).await;
-            return self.fetch(token).await;
+            return self.fetch(token, asked).await;
         }
         // Decided at `now` on every hit, as a fresh answer would be.
         if let Err(error) = cfg.validator.check_claims(&claims, now) {
@@ -214,7 +262,8 @@ impl Introspector {
     }
 
     /// One introspection call and the claim checks.
-    async fn fetch(&self, token: &str) -> Result<Arc<Claims>, Failure> {
+    async fn fetch(&self, token: &str, asked: &AtomicBool) -> Result<Arc<Claims>, Failure> {
+        asked.store(true, Ordering::Relaxed);
         let cfg = &*self.inner;
         let answer = introspect(&cfg.provider, &cfg.endpoint, &cfg.client, cfg.method, token)
             .await
@@ -262,6 +311,27 @@ pub(super) fn bearer_token(headers: &HeaderMap) -> Result<&str, BearerError> {
         return Err(BearerError::InvalidRequest);
     }
     std::str::from_utf8(token).map_err(|_| BearerError::InvalidRequest)
+}
+
+/// Records an introspection decision on its span and in the metrics.
+fn observe(span: &Span, result: &Result<Principal, BearerError>, cache: CacheUse) {
+    let outcome = match result {
+        Ok(_) => BearerResult::Allowed,
+        Err(error) => error.metric(),
+    };
+    telemetry::bearer(outcome, cache);
+    span.record("cache", cache.as_str());
+    match result {
+        Ok(_) => {
+            span.record("outcome", "allowed");
+        }
+        Err(error) => {
+            span.record("outcome", error.kind());
+            if let BearerError::InvalidToken(reason) = error {
+                span.record("reason", reason.kind());
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -139,7 +139,7 @@ where
             Ok(token) => token.to_owned(),
             // No or a malformed header: refused now, the provider is not asked.
             Err(error) => {
-                tracing::debug!(target: "feide.introspection", reason = %error, "no usable token");
+                let error = introspector.refused_early(error);
                 let answer = introspector.challenge(&error).to_response();
                 return ResponseFuture {
                     state: GateFuture::answer(answer),

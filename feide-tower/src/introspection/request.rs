@@ -1,6 +1,8 @@
 //! The POST to the introspection endpoint, with the same client authentication as the token
 //! endpoint, and its answer.
 
+use crate::telemetry;
+use crate::telemetry::labels::Endpoint;
 use serde_json::{Map, Value};
 
 use crate::Provider;
@@ -67,9 +69,12 @@ pub(crate) async fn introspect(
             })?;
         Ok(bytes)
     };
-    let bytes = tokio::time::timeout(provider.timeout(), send)
-        .await
-        .map_err(|_| CallError::Unavailable("timeout"))??;
+    let timed = async {
+        tokio::time::timeout(provider.timeout(), send)
+            .await
+            .map_err(|_| CallError::Unavailable("timeout"))?
+    };
+    let bytes = telemetry::provider_request(Endpoint::Introspection, timed).await?;
     let Ok(Value::Object(mut answer)) = serde_json::from_slice::<Value>(&bytes) else {
         return Err(CallError::Unavailable("not a JSON object"));
     };

@@ -1,6 +1,7 @@
 //! The back-channel logout endpoint (OpenID Connect Back-Channel Logout 1.0 §2.5, §2.8): the
 //! provider posts a logout token, and the sessions it names end on every replica.
 
+use crate::telemetry::labels::RevocationCause;
 use http::header::{CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderMap, HeaderValue, StatusCode};
 
@@ -66,7 +67,10 @@ impl FeideLogin {
             // The token's kind requires one of them.
             (None, None) => return refused("the logout token names neither sid nor sub"),
         };
-        match self.end_provider_sessions(whom, "backchannel").await {
+        match self
+            .end_provider_sessions(whom, RevocationCause::Backchannel)
+            .await
+        {
             Ok(_) => {
                 let mut answer = Answer::page(StatusCode::OK, String::new());
                 answer.headers.remove(CONTENT_TYPE);

@@ -18,6 +18,8 @@ use crate::apis::{ApiError, userinfo};
 use crate::provider::{OAuthErrorCode, TokenEndpointError};
 use crate::session::cookie::request_cookies;
 use crate::session::{OriginalIdToken, SessionData};
+use crate::telemetry;
+use crate::telemetry::labels::LoginResult;
 use crate::token::{Claims, DEFAULT_LEEWAY, TokenError, now};
 
 /// Why a callback did not produce a session. Logged by kind; never shown with details.
@@ -41,6 +43,9 @@ enum CallbackError {
     /// app ([`SilentLoginFailed`](super::SilentLoginFailed)), not an error page.
     /// Carries the flow's `return_to`.
     Silent(SilentLoginError, String),
+    /// The session store could not take the new session: answered like every store outage
+    /// (503 with `Retry-After`), not with a sign-in error page.
+    StoreUnavailable,
 }
 
 impl From<Duplicate> for CallbackError {
@@ -68,6 +73,17 @@ impl CallbackError {
             Self::AuthAge(AuthAge::Missing) => "auth_time_missing",
             Self::AuthAge(AuthAge::TooOld) => "auth_time_too_old",
             Self::Silent(..) => "silent_login_failed",
+            Self::StoreUnavailable => "store_unavailable",
+        }
+    }
+
+    /// How the metrics count this outcome: a user declining, or a silent login that needs the
+    /// user, is `cancelled`; everything else `failed`.
+    fn metric(&self) -> LoginResult {
+        match self {
+            Self::Denied(code) if code == "access_denied" => LoginResult::Cancelled,
+            Self::Silent(..) => LoginResult::Cancelled,
+            _ => LoginResult::Failed,
         }
     }
 
@@ -91,6 +107,7 @@ impl CallbackError {
             Self::SessionTooLarge => "session_too_large",
             Self::AuthAge(_) => "reauthentication_required",
             Self::Silent(..) => "silent_login_failed",
+            Self::StoreUnavailable => "unavailable",
         }
     }
 
@@ -147,9 +164,9 @@ impl CallbackError {
                 "Sign-in failed",
                 "The session could not be stored. Please contact the service owner.".into(),
             ),
-            // Only reached for a silent error outside a silent flow, which `redeem` never
-            // returns; a generic page keeps this total.
-            Self::AuthAge(_) | Self::Silent(..) => (
+            // `Silent` and `StoreUnavailable` are answered by `complete_login` before this; the
+            // generic page keeps the match total.
+            Self::AuthAge(_) | Self::Silent(..) | Self::StoreUnavailable => (
                 StatusCode::BAD_REQUEST,
                 "Sign-in failed",
                 "The identity provider did not confirm a recent enough sign-in. Please try again."
@@ -194,11 +211,16 @@ impl FeideLogin {
             Some(flow) => self.redeem(flow, &params, headers).await,
             None => Err(CallbackError::UnknownFlow),
         };
+        match &result {
+            Ok(_) => telemetry::login(LoginResult::Success, "none"),
+            Err(error) => telemetry::login(error.metric(), error.kind()),
+        }
         let response = match result {
             Ok(response) => {
                 tracing::info!("login completed");
                 response
             }
+            Err(CallbackError::StoreUnavailable) => self.store_unavailable(headers),
             Err(CallbackError::Silent(error, return_to)) => {
                 // Back where the app asked to be, without a session, and a one-shot marker the
                 // login layer turns into `SilentLoginFailed` there.
@@ -358,7 +380,7 @@ impl FeideLogin {
                 );
                 if let Err(error) = stored.store.insert(&key, &record).await {
                     tracing::warn!(%error, "login not completed: session store unavailable");
-                    return Ok(self.store_unavailable(headers));
+                    return Err(CallbackError::StoreUnavailable);
                 }
                 // A login over an existing session (a step-up, a second sign-in) replaces it:
                 // the old record goes, so the old cookie no longer opens anything.

@@ -1,6 +1,7 @@
 //! The front-channel logout endpoint (OpenID Connect Front-Channel Logout 1.0 §2, §3): the
 //! provider's sign-out page frames it in the user's browser, with `iss` and `sid`.
 
+use crate::telemetry::labels::RevocationCause;
 use http::header::CONTENT_SECURITY_POLICY;
 use http::{HeaderMap, HeaderValue, StatusCode};
 
@@ -65,7 +66,7 @@ impl FeideLogin {
                     tracing::info!(reason = "wrong_issuer", "front-channel logout refused");
                     return frameable(bad_request("The iss parameter is not this app's provider."));
                 }
-                self.end_provider_sessions(Revoked::Sid(sid), "frontchannel")
+                self.end_provider_sessions(Revoked::Sid(sid), RevocationCause::Frontchannel)
                     .await
                     .map(drop)
                     .map_err(|e| e.to_string())
@@ -115,7 +116,7 @@ impl FeideLogin {
             .and_then(|s| s.data().claims.get("sid"))
             .and_then(|v| v.as_str());
         if let Some(sid) = sid {
-            self.end_provider_sessions(Revoked::Sid(sid), "frontchannel")
+            self.end_provider_sessions(Revoked::Sid(sid), RevocationCause::Frontchannel)
                 .await
                 .map_err(|e| e.to_string())?;
         }

@@ -7,6 +7,8 @@ use super::FeideLogin;
 use super::values::CsrfState;
 use crate::answer::Answer;
 use crate::session::cookie::request_cookies;
+use crate::telemetry;
+use crate::telemetry::labels::RevocationCause;
 
 impl FeideLogin {
     /// Logs out (the logout route).
@@ -134,6 +136,9 @@ impl FeideLogin {
                 .unwrap_or_else(|| cfg.paths.after_logout.clone()),
         };
         tracing::info!(had_session = session.is_some(), "logout");
+        if session.is_some() {
+            telemetry::revocation(RevocationCause::Logout);
+        }
         Answer::redirect(status, &location).with_cookies(clear)
     }
 }

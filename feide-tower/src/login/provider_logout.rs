@@ -9,6 +9,8 @@ use super::FeideLogin;
 use super::logout_token::LogoutTokens;
 use super::revocations::Revoked;
 use crate::store::{StoreError, StoreErrorKind};
+use crate::telemetry;
+use crate::telemetry::labels::RevocationCause;
 
 /// Provider-initiated logout of one login, configured.
 #[derive(Debug)]
@@ -31,22 +33,38 @@ pub(crate) enum NotEnded {
 }
 
 impl FeideLogin {
-    /// Ends the sessions the provider logged out (`whom`), for `cause` (`backchannel` or
-    /// `frontchannel`, for the log). How many were ended, when the store can tell.
+    /// Ends the sessions the provider logged out (`whom`), for `cause` (back-channel or
+    /// front-channel, for the log and the metrics). How many were ended, when the store can tell.
     pub(crate) async fn end_provider_sessions(
         &self,
         whom: Revoked<'_>,
-        cause: &'static str,
+        cause: RevocationCause,
     ) -> Result<Option<u64>, NotEnded> {
-        let cfg = &*self.config;
+        let ended = self.end_sessions(whom).await?;
+        telemetry::revocation(cause);
+        let cause = cause.as_str();
         let by = match whom {
             Revoked::Sid(_) => "sid",
             Revoked::Sub(_) => "sub",
         };
+        match ended {
+            Some(ended) => tracing::info!(
+                cause,
+                by,
+                sessions = ended,
+                "provider logout: sessions revoked"
+            ),
+            None => tracing::info!(cause, by, "provider logout: sessions revoked"),
+        }
+        Ok(ended)
+    }
+
+    async fn end_sessions(&self, whom: Revoked<'_>) -> Result<Option<u64>, NotEnded> {
+        let cfg = &*self.config;
         if cfg.stored.is_some() {
             let ended = match whom {
-                Revoked::Sid(sid) => self.revoke_provider_session(sid).await,
-                Revoked::Sub(sub) => self.revoke_all_sessions(sub).await,
+                Revoked::Sid(sid) => self.end_provider_session(sid).await,
+                Revoked::Sub(sub) => self.end_all_sessions(sub).await,
             }
             .map_err(|e| match e {
                 super::SessionAdminError::Store(e) => NotEnded::Store(e),
@@ -60,12 +78,6 @@ impl FeideLogin {
                     ))
                 }
             })?;
-            tracing::info!(
-                cause,
-                by,
-                sessions = ended,
-                "provider logout: sessions revoked"
-            );
             return Ok(Some(ended));
         }
         let now = crate::token::now().max(0) as u64;
@@ -73,7 +85,6 @@ impl FeideLogin {
             .revocations
             .revoke(whom, now)
             .map_err(|_| NotEnded::ListFull)?;
-        tracing::info!(cause, by, "provider logout: sessions revoked");
         Ok(None)
     }
 }

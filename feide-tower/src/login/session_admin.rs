@@ -4,6 +4,8 @@
 
 use super::FeideLogin;
 use crate::store::{StoreError, StoreKey};
+use crate::telemetry;
+use crate::telemetry::labels::RevocationCause;
 
 /// One of a user's stored sessions.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,6 +79,7 @@ impl FeideLogin {
             .ok_or(SessionAdminError::NoStore)?;
         let existed = stored.store.delete(key).await?;
         stored.forget(key);
+        telemetry::revocation(RevocationCause::Admin);
         Ok(existed)
     }
 
@@ -86,6 +89,14 @@ impl FeideLogin {
     /// # Errors
     /// As [`sessions_of`](Self::sessions_of).
     pub async fn revoke_all_sessions(&self, sub: &str) -> Result<u64, SessionAdminError> {
+        let ended = self.end_all_sessions(sub).await?;
+        telemetry::revocation(RevocationCause::Admin);
+        Ok(ended)
+    }
+
+    /// [`revoke_all_sessions`](Self::revoke_all_sessions) without counting it: shared with
+    /// provider logout, which counts under its own cause.
+    pub(crate) async fn end_all_sessions(&self, sub: &str) -> Result<u64, SessionAdminError> {
         let cfg = &*self.config;
         let stored = cfg.stored.as_ref().ok_or(SessionAdminError::NoStore)?;
         let mut ended = 0u64;
@@ -105,6 +116,13 @@ impl FeideLogin {
     /// # Errors
     /// As [`sessions_of`](Self::sessions_of).
     pub async fn revoke_provider_session(&self, sid: &str) -> Result<u64, SessionAdminError> {
+        let ended = self.end_provider_session(sid).await?;
+        telemetry::revocation(RevocationCause::Admin);
+        Ok(ended)
+    }
+
+    /// [`revoke_provider_session`](Self::revoke_provider_session) without counting it.
+    pub(crate) async fn end_provider_session(&self, sid: &str) -> Result<u64, SessionAdminError> {
         let cfg = &*self.config;
         let stored = cfg.stored.as_ref().ok_or(SessionAdminError::NoStore)?;
         let mut ended = 0u64;

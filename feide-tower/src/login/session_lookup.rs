@@ -7,6 +7,7 @@
 //! ([`ExactCache`]). Everything that depends on the clock is decided again on every request, hit
 //! or not: absolute expiry, idle timeout, and whether to re-issue the cookie.
 
+use crate::telemetry::labels::CacheName;
 use std::fmt;
 use std::sync::Arc;
 
@@ -16,7 +17,7 @@ use moka::sync::Cache;
 use super::FeideLogin;
 use super::refresh_policy::{RefreshDue, RefreshPolicy};
 use super::session_cookies::SessionCookies;
-use crate::hot_cache::{Entry, ExactCache, Prehashed};
+use crate::hot_cache::{Entry, ExactCache};
 use crate::session::cookie::{Envelope, OpenError, request_cookies, sole_cookie_noting};
 use crate::session::{FeideSession, SessionData};
 use crate::store::StoreError;
@@ -91,8 +92,8 @@ impl SessionCache {
             entries: ExactCache::new(
                 Cache::builder()
                     .max_capacity(bytes)
-                    .weigher(|_, entry: &Arc<Entry<Opened>>| weight(entry.key_len()))
-                    .build_with_hasher(Prehashed),
+                    .weigher(|_, entry: &Arc<Entry<Opened>>| weight(entry.key_len())),
+                CacheName::OpenedSessions,
             ),
         })
     }

@@ -20,6 +20,7 @@
 //!
 //! Refreshes across replicas are in `stored_refresh`.
 
+use crate::telemetry::labels::CacheName;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -36,7 +37,7 @@ use super::refresh_policy::RefreshPolicy;
 use super::session_cookies::SessionCookies;
 use super::session_lookup::SessionLookup;
 use crate::answer::Answer;
-use crate::hot_cache::{ExactCache, Prehashed};
+use crate::hot_cache::ExactCache;
 use crate::session::cookie::{request_cookies, sole_cookie_noting};
 use crate::session::{FeideSession, KeyRing, OpenedRef, SessionData, SessionRefs};
 use crate::store::{Record, SessionStore, StoreError, StoreKey, Updated};
@@ -178,9 +179,8 @@ impl StoredSessions {
             generation: AtomicU64::new(0),
             near_ttl: ttl,
             opened: ExactCache::new(
-                Cache::builder()
-                    .max_capacity(NEAR_CACHE_CAPACITY)
-                    .build_with_hasher(Prehashed),
+                Cache::builder().max_capacity(NEAR_CACHE_CAPACITY),
+                CacheName::OpenedSessions,
             ),
             near,
             loading: moka::future::Cache::builder()

@@ -1,5 +1,6 @@
 //! Building a [`Provider`]: settings, environment, discovery.
 
+use crate::telemetry::labels::Endpoint;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -375,7 +376,14 @@ async fn discover(
         "{}/.well-known/openid-configuration",
         issuer.trim_end_matches('/')
     );
-    let fetched = get_document(http, "discovery document", &url, timeout).await?;
+    let fetched = get_document(
+        http,
+        Endpoint::Discovery,
+        "discovery document",
+        &url,
+        timeout,
+    )
+    .await?;
     let metadata: ProviderMetadata =
         serde_json::from_slice(&fetched.body).map_err(|e| ProviderError::InvalidDocument {
             what: "discovery document",

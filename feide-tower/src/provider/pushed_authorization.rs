@@ -2,6 +2,7 @@
 //! over an authenticated back channel; the browser then carries only `client_id` and the
 //! `request_uri` the provider answered.
 
+use crate::telemetry::labels::Endpoint;
 use serde::Deserialize;
 
 use super::token_endpoint::invalid;
@@ -43,7 +44,15 @@ impl Provider {
                 "no pushed authorization request endpoint",
             ))?;
         let bytes = self
-            .post_as_client(WHAT, url, client, method, form, MAX_RESPONSE)
+            .post_as_client(
+                Endpoint::PushedAuthorization,
+                WHAT,
+                url,
+                client,
+                method,
+                form,
+                MAX_RESPONSE,
+            )
             .await?;
         #[derive(Deserialize)]
         struct Answer {

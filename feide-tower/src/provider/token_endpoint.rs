@@ -1,6 +1,8 @@
 //! POSTs to the provider's token endpoint with client authentication, shared by the login
 //! callback, token exchange and client credentials. RFC 6749 §5 answers become typed errors.
 
+use crate::telemetry::ProviderTimer;
+use crate::telemetry::labels::Endpoint;
 use std::fmt;
 
 use serde::Deserialize;
@@ -272,7 +274,15 @@ impl Provider {
             .as_deref()
             .ok_or(TokenEndpointError::NotConfigured("no token endpoint"))?;
         let bytes = self
-            .post_as_client("token endpoint", url, client, method, form, MAX_RESPONSE)
+            .post_as_client(
+                Endpoint::Token,
+                "token endpoint",
+                url,
+                client,
+                method,
+                form,
+                MAX_RESPONSE,
+            )
             .await?;
         serde_json::from_slice::<TokenResponse>(&bytes)
             .map_err(|_| invalid("token endpoint", url, "not a token response").into())
@@ -281,8 +291,10 @@ impl Provider {
     /// POSTs `form` to `url` authenticated as `client`; the body of a 2xx answer (at most
     /// `limit` bytes), or the RFC 6749 §5.2 error (any 4xx with an `error`), or a
     /// [`ProviderError`]. Shared by the token and pushed-authorization endpoints.
+    #[allow(clippy::too_many_arguments)] // each is one part of the request; a struct would only rename them
     pub(crate) async fn post_as_client(
         &self,
+        endpoint: Endpoint,
         what: &'static str,
         url: &str,
         client: &ClientCredentials,
@@ -320,14 +332,16 @@ impl Provider {
             Ok::<_, ProviderError>((status, bytes))
         };
         let timeout = self.timeout();
-        let (status, bytes) =
-            tokio::time::timeout(timeout, send)
-                .await
-                .map_err(|_| ProviderError::Timeout {
-                    what,
-                    url: url.to_owned(),
-                    timeout,
-                })??;
+        let timer = ProviderTimer::start(endpoint);
+        let sent = tokio::time::timeout(timeout, send).await;
+        // A 4xx OAuth refusal is an answer, not an outage: only a 2xx counts as success, and
+        // anything that did not answer as failure.
+        timer.finish(matches!(&sent, Ok(Ok((status, _))) if status.is_success()));
+        let (status, bytes) = sent.map_err(|_| ProviderError::Timeout {
+            what,
+            url: url.to_owned(),
+            timeout,
+        })??;
         if status.is_success() {
             return Ok(bytes);
         }

@@ -1,5 +1,6 @@
 //! [`MemoryStore`]: sessions in this process's memory.
 
+use crate::telemetry;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Mutex;
@@ -124,8 +125,16 @@ impl State {
         }
     }
 
+    /// Files a record under a key that holds none (callers remove the old one first).
+    fn put(&mut self, key: StoreKey, versioned: Versioned) {
+        if self.records.insert(key, versioned).is_none() {
+            telemetry::memory_store_sessions(1);
+        }
+    }
+
     fn remove(&mut self, key: &StoreKey) -> Option<Versioned> {
         let removed = self.records.remove(key)?;
+        telemetry::memory_store_sessions(-1);
         self.unindex(key, &removed.record);
         Some(removed)
     }
@@ -194,6 +203,14 @@ fn remove_from(map: &mut HashMap<StoreKey, HashSet<StoreKey>>, of: &StoreKey, ke
     }
 }
 
+impl Drop for MemoryStore {
+    /// Its sessions leave the `feide_tower_memory_store_sessions` gauge with it.
+    fn drop(&mut self) {
+        let held = i32::try_from(self.len()).unwrap_or(i32::MAX);
+        telemetry::memory_store_sessions(-held);
+    }
+}
+
 impl SessionStore for MemoryStore {
     fn insert<'a>(&'a self, key: &'a StoreKey, record: &'a Record) -> StoreFuture<'a, ()> {
         let now = now();
@@ -205,7 +222,7 @@ impl SessionStore for MemoryStore {
             ))
         } else {
             state.make_room(self.capacity, now);
-            state.records.insert(
+            state.put(
                 *key,
                 Versioned {
                     record: record.clone(),
@@ -238,7 +255,7 @@ impl SessionStore for MemoryStore {
             Some(current) => current.version.saturating_add(1),
         };
         state.remove(key);
-        state.records.insert(
+        state.put(
             *key,
             Versioned {
                 record: record.clone(),

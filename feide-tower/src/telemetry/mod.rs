@@ -66,6 +66,6 @@ mod record;
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub use describe::describe_metrics;
 pub(crate) use record::{
-    bearer, cache_entries, exchange, jwks_fetch, login, memory_store_sessions, provider_request,
-    revocation,
+    ProviderTimer, bearer, cache_entries, exchange, jwks_fetch, login, memory_store_sessions,
+    provider_request, revocation,
 };

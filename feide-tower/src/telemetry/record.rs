@@ -72,9 +72,9 @@ pub(crate) fn cache_entries(cache: CacheName, delta: i8) {
     let _ = (cache, delta);
 }
 
-/// A memory store gained (`delta` = 1) or lost (`delta` = -1) a session.
+/// Memory stores gained (`delta` > 0) or lost (`delta` < 0) sessions.
 #[inline]
-pub(crate) fn memory_store_sessions(delta: i8) {
+pub(crate) fn memory_store_sessions(delta: i32) {
     #[cfg(feature = "metrics")]
     if let Some(hot) = hot() {
         hot.memory_store.increment(f64::from(delta));
@@ -90,22 +90,44 @@ pub(crate) async fn provider_request<T, E>(
     endpoint: Endpoint,
     request: impl Future<Output = Result<T, E>>,
 ) -> Result<T, E> {
+    let timer = ProviderTimer::start(endpoint);
+    let result = request.await;
+    timer.finish(result.is_ok());
+    result
+}
+
+/// The duration of one request to the provider, for callers that decide success themselves
+/// (an answer can arrive and still be a failure). Zero-sized without the `metrics` feature.
+pub(crate) struct ProviderTimer {
     #[cfg(feature = "metrics")]
-    {
-        let started = std::time::Instant::now();
-        let result = request.await;
-        let outcome = if result.is_ok() { "success" } else { "failure" };
+    started: std::time::Instant,
+    #[cfg(feature = "metrics")]
+    endpoint: Endpoint,
+}
+
+impl ProviderTimer {
+    #[inline]
+    pub(crate) fn start(endpoint: Endpoint) -> Self {
+        #[cfg(not(feature = "metrics"))]
+        let _ = endpoint;
+        Self {
+            #[cfg(feature = "metrics")]
+            started: std::time::Instant::now(),
+            #[cfg(feature = "metrics")]
+            endpoint,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn finish(self, success: bool) {
+        #[cfg(feature = "metrics")]
         metrics::histogram!(
             names::PROVIDER_REQUEST_DURATION_SECONDS,
-            "endpoint" => endpoint.as_str(),
-            "result" => outcome
+            "endpoint" => self.endpoint.as_str(),
+            "result" => if success { "success" } else { "failure" }
         )
-        .record(started.elapsed().as_secs_f64());
-        result
-    }
-    #[cfg(not(feature = "metrics"))]
-    {
-        let _ = endpoint;
-        request.await
+        .record(self.started.elapsed().as_secs_f64());
+        #[cfg(not(feature = "metrics"))]
+        let _ = success;
     }
 }

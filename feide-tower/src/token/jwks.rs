@@ -1,6 +1,8 @@
 //! The JWKS cache: lock-free reads, single-flight refresh on unknown `kid` with a cooldown,
 //! background refresh before the TTL, and the last good key set kept when the provider fails.
 
+use crate::telemetry;
+use crate::telemetry::labels::Endpoint;
 use std::sync::Arc;
 use std::sync::Weak;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -230,31 +232,37 @@ impl Inner {
             return Ok(());
         };
         self.fetches.fetch_add(1, Ordering::Relaxed);
-        let result = get_document(&remote.http, "JWKS", &remote.uri, remote.timeout)
-            .await
-            .and_then(|fetched| {
-                let keys = KeySet::from_json(&fetched.body).map_err(|e| {
-                    ProviderError::InvalidDocument {
-                        what: "JWKS",
-                        url: remote.uri.clone(),
-                        reason: e.to_string(),
-                    }
+        let result = get_document(
+            &remote.http,
+            Endpoint::Jwks,
+            "JWKS",
+            &remote.uri,
+            remote.timeout,
+        )
+        .await
+        .and_then(|fetched| {
+            let keys =
+                KeySet::from_json(&fetched.body).map_err(|e| ProviderError::InvalidDocument {
+                    what: "JWKS",
+                    url: remote.uri.clone(),
+                    reason: e.to_string(),
                 })?;
-                if keys.is_empty() {
-                    return Err(ProviderError::InvalidDocument {
-                        what: "JWKS",
-                        url: remote.uri.clone(),
-                        reason: "no usable signing key".into(),
-                    });
-                }
-                let ttl = fetched
-                    .max_age
-                    .map_or(remote.default_ttl, |t| t.clamp(MIN_TTL, MAX_TTL));
-                Ok((keys, ttl))
-            });
+            if keys.is_empty() {
+                return Err(ProviderError::InvalidDocument {
+                    what: "JWKS",
+                    url: remote.uri.clone(),
+                    reason: "no usable signing key".into(),
+                });
+            }
+            let ttl = fetched
+                .max_age
+                .map_or(remote.default_ttl, |t| t.clamp(MIN_TTL, MAX_TTL));
+            Ok((keys, ttl))
+        });
         let old = self.snapshot.load();
         match result {
             Ok((keys, ttl)) => {
+                telemetry::jwks_fetch(true);
                 tracing::debug!(
                     keys = keys.len(),
                     ttl_secs = ttl.as_secs(),
@@ -270,6 +278,7 @@ impl Inner {
                 Ok(())
             }
             Err(error) => {
+                telemetry::jwks_fetch(false);
                 tracing::warn!(%error, keys_kept = old.keys.len(), "JWKS refresh failed; keeping the last good key set");
                 self.snapshot.store(Arc::new(Snapshot {
                     keys: old.keys.clone(),
