@@ -230,17 +230,46 @@ async fn axum_login_scrape_after_a_login_round_trip_has_every_metric() {
 
     let scrape = scrape(metrics).await;
     scrape.assert_names_present();
-    let allowed = scrape
-        .value(
+    // What the round trip did, counted (>=: the recorder is shared by the tests of this binary).
+    for (name, labels, what) in [
+        (
+            names::LOGINS_TOTAL,
+            &[("result", "success"), ("reason", "none")][..],
+            "the login",
+        ),
+        (
             names::BEARER_REQUESTS_TOTAL,
-            &[("result", "allowed"), ("cache", "miss")],
-        )
-        .unwrap_or(0.0);
-    assert!(
-        allowed >= 1.0,
-        "the data source's bearer decision is counted\n{}",
-        scrape.text
-    );
+            &[("result", "allowed"), ("cache", "miss")][..],
+            "the data source's bearer decision",
+        ),
+        (
+            names::JWKS_FETCHES_TOTAL,
+            &[("result", "success")][..],
+            "the provider's keys fetched",
+        ),
+        (
+            names::TOKEN_EXCHANGES_TOTAL,
+            &[("result", "success"), ("grant", "token_exchange")][..],
+            "the exchange for the data source",
+        ),
+        (
+            names::SESSION_REVOCATIONS_TOTAL,
+            &[("cause", "logout")][..],
+            "the logout",
+        ),
+        (
+            &format!("{}_count", names::PROVIDER_REQUEST_DURATION_SECONDS),
+            &[("endpoint", "token"), ("result", "success")][..],
+            "the token endpoint's latency",
+        ),
+    ] {
+        let value = scrape.value(name, labels).unwrap_or(0.0);
+        assert!(
+            value >= 1.0,
+            "{what} is counted: {name}{labels:?} = {value}\n{}",
+            scrape.text
+        );
+    }
     // Counters are there from the start, at zero when nothing happened.
     assert!(
         scrape
