@@ -3,6 +3,12 @@
 //! The only actix-specific code is [`bridge`] (http 0.2 ↔ http 1) and the two middlewares here;
 //! every decision is made by the same `FeideLogin` and `BearerAuthorizer` functions the tower
 //! layers wrap, so the session cookie format is shared with the axum examples.
+//!
+//! `METRICS_ADDR` (e.g. `127.0.0.1:9464`; unset: no metrics): feide-tower's metrics as
+//! Prometheus text at `GET /metrics` on a listener of its own (axum on the tokio runtime under
+//! actix's system, see the `metrics-listener` crate), bound by [`configure`] and reported in
+//! [`Configured::metrics_addr`]. It does not count as configuring a provider: the demo still runs
+//! with only `METRICS_ADDR` and `BIND_ADDR` set.
 
 pub mod bridge;
 
@@ -21,7 +27,7 @@ use feide_tower::testkit::{DEFAULT_DATASOURCE_AUDIENCE, DemoLogin, ExampleEnv, F
 /// Boxed error for start-up.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
-/// Every variable this example reads (but `BIND_ADDR` and `RUST_LOG`): any one set means
+/// Every variable this example reads (but `BIND_ADDR`, `METRICS_ADDR` and `RUST_LOG`): any one set means
 /// "configured", and then the login's four and `DATASOURCE_AUDIENCE` are required; the demo runs
 /// only with none of them set, on loopback.
 pub const ENV: ExampleEnv<'static> = ExampleEnv {
@@ -68,6 +74,8 @@ pub struct Configured {
     pub notes: Vec<String>,
     /// In demo mode: the warning to print (to stderr) before serving.
     pub banner: Option<String>,
+    /// Where `GET /metrics` is served (`METRICS_ADDR`, bound), or `None` when it is unset.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// Configures from `env` (the reference names: FEIDE_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET,
@@ -75,11 +83,13 @@ pub struct Configured {
 /// DATASOURCE_REQUIRED_SCOPE; see [`ENV`]), and SESSION_STORE_URL / SESSION_STORE_CA_FILE for
 /// sessions on the server (read by the login's `env_with`; unset: cookie sessions). With none of them set and a loopback `addr` it starts
 /// FakeFeide and uses it (the demo); a partial configuration is an error naming every missing
-/// variable.
+/// variable. `METRICS_ADDR`, when set, is bound last on the current tokio runtime (a value that is
+/// not an address, or cannot be bound, is an error naming it).
 pub async fn configure(
     env: impl Fn(&str) -> Option<String>,
     addr: SocketAddr,
 ) -> Result<Configured, Error> {
+    let metrics = metrics_listener::from_env(&env)?;
     let settings = ENV.settings_or_demo(env, addr, DEMO).await?;
     let lookup = settings.lookup();
     let provider: Provider = Provider::from_env_with(lookup).await?;
@@ -104,11 +114,13 @@ pub async fn configure(
         }
         _ => Vec::new(),
     };
+    let metrics_addr = metrics_listener::start(metrics).await?;
     Ok(Configured {
         state: State { login, bearer },
         notes,
         banner: settings.banner(),
         fake: settings.into_fake(),
+        metrics_addr,
     })
 }
 

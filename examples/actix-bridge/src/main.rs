@@ -3,6 +3,8 @@
 //! BIND_ADDR it runs against the built-in fake Feide (with a warning on stderr) and prints a
 //! ready-to-paste curl line for `/api/me`. `SESSION_STORE_URL` (`memory`, `redis://…`,
 //! `rediss://…`, `redis+cluster://…`) keeps sessions on the server, shared by replicas.
+//! `METRICS_ADDR` (e.g. `127.0.0.1:9464`) serves feide-tower's metrics as Prometheus text at
+//! `http://METRICS_ADDR/metrics`; unset, no metrics are recorded or served.
 
 use std::net::SocketAddr;
 
@@ -42,6 +44,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         "actix-bridge listening on http://{}",
         listener.local_addr()?
     );
+    if let Some(metrics) = configured.metrics_addr {
+        println!("metrics: http://{metrics}/metrics");
+    }
     let state = configured.state.clone();
     HttpServer::new(move || App::new().configure(actix_bridge::routes(state.clone())))
         .listen(listener)?

@@ -16,7 +16,11 @@
 //!   `FEIDE_GROUPINFO_URL` (default: Feide's);
 //! - `OIDC_CLIENT_ID`, `OIDC_CLIENT_SECRET`: read by the provider (the exchange's client when
 //!   the data source has none of its own);
-//! - `BIND_ADDR` (read by `main`): default `127.0.0.1:8001`.
+//! - `BIND_ADDR` (read by `main`): default `127.0.0.1:8001`;
+//! - `METRICS_ADDR` (e.g. `127.0.0.1:9464`; unset: no metrics): feide-tower's metrics as
+//!   Prometheus text at `GET /metrics` on a listener of its own, bound by [`configure`] and
+//!   reported in [`Started::metrics_addr`]. Like `BIND_ADDR` it does not count as configuring a
+//!   provider: the demo still runs with only these two set.
 //!
 //! With *none* of these set (see [`ENV`]) and a loopback `BIND_ADDR`, the app runs its demo
 //! against an in-process fake Feide, prints a loud banner, and [`Started::curl`] is a
@@ -51,7 +55,7 @@ pub const DEMO_SCOPE: &str = "readUser";
 /// The user the demo token speaks for.
 pub const DEMO_USER: &str = "alice";
 
-/// Every variable this example reads (but `BIND_ADDR` and `RUST_LOG`): any one set means
+/// Every variable this example reads (but `BIND_ADDR`, `METRICS_ADDR` and `RUST_LOG`): any one set means
 /// "configured"; the demo runs only with none of them set, on loopback.
 pub const ENV: ExampleEnv<'static> = ExampleEnv {
     app: "axum-datasource",
@@ -127,10 +131,25 @@ pub struct Started {
     pub curl: Option<String>,
     /// In demo mode: the warning to print (to stderr) before serving.
     pub banner: Option<String>,
+    /// Where `GET /metrics` is served (`METRICS_ADDR`, bound), or `None` when it is unset.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
-/// Builds the app from the environment (`lookup`), for a server listening on `addr`.
+/// Builds the app from the environment (`lookup`), for a server listening on `addr`, and serves
+/// the metrics on `METRICS_ADDR` when it is set (a value that is not an address, or cannot be
+/// bound, is an error naming it).
 pub async fn configure(
+    lookup: impl Fn(&str) -> Option<String>,
+    addr: SocketAddr,
+) -> Result<Started, Error> {
+    let metrics = metrics_listener::from_env(&lookup)?;
+    let mut started = configure_app(&lookup, addr).await?;
+    started.metrics_addr = metrics_listener::start(metrics).await?;
+    Ok(started)
+}
+
+/// [`configure`] but the metrics listener.
+async fn configure_app(
     lookup: impl Fn(&str) -> Option<String>,
     addr: SocketAddr,
 ) -> Result<Started, Error> {
@@ -156,6 +175,7 @@ pub async fn configure(
                 fake: None,
                 curl: None,
                 banner: None,
+                metrics_addr: None,
             })
         }
         Settings::Demo => demo_with(FakeFeide::start().await?, addr).await,
@@ -164,7 +184,7 @@ pub async fn configure(
 
 /// Demo mode against `fake`: FakeFeide's default data source (audience, client, scope
 /// `readUser`), and a curl line with a fresh token. The login example uses this to run the data
-/// source in-process against its own fake.
+/// source in-process against its own fake. No metrics listener: [`configure`] starts that.
 pub async fn demo_with(fake: FakeFeide, addr: SocketAddr) -> Result<Started, Error> {
     let provider = Provider::builder(fake.issuer())
         .extended_userinfo_url(fake.extended_userinfo_url())
@@ -191,6 +211,7 @@ pub async fn demo_with(fake: FakeFeide, addr: SocketAddr) -> Result<Started, Err
         curl: Some(format!(
             "curl -H 'Authorization: Bearer {token}' http://{addr}/me"
         )),
+        metrics_addr: None,
     })
 }
 

@@ -1,7 +1,9 @@
 //! `cargo run -p axum-datasource`: a Feide data source. Configured only through environment
 //! variables (FEIDE_ISSUER, DATASOURCE_AUDIENCE, DATASOURCE_REQUIRED_SCOPE, ..., BIND_ADDR: see
 //! the crate docs). With none of them set and a loopback BIND_ADDR it starts the built-in fake
-//! Feide, warns on stderr, and prints a `curl` line with a valid token.
+//! Feide, warns on stderr, and prints a `curl` line with a valid token. `METRICS_ADDR` (e.g.
+//! `127.0.0.1:9464`) serves feide-tower's metrics as Prometheus text at
+//! `http://METRICS_ADDR/metrics`; unset, no metrics are recorded or served.
 
 use std::net::SocketAddr;
 

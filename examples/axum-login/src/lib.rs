@@ -3,6 +3,11 @@
 //! Routes (as in Feide's reference `feide_login_full`): `/`, `/login`, `/callback`, `/logout`
 //! (GET allowed, since the page links to it), `/post-logout`, `/me` (needs a user), `/exchange`
 //! and `/datasource` (token exchange).
+//!
+//! `METRICS_ADDR` (e.g. `127.0.0.1:9464`; unset: no metrics): feide-tower's metrics as
+//! Prometheus text at `GET /metrics` on a listener of its own at that address (see the
+//! `metrics-listener` crate), bound by [`configure`] and reported in [`Started::metrics_addr`].
+//! It is not a provider setting: the demo still runs with only `METRICS_ADDR` and `BIND_ADDR` set.
 
 mod pages;
 
@@ -25,7 +30,7 @@ use serde_json::{Value, json};
 /// Boxed error for start-up.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
-/// Every variable this example reads (but `BIND_ADDR` and `RUST_LOG`): any one set means
+/// Every variable this example reads (but `BIND_ADDR`, `METRICS_ADDR` and `RUST_LOG`): any one set means
 /// "configured", and then the login's four are required; the demo runs only with none of them
 /// set, on loopback.
 pub const ENV: ExampleEnv<'static> = ExampleEnv {
@@ -76,6 +81,8 @@ pub struct Started {
     pub banner: Option<String>,
     /// Where a browser should go.
     pub public_url: String,
+    /// Where `GET /metrics` is served (`METRICS_ADDR`, bound), or `None` when it is unset.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 #[derive(Clone)]
@@ -96,10 +103,13 @@ struct App {
 /// interactive mode and configures against it (the demo). Any one of them set: the login's four
 /// are required, and a partial configuration is an error naming every missing variable.
 /// `DATASOURCE_API_URL` receives exchanged tokens: https, or http on a loopback host.
+/// `METRICS_ADDR`, when set, is bound last (a value that is not an address, or cannot be bound,
+/// is an error naming it).
 pub async fn configure(
     env: impl Fn(&str) -> Option<String>,
     addr: SocketAddr,
 ) -> Result<Started, Error> {
+    let metrics = metrics_listener::from_env(&env)?;
     let mut settings = ENV.settings_or_demo(env, addr, DEMO).await?;
     if let Some(fake) = settings.fake().cloned() {
         settings.set_demo_value("FEIDE_EXTENDED_USERINFO_URL", fake.extended_userinfo_url());
@@ -141,12 +151,14 @@ pub async fn configure(
             datasource.as_deref().unwrap_or("?")
         )
     });
+    let metrics_addr = metrics_listener::start(metrics).await?;
     Ok(Started {
         app,
         note,
         banner: settings.banner(),
         public_url: settings.public_url().to_owned(),
         fake: settings.into_fake(),
+        metrics_addr,
     })
 }
 

@@ -9,6 +9,9 @@
 //! `redis+cluster://host1:port1,host2:port2`; with `SESSION_STORE_CA_FILE` for a private CA)
 //! keeps sessions on the server, shared by every replica using the same store and
 //! `APP_SECRET_KEY`; unset, sessions live in the encrypted cookie. It works in the demo too.
+//!
+//! `METRICS_ADDR` (e.g. `127.0.0.1:9464`) serves feide-tower's metrics as Prometheus text at
+//! `http://METRICS_ADDR/metrics`; unset, no metrics are recorded or served.
 
 use std::net::SocketAddr;
 
@@ -44,6 +47,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         println!("{note}");
     }
     println!("axum-login listening: open {}", started.public_url);
+    if let Some(metrics) = started.metrics_addr {
+        println!("metrics: http://{metrics}/metrics");
+    }
     axum::serve(listener, started.app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
