@@ -2,7 +2,8 @@
 //!
 //! The only actix-specific code is [`bridge`] (http 0.2 ↔ http 1) and the two middlewares here;
 //! every decision is made by the same `FeideLogin` and `BearerAuthorizer` functions the tower
-//! layers wrap, so the session cookie format is shared with the axum examples.
+//! layers wrap, so the session cookie format is shared with the axum examples. `/healthz` and
+//! `/readyz` answer with `Health`'s plain functions, outside both middlewares.
 //!
 //! `METRICS_ADDR` (e.g. `127.0.0.1:9464`; unset: no metrics): feide-tower's metrics as
 //! Prometheus text at `GET /metrics` on a listener of its own (axum on the tokio runtime under
@@ -20,6 +21,7 @@ use actix_web::middleware::{Next, from_fn};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use feide_tower::Provider;
 use feide_tower::bearer::{BearerAuthorizer, Principal};
+use feide_tower::health::Health;
 use feide_tower::login::FeideLogin;
 use feide_tower::session::FeideSession;
 use feide_tower::testkit::{DEFAULT_DATASOURCE_AUDIENCE, DemoLogin, ExampleEnv, FakeFeide};
@@ -62,6 +64,8 @@ pub struct State {
     pub login: FeideLogin,
     /// Bearer protection for `/api`.
     pub bearer: BearerAuthorizer,
+    /// `/healthz` and `/readyz`: the provider's keys, the session store.
+    pub health: Health,
 }
 
 /// A configured app and, without configuration, the fake Feide it runs against.
@@ -116,7 +120,11 @@ pub async fn configure(
     };
     let metrics_addr = metrics_listener::start(metrics).await?;
     Ok(Configured {
-        state: State { login, bearer },
+        state: State {
+            health: Health::builder().login(&login).build()?,
+            login,
+            bearer,
+        },
         notes,
         banner: settings.banner(),
         fake: settings.into_fake(),
@@ -140,6 +148,9 @@ const DEMO: DemoLogin<'static> = DemoLogin {
 pub fn routes(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         cfg.app_data(web::Data::new(state))
+            // Outside both middlewares: probes carry no cookie or token.
+            .route("/healthz", web::get().to(healthz))
+            .route("/readyz", web::get().to(readyz))
             .service(
                 web::scope("/api")
                     .wrap(from_fn(bearer_middleware))
@@ -253,6 +264,16 @@ async fn logout(req: HttpRequest) -> HttpResponse {
 }
 
 /// The provider's back-channel logout: it posts a logout token (form-encoded, at most 64 KiB).
+/// Liveness: the same answer as `HealthLayer`'s `/healthz`.
+async fn healthz(req: HttpRequest) -> HttpResponse {
+    bridge::answer(state(&req).health.liveness())
+}
+
+/// Readiness: the provider's keys loaded and the session store answering, else 503.
+async fn readyz(req: HttpRequest) -> HttpResponse {
+    bridge::answer(state(&req).health.readiness().await)
+}
+
 async fn backchannel_logout(req: HttpRequest, body: web::Bytes) -> HttpResponse {
     let headers = bridge::request_headers(req.headers());
     bridge::answer(state(&req).login.backchannel_logout(&headers, &body).await)

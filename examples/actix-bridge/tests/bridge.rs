@@ -399,3 +399,24 @@ async fn provider_logout_through_the_bridge() {
         "{csp}"
     );
 }
+
+/// `/healthz` and `/readyz` answer without a cookie or token (outside both middlewares), and
+/// readiness follows the provider's keys: cold at start (the JWKS failing) is 503.
+#[tokio::test(flavor = "multi_thread")]
+async fn health_probes_answer_outside_the_middlewares() {
+    let fake = FakeFeide::start().await.unwrap();
+    fake.fail(
+        feide_tower::testkit::Endpoint::Jwks,
+        feide_tower::testkit::Failure::Status(500),
+    );
+    let base = start_actix(&fake).await;
+    let live = reqwest::get(format!("{base}/healthz")).await.unwrap();
+    assert_eq!(live.status(), 200);
+    assert_eq!(live.json::<Value>().await.unwrap(), json!({"live": true}));
+    let cold = reqwest::get(format!("{base}/readyz")).await.unwrap();
+    assert_eq!(cold.status(), 503);
+    assert!(cold.headers().contains_key("retry-after"));
+    let report: Value = cold.json().await.unwrap();
+    assert_eq!(report["ready"], false);
+    assert_eq!(report["checks"][0]["problem"], "cold", "{report}");
+}

@@ -1,5 +1,8 @@
 //! The data-source API of Feide's reference examples (`feide_data_source_api`), in Rust.
 //!
+//! `GET /healthz` and `GET /readyz` are the liveness and readiness probes (`/readyz` answers 503
+//! while the provider's signing keys have never loaded).
+//!
 //! `GET /me` is protected by a Feide JWT access token for this data source's audience and
 //! required scope, and answers `{"subject": ..., "claims": {...}}`. When the data source has its
 //! own client (`DATASOURCE_CLIENT_ID`; always in demo mode) it also exchanges the token (RFC 8693,
@@ -41,6 +44,7 @@ use feide_tower::bearer::{BearerJwtLayer, Principal};
 use feide_tower::exchange::{
     ExchangeError, ExchangePattern, SubjectToken, TokenExchange, TokenExchangeBuilder,
 };
+use feide_tower::health::Health;
 use feide_tower::testkit::{
     DEFAULT_DATASOURCE_AUDIENCE, DEFAULT_DATASOURCE_CLIENT_ID, DEFAULT_DATASOURCE_CLIENT_SECRET,
     ExampleEnv, ExampleMode, FakeFeide, demo_banner,
@@ -216,7 +220,7 @@ pub async fn demo_with(fake: FakeFeide, addr: SocketAddr) -> Result<Started, Err
 }
 
 /// `GET /me` for tokens with `audience` and all of `scopes`; `exchange`, when given, gets tokens
-/// for Feide's APIs.
+/// for Feide's APIs. `GET /healthz` and `GET /readyz` (the provider's keys loaded) need no token.
 pub fn app(
     provider: &Provider,
     audience: &str,
@@ -230,10 +234,13 @@ pub fn app(
             |builder, scope| builder.require_scope(scope),
         )
         .build()?;
+    // `/healthz` and `/readyz` outside the bearer check: probes carry no token.
+    let health = Health::builder().provider(provider).build()?;
     Ok(Router::new()
         .route("/me", get(me))
         .with_state(exchange)
-        .layer(bearer))
+        .layer(bearer)
+        .layer(health.layer()))
 }
 
 /// The caller, their token's claims, and (with an exchange client) what Feide's APIs say about

@@ -2,7 +2,8 @@
 //!
 //! Routes (as in Feide's reference `feide_login_full`): `/`, `/login`, `/callback`, `/logout`
 //! (GET allowed, since the page links to it), `/post-logout`, `/me` (needs a user), `/exchange`
-//! and `/datasource` (token exchange).
+//! and `/datasource` (token exchange), and the probes `/healthz` (liveness) and `/readyz`
+//! (readiness: the provider's keys loaded, the session store answering; 503 otherwise).
 //!
 //! `METRICS_ADDR` (e.g. `127.0.0.1:9464`; unset: no metrics): feide-tower's metrics as
 //! Prometheus text at `GET /metrics` on a listener of its own at that address (see the
@@ -21,6 +22,7 @@ use axum::routing::get;
 use base64::Engine as _;
 use feide_tower::Provider;
 use feide_tower::exchange::{ExchangeError, ExchangePattern, TokenExchange, TokenExchangeBuilder};
+use feide_tower::health::Health;
 use feide_tower::login::{FEIDE_MFA_ACR, FeideLogin, RequireAuthLevelLayer};
 use feide_tower::provider::require_secure_url;
 use feide_tower::session::FeideSession;
@@ -138,13 +140,16 @@ pub async fn configure(
         ),
         None => None,
     };
+    // `/healthz` and `/readyz`: the provider's keys loaded, the session store (if any) answering.
+    let health = Health::builder().login(&login).build()?;
     let app = router(App {
         login,
         provider,
         exchange,
         datasource: datasource.clone(),
         step_up,
-    });
+    })
+    .layer(health.layer());
     let note = settings.demo_note().map(|note| {
         format!(
             "{note} (test users: alice, bob, carol) and the data-source example at {}.",
