@@ -5,15 +5,12 @@ use super::bearer_get::ApiError;
 
 /// `value` as one URL path segment: everything but RFC 3986 unreserved characters
 /// (`A-Z a-z 0-9 - . _ ~`) percent-encoded, so `fc:org:uio.no` becomes `fc%3Aorg%3Auio.no` and
-/// `a/b` cannot add a segment. `.` and `..` are encoded too (`%2E`), so a segment never means
-/// "this" or "the parent" directory. An empty value is refused: it would change which endpoint
-/// is called.
+/// `a/b` cannot add a segment. An empty value, `.` and `..` are refused
+/// ([`ApiError::InvalidArgument`]): they would change which endpoint is called (URL parsers
+/// resolve `..` and even `%2E%2E` as "the parent").
 pub(crate) fn segment(what: &'static str, value: &str) -> Result<String, ApiError> {
-    if value.is_empty() {
+    if value.is_empty() || value == "." || value == ".." {
         return Err(ApiError::InvalidArgument(what));
-    }
-    if value == "." || value == ".." {
-        return Ok("%2E".repeat(value.len()));
     }
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
@@ -54,8 +51,9 @@ mod tests {
         );
         assert_eq!(segment("id", "a/b?c#d e").unwrap(), "a%2Fb%3Fc%23d%20e");
         assert_eq!(segment("id", "feide:ø@x").unwrap(), "feide%3A%C3%B8%40x");
-        assert_eq!(segment("id", "..").unwrap(), "%2E%2E");
-        assert_eq!(segment("id", ".").unwrap(), "%2E");
+        assert_eq!(segment("id", "...").unwrap(), "...");
+        assert!(segment("id", "..").is_err());
+        assert!(segment("id", ".").is_err());
         assert!(matches!(
             segment("id", ""),
             Err(ApiError::InvalidArgument("id"))
