@@ -42,18 +42,23 @@ pub(crate) fn extended_userinfo(state: &State, req: &Req) -> Resp {
     }
 }
 
-/// `GET /groups/me/groups`.
-pub(crate) fn groups(state: &State, req: &Req) -> Resp {
-    match bearer_user(state, req) {
-        Ok((u, _)) => response::json(StatusCode::OK, &u.groups),
-        Err(resp) => *resp,
-    }
-}
-
 /// The user and scope behind the request's bearer token, or the error
 /// response:
 /// 401 for a missing, unknown or expired token, 403 for a token with no user.
-fn bearer_user(state: &State, req: &Req) -> Result<(FakeUser, String), Box<Resp>> {
+pub(crate) fn bearer_user(state: &State, req: &Req) -> Result<(FakeUser, String), Box<Resp>> {
+    match bearer_token(state, req)? {
+        (Some(user), scope) => Ok((user, scope)),
+        (None, _) => Err(Box::new(forbidden("the token has no user"))),
+    }
+}
+
+/// The user (`None` for a client-credentials token) and scope behind the
+/// request's bearer token, or the 401 response for a missing, unknown or
+/// expired token.
+pub(crate) fn bearer_token(
+    state: &State,
+    req: &Req,
+) -> Result<(Option<FakeUser>, String), Box<Resp>> {
     let token = req
         .headers
         .get(AUTHORIZATION)
@@ -74,20 +79,25 @@ fn bearer_user(state: &State, req: &Req) -> Result<(FakeUser, String), Box<Resp>
             "unknown or expired access token",
         )));
     };
-    let Some(user_id) = &record.user_id else {
-        return Err(Box::new(response::json(
-            StatusCode::FORBIDDEN,
-            &json!({"error": "insufficient_scope", "error_description": "the token has no user"}),
-        )));
-    };
     let scope = record.scope.clone();
+    let Some(user_id) = &record.user_id else {
+        return Ok((None, scope));
+    };
     let user = inner.find_user(user_id).cloned().ok_or_else(|| {
         Box::new(unauthorized(
             "Bearer error=\"invalid_token\"",
             "the token's user no longer exists",
         ))
     })?;
-    Ok((user, scope))
+    Ok((Some(user), scope))
+}
+
+/// 403 `insufficient_scope` with `description`.
+pub(crate) fn forbidden(description: &str) -> Resp {
+    response::json(
+        StatusCode::FORBIDDEN,
+        &json!({"error": "insufficient_scope", "error_description": description}),
+    )
 }
 
 fn unauthorized(challenge: &str, description: &str) -> Resp {

@@ -17,7 +17,8 @@ pub enum Endpoint {
     Userinfo,
     /// `GET /userinfo/v1/userinfo` (extended userinfo).
     ExtendedUserinfo,
-    /// `GET /groups/me/groups`.
+    /// `GET /groups/me/groups`, and every other groups API path under `/groups/`
+    /// (`/groups/groups/{id}`, `/groups/grouptypes`, `/groups/v1/orgs/…`, …).
     Groups,
     /// `POST /oauth/introspect` (RFC 7662; only when enabled).
     Introspection,
@@ -25,6 +26,9 @@ pub enum Endpoint {
     EndSession,
     /// `POST /oauth/par` (RFC 9126; only when enabled).
     Par,
+    /// `GET /userinfo/v1/lookup/…`, `/userinfo/v1/exists/…` and
+    /// `/userinfo/v1/exists-by-mail/…` (user lookup and existence).
+    UserLookup,
 }
 
 /// How an endpoint misbehaves, set with

@@ -113,6 +113,9 @@ mod demo_start;
 mod discovery;
 mod end_session;
 mod failure;
+mod fake_group;
+mod group_api;
+mod group_controls;
 mod html;
 mod introspection;
 mod jwt;
@@ -133,6 +136,7 @@ mod token;
 mod token_exchange;
 mod token_request;
 mod user;
+mod user_lookup;
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -150,6 +154,7 @@ pub use client::{
 pub use demo::{ExampleEnv, ExampleEnvError, ExampleMode, demo_banner};
 pub use demo_start::{DemoLogin, ExampleSettings, ExampleStartError};
 pub use failure::{Endpoint, Failure};
+pub use fake_group::{FakeGroup, FakeMembership, FakeOrg};
 pub use logout::{BackchannelDelivery, ProviderSession};
 pub use logout_token::{BACKCHANNEL_LOGOUT_EVENT, LogoutTokenBuilder};
 pub use mint::{CUSTOMER_PORTAL_ID, TokenMinter};

@@ -105,6 +105,8 @@ fn endpoint_for(path: &str) -> Option<Endpoint> {
         "/openid/endsession" => Endpoint::EndSession,
         introspection::PATH => Endpoint::Introspection,
         super::par::PATH => Endpoint::Par,
+        p if p.starts_with("/groups/") => Endpoint::Groups,
+        p if p.starts_with(super::user_lookup::PREFIX) => Endpoint::UserLookup,
         _ => return None,
     })
 }
@@ -186,7 +188,8 @@ fn route(state: &State, endpoint: Endpoint, req: &Req) -> Resp {
         Endpoint::Token if post => token::token(state, req),
         Endpoint::Userinfo if get || post => apis::userinfo(state, req),
         Endpoint::ExtendedUserinfo if get => apis::extended_userinfo(state, req),
-        Endpoint::Groups if get => apis::groups(state, req),
+        Endpoint::Groups if get => super::group_api::handle(state, req),
+        Endpoint::UserLookup if get => super::user_lookup::handle(state, req),
         Endpoint::Introspection => introspection::introspect(state, req),
         Endpoint::Par => super::par::push(state, req),
         Endpoint::Token => method_not_allowed("POST"),

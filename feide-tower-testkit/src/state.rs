@@ -103,6 +103,8 @@ pub(crate) struct Inner {
     pub(crate) client_assertions: super::client_assertion::AssertionState,
     /// Pushed authorization requests (off by default).
     pub(crate) par: super::par::ParState,
+    /// The groups API's groups, organisations and paging.
+    pub(crate) groups_api: super::fake_group::GroupsState,
 }
 
 impl State {
@@ -165,6 +167,7 @@ impl Inner {
             sign_in: Default::default(),
             client_assertions: Default::default(),
             par: Default::default(),
+            groups_api: super::fake_group::GroupsState::defaults(),
         }
     }
 

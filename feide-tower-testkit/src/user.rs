@@ -157,7 +157,14 @@ impl FakeUser {
         vec![
             FakeUser::new("alice", "Alice Student")
                 .affiliation("student", &["member", "student"])
-                .group(course("STUDENT", "member")),
+                .group(course("STUDENT", "member"))
+                // Last year's course: served only with `showAll=true`.
+                .member_of(
+                    &super::fake_group::FakeGroup::course(REALM, "INF0999", "Programming (2019)"),
+                    super::fake_group::FakeMembership::member()
+                        .fs_role("STUDENT")
+                        .inactive(),
+                ),
             FakeUser::new("bob", "Bob Teacher")
                 .affiliation("faculty", &["member", "employee", "faculty"])
                 .group(course("LÆRER", "admin")),

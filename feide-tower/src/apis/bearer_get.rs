@@ -29,6 +29,9 @@ pub enum ApiError {
     /// The answer is about another user than the one who logged in.
     #[error("the API answered for another subject")]
     SubjectMismatch,
+    /// An argument cannot be sent (for example an empty group id); nothing was sent.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(&'static str),
 }
 
 /// Largest API response read.
@@ -41,6 +44,23 @@ pub(crate) async fn get_json(
     url: &str,
     token: &Secret,
 ) -> Result<Value, ApiError> {
+    get_json_page(provider, endpoint, what, url, token)
+        .await
+        .map(|(body, _)| body)
+}
+
+/// Most `Link` header values kept from one answer.
+const MAX_LINK_HEADERS: usize = 8;
+
+/// [`get_json`], also giving the answer's `Link` header values (at most [`MAX_LINK_HEADERS`]),
+/// for following pages.
+pub(crate) async fn get_json_page(
+    provider: &Provider,
+    endpoint: Option<Endpoint>,
+    what: &'static str,
+    url: &str,
+    token: &Secret,
+) -> Result<(Value, Vec<String>), ApiError> {
     // Never a token over plain http off loopback, wherever the URL came from.
     require_secure_url(what, url)?;
     let mut auth = http::HeaderValue::try_from(format!("Bearer {}", token.expose()))
@@ -59,18 +79,25 @@ pub(crate) async fn get_json(
         let status = response.status();
         if !status.is_success() {
             // The status decides; an error body is never read.
-            return Ok((status, Bytes::new()));
+            return Ok((status, Bytes::new(), Vec::new()));
         }
+        let links = response
+            .headers()
+            .get_all(http::header::LINK)
+            .iter()
+            .take(MAX_LINK_HEADERS)
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect();
         let body = read_limited(response, MAX_RESPONSE, what, url).await?;
-        Ok::<_, ProviderError>((status, body))
+        Ok::<_, ProviderError>((status, body, links))
     };
     let timeout = provider.timeout();
     let timer = endpoint.map(ProviderTimer::start);
     let answered = tokio::time::timeout(timeout, call).await;
     if let Some(timer) = timer {
-        timer.finish(matches!(&answered, Ok(Ok((status, _))) if status.is_success()));
+        timer.finish(matches!(&answered, Ok(Ok((status, _, _))) if status.is_success()));
     }
-    let (status, body) = answered.map_err(|_| ProviderError::Timeout {
+    let (status, body, links) = answered.map_err(|_| ProviderError::Timeout {
         what,
         url: url.to_owned(),
         timeout,
@@ -89,10 +116,11 @@ pub(crate) async fn get_json(
         }
         _ => {}
     }
-    serde_json::from_slice(&body).map_err(|_| invalid(what, url, "not JSON"))
+    let body = serde_json::from_slice(&body).map_err(|_| invalid(what, url, "not JSON"))?;
+    Ok((body, links))
 }
 
-fn invalid(what: &'static str, url: &str, reason: &str) -> ApiError {
+pub(crate) fn invalid(what: &'static str, url: &str, reason: &str) -> ApiError {
     ProviderError::InvalidDocument {
         what,
         url: url.to_owned(),

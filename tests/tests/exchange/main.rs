@@ -6,6 +6,7 @@ mod cache;
 mod client_credentials;
 mod common;
 mod end_to_end;
+mod group_api;
 mod layer;
 mod logs;
 mod measure;

@@ -3,5 +3,6 @@
 mod common;
 mod controls;
 mod exchange;
+mod groups;
 mod login;
 mod logout;
