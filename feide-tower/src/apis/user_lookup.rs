@@ -112,17 +112,17 @@ impl UserLookup {
             &self.base,
             &["lookup", &segment("user identifier", identifier)?],
         );
-        match get_json(
+        let answer = get_json(
             &self.provider,
             Some(Endpoint::ExtendedUserinfo),
             WHAT,
             &url,
             token,
         )
-        .await?
-        {
+        .await;
+        match answer.map_err(|e| self.redacted(e))? {
             Value::Object(map) => Ok(map),
-            _ => Err(invalid(WHAT, &url, "not a JSON object")),
+            _ => Err(self.redacted(invalid(WHAT, &url, "not a JSON object"))),
         }
     }
 
@@ -173,10 +173,20 @@ impl UserLookup {
             url,
             token,
         )
-        .await?;
+        .await
+        .map_err(|e| self.redacted(e))?;
         body.get("exists")
             .and_then(Value::as_bool)
-            .ok_or_else(|| invalid(WHAT, url, "no boolean \"exists\""))
+            .ok_or_else(|| self.redacted(invalid(WHAT, url, "no boolean \"exists\"")))
+    }
+
+    /// `error` naming the API's base instead of the request URL, whose path holds the Feide id
+    /// or e-mail address looked up: personal data stays out of logs and error bodies.
+    fn redacted(&self, error: impl Into<ApiError>) -> ApiError {
+        match error.into() {
+            ApiError::Provider(e) => ApiError::Provider(e.with_url(&format!("{}/…", self.base))),
+            other => other,
+        }
     }
 }
 

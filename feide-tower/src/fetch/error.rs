@@ -79,3 +79,21 @@ pub enum ProviderError {
         found: String,
     },
 }
+
+impl ProviderError {
+    /// The same error naming `shown` instead of the URL it was about: for a URL whose path holds
+    /// personal data (a user lookup by Feide id or e-mail address), so that neither a log line
+    /// nor an error body repeats it.
+    pub(crate) fn with_url(mut self, shown: &str) -> Self {
+        match &mut self {
+            Self::InsecureUrl { url, .. }
+            | Self::Timeout { url, .. }
+            | Self::Unreachable { url, .. }
+            | Self::Status { url, .. }
+            | Self::InvalidDocument { url, .. }
+            | Self::TooLarge { url, .. } => shown.clone_into(url),
+            _ => {}
+        }
+        self
+    }
+}

@@ -425,5 +425,19 @@ async fn user_lookup_and_existence() -> TestResult {
         .await
         .expect_err("502");
     assert_eq!(status_of(&err), Some(502));
+    // The looked-up person is personal data: the error (logged, maybe shown) names the API,
+    // never the Feide id or e-mail address in the request's path.
+    assert!(!err.to_string().contains("alice"), "{err}");
+    let err = users
+        .exists_by_mail(&check, "test.feide.no", "alice@example.org")
+        .await
+        .expect_err("502");
+    assert!(!err.to_string().contains("alice"), "{err}");
+    assert!(!format!("{err:?}").contains("alice"), "{err:?}");
+    let err = users
+        .lookup_feide_id(&lookup, "alice@test.feide.no")
+        .await
+        .expect_err("502");
+    assert!(!err.to_string().contains("alice"), "{err}");
     Ok(())
 }
