@@ -68,22 +68,25 @@ pub(crate) fn observe(span: &Span, lookup: &SessionLookup) {
 #[cold]
 fn record(span: &Span, lookup: &SessionLookup) {
     let trace = &lookup.trace;
-    let outcome = if lookup.session.is_some() {
-        if trace.refreshed {
+    // Recorded in the order of the fields, as a `fmt` subscriber then prints them.
+    let (outcome, reason) = if lookup.session.is_some() {
+        let outcome = if trace.refreshed {
             "refreshed"
         } else {
             "signed_in"
-        }
+        };
+        (outcome, None)
     } else if lookup.store_error.is_some() {
-        span.record("reason", "store_unavailable");
-        "unavailable"
+        ("unavailable", Some("store_unavailable"))
     } else if let Some(reason) = trace.reason {
-        span.record("reason", reason.as_str());
-        "refused"
+        ("refused", Some(reason.as_str()))
     } else {
-        "anonymous"
+        ("anonymous", None)
     };
     span.record("outcome", outcome);
+    if let Some(reason) = reason {
+        span.record("reason", reason);
+    }
     if trace.cache != CacheUse::None {
         span.record("cache", trace.cache.as_str());
     }
