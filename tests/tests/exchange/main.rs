@@ -10,3 +10,4 @@ mod layer;
 mod logs;
 mod measure;
 mod patterns;
+mod spans;
