@@ -174,7 +174,7 @@ impl AccessGuard {
             .decide_in(target, headers, session, &span)
             .instrument(span.clone())
             .await;
-        tracing::debug!(parent: &span, "access decided");
+        span.in_scope(|| tracing::debug!("access decided"));
         decided
     }
 

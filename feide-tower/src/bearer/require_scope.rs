@@ -98,12 +98,12 @@ impl RequireScopeLayer {
             reason = Empty,
             cache = Empty
         );
+        let _entered = span.enter();
         match principal {
             None => {
                 span.record("outcome", "refused");
                 span.record("reason", "no_principal");
                 tracing::error!(
-                    parent: &span,
                     "RequireScope found no Principal: put BearerJwtLayer in front of it; refusing"
                 );
                 Some(&req.missing)
@@ -111,17 +111,13 @@ impl RequireScopeLayer {
             Some(p) => match req.rule.check(p.scopes(), &req.scopes) {
                 Ok(()) => {
                     span.record("outcome", "allowed");
-                    tracing::debug!(parent: &span, "route scope present");
+                    tracing::debug!("route scope present");
                     None
                 }
                 Err(_) => {
                     span.record("outcome", "forbidden");
                     span.record("reason", "insufficient_scope");
-                    tracing::debug!(
-                        parent: &span,
-                        outcome = "insufficient_scope",
-                        "route scope missing"
-                    );
+                    tracing::debug!(outcome = "insufficient_scope", "route scope missing");
                     Some(&req.insufficient)
                 }
             },

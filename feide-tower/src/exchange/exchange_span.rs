@@ -72,5 +72,5 @@ pub(super) fn observe<T>(span: &Span, result: &Result<T, ExchangeError>, cache: 
             current.record("cache", cache.as_str());
         }
     }
-    tracing::debug!(parent: span, "outgoing token decided");
+    span.in_scope(|| tracing::debug!("outgoing token decided"));
 }

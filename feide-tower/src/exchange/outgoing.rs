@@ -239,5 +239,5 @@ fn observe<R, E>(span: &tracing::Span, result: &Result<Response<R>, LayerError<E
             .record("reason", error.kind()),
         Err(LayerError::Inner(_)) => span.record("outcome", "inner_error"),
     };
-    tracing::debug!(parent: span, "outgoing request done");
+    span.in_scope(|| tracing::debug!("outgoing request done"));
 }

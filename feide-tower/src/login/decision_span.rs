@@ -30,7 +30,7 @@ pub(crate) fn finish(span: &Span, answer: Answer, success: &'static str) -> Answ
         if answer.status == StatusCode::METHOD_NOT_ALLOWED {
             span.record("reason", "method_not_allowed");
         }
-        tracing::debug!(parent: span, "request answered");
+        span.in_scope(|| tracing::debug!("request answered"));
     }
     answer
 }

@@ -199,7 +199,7 @@ where
 fn observe(span: &Span, refusal: Option<&Answer>) {
     let Some(answer) = refusal else {
         span.record("outcome", "allowed");
-        tracing::debug!(parent: span, "signed in");
+        span.in_scope(|| tracing::debug!("signed in"));
         return;
     };
     match answer.status {
@@ -215,7 +215,7 @@ fn observe(span: &Span, refusal: Option<&Answer>) {
             span.record("outcome", "login_required");
         }
     }
-    tracing::debug!(parent: span, "sign-in required");
+    span.in_scope(|| tracing::debug!("sign-in required"));
 }
 
 pin_project! {

@@ -90,7 +90,7 @@ fn record(span: &Span, lookup: &SessionLookup) {
     if trace.cache != CacheUse::None {
         span.record("cache", trace.cache.as_str());
     }
-    tracing::debug!(parent: span, "session decided");
+    span.in_scope(|| tracing::debug!("session decided"));
 }
 
 /// Records a decision that ended in an answer instead of a lookup: the provider could not
@@ -99,7 +99,7 @@ pub(crate) fn observe_unreachable(span: &Span) {
     if !span.is_disabled() {
         span.record("outcome", "unavailable");
         span.record("reason", "provider_unreachable");
-        tracing::debug!(parent: span, "session decided");
+        span.in_scope(|| tracing::debug!("session decided"));
     }
 }
 

@@ -248,19 +248,21 @@ impl RequireAuthLevelLayer {
             reason = Empty,
             cache = Empty
         );
+        // Every event of the decision inside it (a `[feide.step_up]` filter selects them).
+        let _entered = span.enter();
         let (weak, old) = match session {
             Some(session) => self.shortfall(session, now),
             None => (true, true),
         };
         if !weak && !old {
             span.record("outcome", "allowed");
-            tracing::debug!(parent: &span, "authentication strong and recent enough");
+            tracing::debug!("authentication strong and recent enough");
             return None;
         }
         if session.is_none() && store_unavailable {
             span.record("outcome", "unavailable");
             span.record("reason", "store_unavailable");
-            tracing::debug!(parent: &span, "session store unavailable");
+            tracing::debug!("session store unavailable");
             return Some(Decision::Answer(self.login.store_unavailable(headers)));
         }
         if session.is_some() {
@@ -273,7 +275,6 @@ impl RequireAuthLevelLayer {
                 },
             );
         }
-        let _entered = span.enter();
         if !is_browser(headers) {
             if session.is_none() {
                 span.record("outcome", "login_required");
