@@ -50,3 +50,35 @@ impl std::io::Write for BufferWriter {
         Ok(())
     }
 }
+
+/// The fields of every captured span `name` (`outcome=allowed cache=hit`, quotes removed), one
+/// entry per line that shows it.
+pub fn span_fields(text: &str, name: &str) -> Vec<String> {
+    let open = format!("{name}{{");
+    text.lines()
+        .filter_map(|line| {
+            let start = line.find(&open)? + open.len();
+            let end = line[start..].find('}')? + start;
+            Some(line[start..end].replace('"', ""))
+        })
+        .collect()
+}
+
+/// Asserts that some captured line shows span `name` with every one of `fields`
+/// (`"outcome=allowed"`; `"reason="` for any value), in any order.
+///
+/// # Panics
+/// If none does, listing the spans of that name seen.
+pub fn assert_span(text: &str, name: &str, fields: &[&str]) {
+    let spans = span_fields(text, name);
+    let shows = |span: &String| {
+        fields.iter().all(|field| {
+            span.split(' ')
+                .any(|part| part == *field || (field.ends_with('=') && part.starts_with(field)))
+        })
+    };
+    assert!(
+        spans.iter().any(shows),
+        "no {name} span with {fields:?} among {spans:#?}"
+    );
+}

@@ -11,6 +11,8 @@ use super::judge::BearerJudge;
 use crate::denial::{Denial, ErrorRenderer, SharedRenderer};
 use crate::login::FeideLogin;
 use crate::session::FeideSession;
+use tracing::field::Empty;
+use tracing::{Instrument as _, Span};
 
 /// Decides whether a request to a route serving both browsers and API clients gets in, and as
 /// which [`Identity`] (flask-pyoidc's `access_control`).
@@ -149,20 +151,55 @@ impl AccessGuard {
 
     /// Like [`decide`](Self::decide), with the session already opened by an outer
     /// [`FeideLoginLayer`](crate::login::FeideLoginLayer) (then the cookie is not opened again).
+    ///
+    /// One `feide.access` span (debug level) per decision: `outcome` = `bearer` | `session` |
+    /// `anonymous` (let in without an identity: [`optional`](AccessGuardBuilder::optional)) |
+    /// `refused` (a bearer token refused; `reason` = [`BearerError::kind`](crate::bearer::BearerError::kind),
+    /// `unavailable` when the keys or the provider could not be reached) | `login_required` |
+    /// `unavailable` (the session store could not say; `reason` = `store_unavailable`). The
+    /// bearer and session decisions inside are its children.
     pub async fn decide_with_session(
         &self,
         target: &str,
         headers: &HeaderMap,
         session: Option<FeideSession>,
     ) -> Result<Access, Denial> {
+        let span = tracing::debug_span!(
+            "feide.access",
+            outcome = Empty,
+            reason = Empty,
+            cache = Empty
+        );
+        let decided = self
+            .decide_in(target, headers, session, &span)
+            .instrument(span.clone())
+            .await;
+        span.in_scope(|| tracing::debug!("access decided"));
+        decided
+    }
+
+    async fn decide_in(
+        &self,
+        target: &str,
+        headers: &HeaderMap,
+        session: Option<FeideSession>,
+        span: &Span,
+    ) -> Result<Access, Denial> {
         let cfg = &*self.inner;
         if headers.contains_key(AUTHORIZATION) {
             return match cfg.bearer.authorize(headers).await {
-                Ok(principal) => Ok(Access {
-                    identity: Some(Identity::Bearer(principal)),
-                    set_cookies: Vec::new(),
-                }),
-                Err(error) => Err(Denial::Bearer(cfg.bearer.challenge(&error))),
+                Ok(principal) => {
+                    span.record("outcome", "bearer");
+                    Ok(Access {
+                        identity: Some(Identity::Bearer(principal)),
+                        set_cookies: Vec::new(),
+                    })
+                }
+                Err(error) => {
+                    span.record("outcome", "refused");
+                    span.record("reason", error.kind());
+                    Err(Denial::Bearer(cfg.bearer.challenge(&error)))
+                }
             };
         }
         let (session, set_cookies) = match session {
@@ -170,9 +207,15 @@ impl AccessGuard {
             None if cfg.login.stores_sessions() => {
                 let lookup = match cfg.login.session_refreshed(headers).await {
                     Ok(lookup) => lookup,
-                    Err(answer) => return Err(Denial::Login(answer)),
+                    Err(answer) => {
+                        span.record("outcome", "unavailable");
+                        span.record("reason", "provider_unreachable");
+                        return Err(Denial::Login(answer));
+                    }
                 };
                 if lookup.store_error.is_some() && lookup.session.is_none() {
+                    span.record("outcome", "unavailable");
+                    span.record("reason", "store_unavailable");
                     return Err(Denial::Login(cfg.login.store_unavailable(headers)));
                 }
                 (lookup.session, lookup.set_cookies)
@@ -183,15 +226,22 @@ impl AccessGuard {
             }
         };
         match session {
-            Some(session) => Ok(Access {
-                identity: Some(Identity::Session(session)),
-                set_cookies,
-            }),
-            None if cfg.optional => Ok(Access {
-                identity: None,
-                set_cookies,
-            }),
+            Some(session) => {
+                span.record("outcome", "session");
+                Ok(Access {
+                    identity: Some(Identity::Session(session)),
+                    set_cookies,
+                })
+            }
+            None if cfg.optional => {
+                span.record("outcome", "anonymous");
+                Ok(Access {
+                    identity: None,
+                    set_cookies,
+                })
+            }
             None => {
+                span.record("outcome", "login_required");
                 let mut answer = cfg.login.login_required(target, headers);
                 for cookie in set_cookies {
                     answer.headers.append(http::header::SET_COOKIE, cookie);

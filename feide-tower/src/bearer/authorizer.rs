@@ -340,7 +340,8 @@ impl BearerAuthorizer {
                 {
                     span.record("sub", display(SubjectHash(sub)));
                 }
-                tracing::debug!(parent: span, "bearer token accepted");
+                // In the span's scope, not only its child: `[feide.bearer]` filters then see it.
+                span.in_scope(|| tracing::debug!("bearer token accepted"));
             }
             Err(error) => {
                 span.record("outcome", error.kind());
@@ -348,9 +349,13 @@ impl BearerAuthorizer {
                     span.record("reason", reason.kind());
                 }
                 if matches!(error, BearerError::Unavailable) {
-                    tracing::warn!(parent: span, "bearer token not verified: the provider's signing keys are unavailable");
+                    span.in_scope(|| {
+                        tracing::warn!(
+                            "bearer token not verified: the provider's signing keys are unavailable"
+                        )
+                    });
                 } else {
-                    tracing::debug!(parent: span, "bearer token refused");
+                    span.in_scope(|| tracing::debug!("bearer token refused"));
                 }
             }
         }

@@ -4,6 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use tracing::field::Empty;
 
 use http::{Request, Response};
 use pin_project_lite::pin_project;
@@ -85,18 +86,37 @@ impl RequireScopeLayer {
     }
 
     /// The answer for this request, or `None` to let it through.
+    ///
+    /// One `feide.require_scope` span (debug level): `outcome` = `allowed` | `forbidden`
+    /// (`reason` = `insufficient_scope`) | `refused` (`reason` = `no_principal`: the layer is
+    /// misplaced).
     fn refusal(&self, principal: Option<&Principal>) -> Option<&Challenge> {
         let req = &*self.inner;
+        let span = tracing::debug_span!(
+            "feide.require_scope",
+            outcome = Empty,
+            reason = Empty,
+            cache = Empty
+        );
+        let _entered = span.enter();
         match principal {
             None => {
+                span.record("outcome", "refused");
+                span.record("reason", "no_principal");
                 tracing::error!(
                     "RequireScope found no Principal: put BearerJwtLayer in front of it; refusing"
                 );
                 Some(&req.missing)
             }
             Some(p) => match req.rule.check(p.scopes(), &req.scopes) {
-                Ok(()) => None,
+                Ok(()) => {
+                    span.record("outcome", "allowed");
+                    tracing::debug!("route scope present");
+                    None
+                }
                 Err(_) => {
+                    span.record("outcome", "forbidden");
+                    span.record("reason", "insufficient_scope");
                     tracing::debug!(outcome = "insufficient_scope", "route scope missing");
                     Some(&req.insufficient)
                 }

@@ -12,10 +12,13 @@ use super::builder::TokenExchangeBuilder;
 use super::cache::{CacheKey, ExchangeCache};
 use super::clock::Clock;
 use super::error::ExchangeError;
+use super::exchange_span::{exchange_span, observe};
 use super::issued::IssuedToken;
 use super::layer::TokenExchangeLayer;
 use super::pattern::ExchangePattern;
 use crate::provider::{ClientAuthMethod, ClientCredentials, Provider, Secret, TokenEndpointError};
+use crate::telemetry::labels::CacheUse;
+use tracing::Instrument as _;
 
 /// An RFC 8693 token-exchange client for one of Feide's two patterns, with a cache.
 ///
@@ -126,11 +129,30 @@ impl TokenExchange {
     /// subject token is expired or not exchangeable by this client; `invalid_target`: unknown
     /// audience), or when the endpoint cannot be reached. Failures are not cached.
     pub async fn exchange(&self, subject: &Secret) -> Result<Arc<IssuedToken>, ExchangeError> {
+        let span = exchange_span();
+        let asked = AtomicBool::new(false);
+        let result = self
+            .exchange_in(subject, &asked)
+            .instrument(span.clone())
+            .await;
+        let cache = if asked.load(Ordering::Relaxed) {
+            CacheUse::Miss
+        } else {
+            CacheUse::Hit
+        };
+        observe(&span, &result, cache);
+        result
+    }
+
+    async fn exchange_in(
+        &self,
+        subject: &Secret,
+        asked: &AtomicBool,
+    ) -> Result<Arc<IssuedToken>, ExchangeError> {
         let key = self.key(subject);
         let clock = &*self.shared.clock;
         // Whether this call asked the token endpoint itself; if not (a hit, or another caller's
         // request shared), the token counts as `cached`.
-        let asked = AtomicBool::new(false);
         let token = self
             .shared
             .cache
@@ -156,7 +178,12 @@ impl TokenExchange {
 
     /// Exchanges `subject` without looking at or filling the cache.
     pub async fn exchange_uncached(&self, subject: &Secret) -> Result<IssuedToken, ExchangeError> {
-        Ok(self.fetch(subject).await?)
+        let span = exchange_span();
+        let result = async { Ok(self.fetch(subject).await?) }
+            .instrument(span.clone())
+            .await;
+        observe(&span, &result, CacheUse::None);
+        result
     }
 
     /// Forgets the cached token for `subject` (at this target).

@@ -14,8 +14,12 @@ use super::client_credentials_layer::ClientCredentialsLayer;
 use super::clock::{self, Clock};
 use super::config_error::ExchangeConfigError;
 use super::error::ExchangeError;
+use super::exchange_span::{client_credentials_span, observe};
 use super::issued::IssuedToken;
 use crate::provider::{ClientAuthMethod, ClientCredentials, Provider, Secret, TokenEndpointError};
+use crate::telemetry::labels::CacheUse;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tracing::Instrument as _;
 
 /// After a failed early renewal, how long the still-valid token is served before trying again.
 const RENEWAL_BACKOFF: Duration = Duration::from_secs(5);
@@ -85,7 +89,24 @@ impl ClientCredentialsSource {
     }
 
     /// A token with more than the margin left: the cached one, or a new one.
+    ///
+    /// One `feide.client_credentials` span (debug level): `outcome` = `issued` | `cached` |
+    /// `failed`, `reason` for a failure, `cache` = `hit` | `miss`.
     pub async fn token(&self) -> Result<Arc<IssuedToken>, ExchangeError> {
+        let span = client_credentials_span();
+        let fetched = AtomicBool::new(false);
+        let result = self.token_in(&fetched).instrument(span.clone()).await;
+        // A miss: this call asked the token endpoint (whether or not that worked), unless an
+        // early renewal failed and the current token was kept.
+        let cache = match &result {
+            Ok(_) if !fetched.load(Ordering::Relaxed) => CacheUse::Hit,
+            _ => CacheUse::Miss,
+        };
+        observe(&span, &result, cache);
+        result
+    }
+
+    async fn token_in(&self, fetched: &AtomicBool) -> Result<Arc<IssuedToken>, ExchangeError> {
         let inner = &*self.inner;
         let start = (inner.clock)();
         let current = inner.current.load_full();
@@ -95,14 +116,14 @@ impl ClientCredentialsSource {
                 // Early renewal: whoever gets the lock renews; everyone else keeps going with
                 // the current token instead of queueing behind the request.
                 return match inner.renewal.try_lock() {
-                    Ok(mut renewal) => self.renew(&mut renewal, start).await,
+                    Ok(mut renewal) => self.renew(&mut renewal, start, fetched).await,
                     Err(_) => Ok(cached(token)),
                 };
             }
             _ => {}
         }
         let mut renewal = inner.renewal.lock().await;
-        self.renew(&mut renewal, start).await
+        self.renew(&mut renewal, start, fetched).await
     }
 
     /// The token as a [`Secret`], for building a request by hand.
@@ -134,6 +155,7 @@ impl ClientCredentialsSource {
         &self,
         renewal: &mut Renewal,
         start: Instant,
+        fetched: &AtomicBool,
     ) -> Result<Arc<IssuedToken>, ExchangeError> {
         let inner = &*self.inner;
         let now = (inner.clock)();
@@ -150,6 +172,7 @@ impl ClientCredentialsSource {
         }
         match self.fetch().await {
             Ok(token) => {
+                fetched.store(true, Ordering::Relaxed);
                 let token = Arc::new(token);
                 inner.current.store(Some(Arc::clone(&token)));
                 renewal.backoff_until = None;
@@ -165,7 +188,10 @@ impl ClientCredentialsSource {
                     renewal.backoff_until = Some(now + RENEWAL_BACKOFF);
                     Ok(cached(token))
                 }
-                _ => Err(error.into()),
+                _ => {
+                    fetched.store(true, Ordering::Relaxed);
+                    Err(error.into())
+                }
             },
         }
     }

@@ -55,6 +55,7 @@ mod client_credentials_layer;
 mod clock;
 mod config_error;
 mod error;
+mod exchange_span;
 mod issued;
 mod layer;
 mod outgoing;

@@ -182,8 +182,12 @@ where
         method = %request.method(),
         host = request.uri().host().unwrap_or_default(),
         retried = tracing::field::Empty,
+        outcome = tracing::field::Empty,
+        reason = tracing::field::Empty,
+        cache = tracing::field::Empty,
     );
-    async move {
+    let observed = span.clone();
+    let result = async move {
         let subject = subject.map_err(LayerError::Token)?;
         let token = source.token(&subject).await.map_err(LayerError::Token)?;
         request
@@ -213,5 +217,27 @@ where
         inner.call(again).await.map_err(LayerError::Inner)
     }
     .instrument(span)
-    .await
+    .await;
+    if !observed.is_disabled() {
+        observe(&observed, &result);
+    }
+    result
+}
+
+/// Records an outgoing request's `outcome`: `sent` (the API's answer passed on, whatever its
+/// status; `unauthorized` when it was a 401 even after the retry) | `failed` (no token; `reason`
+/// = [`ExchangeError`]'s reason code) | `inner_error` (the HTTP client failed). `cache` was
+/// recorded by the token lookup.
+fn observe<R, E>(span: &tracing::Span, result: &Result<Response<R>, LayerError<E>>) {
+    match result {
+        Ok(response) if response.status() == StatusCode::UNAUTHORIZED => {
+            span.record("outcome", "unauthorized")
+        }
+        Ok(_) => span.record("outcome", "sent"),
+        Err(LayerError::Token(error)) => span
+            .record("outcome", "failed")
+            .record("reason", error.kind()),
+        Err(LayerError::Inner(_)) => span.record("outcome", "inner_error"),
+    };
+    span.in_scope(|| tracing::debug!("outgoing request done"));
 }

@@ -332,6 +332,8 @@ fn observe(span: &Span, result: &Result<Principal, BearerError>, cache: CacheUse
             }
         }
     }
+    // One event after the fields are recorded, so a `fmt` subscriber prints them.
+    span.in_scope(|| tracing::debug!(target: "feide.introspection", "introspection decided"));
 }
 
 #[cfg(test)]

@@ -6,9 +6,12 @@ use http::header::{CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderMap, HeaderValue, StatusCode};
 
 use super::FeideLogin;
+use super::decision_span;
 use super::logout_token::Refusal;
 use super::revocations::Revoked;
 use crate::answer::Answer;
+use tracing::Instrument as _;
+use tracing::field::Empty;
 
 /// Largest accepted request body: a logout token is about a kilobyte.
 pub(crate) const MAX_BACKCHANNEL_BODY: usize = 64 * 1024;
@@ -33,23 +36,42 @@ impl FeideLogin {
     /// `{"error":"temporarily_unavailable"}` and `Retry-After` when the provider's keys or the
     /// store cannot be reached, and the token is not counted as used, so the provider's retry
     /// is accepted.
+    ///
+    /// One `feide.backchannel_logout` span (debug level): `outcome` = `ended` | `refused` |
+    /// `unavailable`, `reason` for a refusal (the token's reason code, `replayed`,
+    /// `invalid_request`, `not_enabled`, `keys_unavailable`, `store_unavailable`); never the token.
     pub async fn backchannel_logout(&self, headers: &HeaderMap, body: &[u8]) -> Answer {
+        let span = backchannel_span();
+        let answer = self
+            .backchannel_logout_in(headers, body)
+            .instrument(span.clone())
+            .await;
+        decision_span::finish(&span, answer, "ended")
+    }
+
+    async fn backchannel_logout_in(&self, headers: &HeaderMap, body: &[u8]) -> Answer {
         let token = match logout_token_of(headers, body) {
             Ok(token) => token,
-            Err(description) => return refused(description),
+            Err(description) => {
+                decision_span::reason("invalid_request");
+                return refused(description);
+            }
         };
         let cfg = &*self.config;
         let Some(provider_logout) = cfg.provider_logout.as_ref() else {
+            decision_span::reason("not_enabled");
             return refused("back-channel logout is not enabled");
         };
         let now = crate::token::now();
         let notice = match provider_logout.tokens.accept(&token, now).await {
             Ok(notice) => notice,
             Err(Refusal::Invalid(error)) => {
+                decision_span::reason(error.kind());
                 tracing::info!(reason = error.kind(), %error, "back-channel logout token refused");
                 return refused(&format!("the logout token is not valid: {error}"));
             }
             Err(Refusal::Replayed) => {
+                decision_span::reason("replayed");
                 tracing::warn!(
                     reason = "replayed",
                     "back-channel logout token refused: already used"
@@ -57,6 +79,11 @@ impl FeideLogin {
                 return refused("the logout token was already used");
             }
             Err(Refusal::Unavailable(what)) => {
+                decision_span::reason(if what == "the session store" {
+                    "store_unavailable"
+                } else {
+                    "keys_unavailable"
+                });
                 tracing::warn!(unavailable = what, "back-channel logout not carried out");
                 return unavailable();
             }
@@ -65,7 +92,10 @@ impl FeideLogin {
             (Some(sid), _) => Revoked::Sid(sid),
             (None, Some(sub)) => Revoked::Sub(sub),
             // The token's kind requires one of them.
-            (None, None) => return refused("the logout token names neither sid nor sub"),
+            (None, None) => {
+                decision_span::reason("invalid_request");
+                return refused("the logout token names neither sid nor sub");
+            }
         };
         match self
             .end_provider_sessions(whom, RevocationCause::Backchannel)
@@ -77,12 +107,23 @@ impl FeideLogin {
                 answer
             }
             Err(error) => {
+                decision_span::reason("store_unavailable");
                 tracing::warn!(%error, "back-channel logout not carried out");
                 provider_logout.tokens.forget(&notice).await;
                 unavailable()
             }
         }
     }
+}
+
+/// The span of one back-channel logout request.
+fn backchannel_span() -> tracing::Span {
+    tracing::debug_span!(
+        "feide.backchannel_logout",
+        outcome = Empty,
+        reason = Empty,
+        cache = Empty
+    )
 }
 
 /// The `logout_token` of a form-encoded body, or why there is none.

@@ -4,6 +4,8 @@
 use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
+use tracing::field::Empty;
+use tracing::{Instrument as _, Span};
 
 use super::FeideLogin;
 use super::config::LoginConfig;
@@ -198,7 +200,28 @@ impl FeideLogin {
     /// Completes a login (the callback route). `headers` are the request's (for cookies).
     ///
     /// The flow cookie is deleted whatever the outcome, so a callback URL works once.
+    ///
+    /// One `feide.login.callback` span (debug level) with `outcome` = `success` | `cancelled` |
+    /// `failed` and, unless successful, `reason` (the failure's reason code); never the code,
+    /// state or a token.
     pub async fn complete_login(&self, query: Option<&str>, headers: &HeaderMap) -> Answer {
+        let span = tracing::debug_span!(
+            "feide.login.callback",
+            outcome = Empty,
+            reason = Empty,
+            cache = Empty
+        );
+        self.complete_login_in(query, headers, &span)
+            .instrument(span.clone())
+            .await
+    }
+
+    async fn complete_login_in(
+        &self,
+        query: Option<&str>,
+        headers: &HeaderMap,
+        span: &Span,
+    ) -> Answer {
         let cfg = &*self.config;
         let params = Query::parse(query);
         let state = match params.single("state") {
@@ -206,7 +229,10 @@ impl FeideLogin {
             _ => None,
         };
         let Some(state) = state else {
-            tracing::warn!(
+            span.record("outcome", LoginResult::Failed.as_str());
+            span.record("reason", "missing_or_malformed_state");
+            // A browser's doing (a bookmark, a replay), not the operator's.
+            tracing::debug!(
                 reason = "missing_or_malformed_state",
                 "login callback refused"
             );
@@ -226,6 +252,12 @@ impl FeideLogin {
             Ok(_) => telemetry::login(LoginResult::Success, "none"),
             Err(error) => telemetry::login(error.metric(), error.metric_reason()),
         }
+        match &result {
+            Ok(_) => span.record("outcome", LoginResult::Success.as_str()),
+            Err(error) => span
+                .record("outcome", error.metric().as_str())
+                .record("reason", error.kind()),
+        };
         let response = match result {
             Ok(response) => {
                 tracing::info!("login completed");
@@ -249,6 +281,16 @@ impl FeideLogin {
                     }
                     CallbackError::Userinfo(e) => {
                         tracing::warn!(reason = error.kind(), error = %e, "login callback failed")
+                    }
+                    // The browser's doing (a replayed or mangled callback, the user saying
+                    // no): not for the operator.
+                    CallbackError::Malformed
+                    | CallbackError::UnknownFlow
+                    | CallbackError::MissingCode => {
+                        tracing::debug!(reason = error.kind(), "login callback failed")
+                    }
+                    CallbackError::Denied(code) if code == "access_denied" => {
+                        tracing::debug!(reason = error.kind(), "login callback failed")
                     }
                     _ => tracing::warn!(reason = error.kind(), "login callback failed"),
                 }

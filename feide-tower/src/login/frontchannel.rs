@@ -6,9 +6,13 @@ use http::header::CONTENT_SECURITY_POLICY;
 use http::{HeaderMap, HeaderValue, StatusCode};
 
 use super::FeideLogin;
+use super::decision_span;
 use super::pages::{error_page, unavailable_page};
 use super::revocations::Revoked;
+use super::session_span::Refusal;
 use crate::answer::Answer;
+use tracing::Instrument as _;
+use tracing::field::Empty;
 
 impl FeideLogin {
     /// Handles a front-channel logout request (the
@@ -32,9 +36,28 @@ impl FeideLogin {
     /// `SameSite=Lax` cookies into a frame of another site, so the `sid` is what ends sessions
     /// when the provider is another site; the cookie deletions take effect when it is the same
     /// site.
+    ///
+    /// One `feide.frontchannel_logout` span (debug level): `outcome` = `ended` | `refused` |
+    /// `unavailable`, `reason` for a refusal (`not_enabled`, `invalid_request`, `wrong_issuer`,
+    /// `missing_parameter`, `store_unavailable`); never the `sid`.
     pub async fn frontchannel_logout(&self, query: Option<&str>, headers: &HeaderMap) -> Answer {
+        let span = tracing::debug_span!(
+            "feide.frontchannel_logout",
+            outcome = Empty,
+            reason = Empty,
+            cache = Empty
+        );
+        let answer = self
+            .frontchannel_logout_in(query, headers)
+            .instrument(span.clone())
+            .await;
+        decision_span::finish(&span, answer, "ended")
+    }
+
+    async fn frontchannel_logout_in(&self, query: Option<&str>, headers: &HeaderMap) -> Answer {
         let cfg = &*self.config;
         let Some(provider_logout) = cfg.provider_logout.as_ref() else {
+            decision_span::reason("not_enabled");
             return error_page(
                 StatusCode::NOT_FOUND,
                 "Not found",
@@ -54,7 +77,10 @@ impl FeideLogin {
         };
         let (iss, sid) = match params(query) {
             Ok(found) => found,
-            Err(message) => return frameable(bad_request(message)),
+            Err(message) => {
+                decision_span::reason("invalid_request");
+                return frameable(bad_request(message));
+            }
         };
         let session_supported = cfg
             .provider
@@ -63,6 +89,7 @@ impl FeideLogin {
         let ended = match (iss.as_deref(), sid.as_deref()) {
             (Some(iss), Some(sid)) => {
                 if iss != cfg.provider.issuer() {
+                    decision_span::reason("wrong_issuer");
                     tracing::info!(reason = "wrong_issuer", "front-channel logout refused");
                     return frameable(bad_request("The iss parameter is not this app's provider."));
                 }
@@ -76,11 +103,13 @@ impl FeideLogin {
                 .await
                 .map_err(|e| e.to_string()),
             _ => {
+                decision_span::reason("missing_parameter");
                 tracing::info!(reason = "missing_parameter", "front-channel logout refused");
                 return frameable(bad_request("Front-channel logout needs both iss and sid."));
             }
         };
         if let Err(error) = ended {
+            decision_span::reason("store_unavailable");
             tracing::warn!(%error, "front-channel logout not carried out");
             return frameable(unavailable_page(
                 headers,
@@ -92,7 +121,7 @@ impl FeideLogin {
         }
         let clear = cfg
             .session
-            .clear(headers, "front-channel logout")
+            .clear(headers, Refusal::FrontchannelLogout)
             .set_cookies;
         let page = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 <title>Signed out</title></head><body><p>Signed out.</p></body></html>";

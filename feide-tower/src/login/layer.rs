@@ -12,6 +12,7 @@ use tower_service::Service;
 use super::backchannel::{MAX_BACKCHANNEL_BODY, refused};
 use super::refresh::RefreshDue;
 use super::session_lookup::SessionLookup;
+use super::session_span::{observe, observe_unreachable, session_span};
 use super::stored::{NearLookup, StoreAsk};
 use super::tenants::{Logins, unknown_host};
 use super::{FeideLogin, LoginRoute};
@@ -19,6 +20,7 @@ use crate::answer::Answer;
 use crate::body::ResponseBody;
 use crate::gate::{Gate, GateFuture, Verdict};
 use crate::session::{SessionUnavailable, insert_session};
+use tracing::{Instrument as _, Span};
 
 /// Wraps a service with Feide login: answers the login, callback and logout paths itself and
 /// passes every other request on, with the [`FeideSession`](crate::session::FeideSession) (if
@@ -184,12 +186,17 @@ where
             LoginRoute::Other => {
                 let now = crate::token::now().max(0) as u64;
                 let cfg = &*login.config;
+                // One `feide.session` span per request: debug level, so a disabled one costs
+                // a few instructions and nothing is recorded.
+                let span = session_span();
                 if let Some(stored) = cfg.stored.as_ref() {
-                    match cfg
-                        .session
-                        .stored_near(stored, request.headers(), now, &cfg.refresh)
-                    {
+                    let near = span.in_scope(|| {
+                        cfg.session
+                            .stored_near(stored, request.headers(), now, &cfg.refresh)
+                    });
+                    match near {
                         NearLookup::Done(lookup) => {
+                            observe(&span, &lookup);
                             let set_cookies = attach(login, &mut request, lookup);
                             self.gate.pass(request, set_cookies)
                         }
@@ -198,22 +205,23 @@ where
                             // that was made ready.
                             let login = login.clone();
                             self.gate.defer(|inner| {
-                                Box::pin(stored_then_call(login, ask, request, inner))
+                                Box::pin(stored_then_call(login, ask, request, inner, span))
                                     as Deferred<S::Future>
                             })
                         }
                     }
                 } else {
-                    let (lookup, due) = login.lookup_at(request.headers(), now);
+                    let (lookup, due) = span.in_scope(|| login.lookup_at(request.headers(), now));
                     if let Some(due) = due {
                         // The rare request whose access token needs refreshing: talk to the
                         // provider first, then call the service that was made ready.
                         let login = login.clone();
                         self.gate.defer(|inner| {
-                            Box::pin(refresh(login, lookup, due, request, inner))
+                            Box::pin(refresh(login, lookup, due, request, inner, span))
                                 as Deferred<S::Future>
                         })
                     } else {
+                        observe(&span, &lookup);
                         let set_cookies = attach(login, &mut request, lookup);
                         self.gate.pass(request, set_cookies)
                     }
@@ -259,11 +267,17 @@ async fn refresh<S, ReqBody>(
     due: RefreshDue,
     mut request: Request<ReqBody>,
     mut inner: S,
+    span: Span,
 ) -> Verdict<S::Future>
 where
     S: Service<Request<ReqBody>>,
 {
-    match login.refresh(lookup, due, request.headers()).await {
+    let refreshed = login
+        .refresh(lookup, due, request.headers())
+        .instrument(span.clone())
+        .await;
+    observed(&span, &refreshed);
+    match refreshed {
         Ok(lookup) => {
             let set_cookies = attach(&login, &mut request, lookup);
             Verdict::Called(inner.call(request), set_cookies)
@@ -278,16 +292,30 @@ async fn stored_then_call<S, ReqBody>(
     ask: StoreAsk,
     mut request: Request<ReqBody>,
     mut inner: S,
+    span: Span,
 ) -> Verdict<S::Future>
 where
     S: Service<Request<ReqBody>>,
 {
-    match login.stored_session(ask, request.headers()).await {
+    let looked_up = login
+        .stored_session(ask, request.headers())
+        .instrument(span.clone())
+        .await;
+    observed(&span, &looked_up);
+    match looked_up {
         Ok(lookup) => {
             let set_cookies = attach(&login, &mut request, lookup);
             Verdict::Called(inner.call(request), set_cookies)
         }
         Err(answer) => Verdict::Answer(answer.into_reply()),
+    }
+}
+
+/// Records the outcome of a session decision that needed waiting.
+fn observed(span: &Span, result: &Result<SessionLookup, Answer>) {
+    match result {
+        Ok(lookup) => observe(span, lookup),
+        Err(_) => observe_unreachable(span),
     }
 }
 

@@ -4,11 +4,14 @@ use http::header::ORIGIN;
 use http::{HeaderMap, Method, StatusCode};
 
 use super::FeideLogin;
+use super::decision_span;
 use super::values::CsrfState;
 use crate::answer::Answer;
 use crate::session::cookie::request_cookies;
 use crate::telemetry;
 use crate::telemetry::labels::RevocationCause;
+use tracing::Instrument as _;
+use tracing::field::Empty;
 
 impl FeideLogin {
     /// Logs out (the logout route).
@@ -22,11 +25,21 @@ impl FeideLogin {
     /// With a [session store](super::FeideLoginBuilder::session_store) the stored session must
     /// be deleted, which takes the store: use [`sign_out`](Self::sign_out) (as the layer does).
     /// Called anyway, this answers `500` and signs nobody out.
+    ///
+    /// One `feide.logout` span (debug level): `outcome` = `logged_out` | `refused` |
+    /// `unavailable` | `misconfigured`, `reason` for a refusal.
     pub fn logout(&self, method: &Method, headers: &HeaderMap) -> Answer {
+        let span = logout_span();
+        let answer = span.in_scope(|| self.logout_in(method, headers));
+        decision_span::finish(&span, answer, "logged_out")
+    }
+
+    fn logout_in(&self, method: &Method, headers: &HeaderMap) -> Answer {
         if let Some(refusal) = self.logout_allowed(method, headers) {
             return refusal;
         }
         if self.config.stored.is_some() {
+            decision_span::reason("misconfigured");
             tracing::error!("logout() cannot delete a stored session: call sign_out()");
             return Answer::json(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -43,7 +56,18 @@ impl FeideLogin {
     /// within the [revocation bound](super::FeideLoginBuilder::revocation_bound). A store that
     /// cannot answer gets `503` with `Retry-After` and the cookie kept: the user is told, not
     /// signed out on this browser only.
+    ///
+    /// The same `feide.logout` span as `logout`.
     pub async fn sign_out(&self, method: &Method, headers: &HeaderMap) -> Answer {
+        let span = logout_span();
+        let answer = self
+            .sign_out_in(method, headers)
+            .instrument(span.clone())
+            .await;
+        decision_span::finish(&span, answer, "logged_out")
+    }
+
+    async fn sign_out_in(&self, method: &Method, headers: &HeaderMap) -> Answer {
         if let Some(refusal) = self.logout_allowed(method, headers) {
             return refusal;
         }
@@ -54,6 +78,7 @@ impl FeideLogin {
         match self.take_stored(headers).await {
             Ok(session) => self.logged_out(method, headers, session),
             Err(error) => {
+                decision_span::reason("store_unavailable");
                 tracing::warn!(%error, "logout failed: session store unavailable");
                 self.store_unavailable(headers)
             }
@@ -75,6 +100,7 @@ impl FeideLogin {
             && let Some(origin) = headers.get(ORIGIN)
             && origin.as_bytes() != cfg.paths.origin.as_bytes()
         {
+            decision_span::reason("cross_origin_logout");
             tracing::warn!(reason = "cross_origin_logout", "logout refused");
             return Some(cfg.failure(
                 StatusCode::FORBIDDEN,
@@ -141,4 +167,14 @@ impl FeideLogin {
         }
         Answer::redirect(status, &location).with_cookies(clear)
     }
+}
+
+/// The span of one logout (`logout` or `sign_out`).
+fn logout_span() -> tracing::Span {
+    tracing::debug_span!(
+        "feide.logout",
+        outcome = Empty,
+        reason = Empty,
+        cache = Empty
+    )
 }

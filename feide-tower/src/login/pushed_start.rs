@@ -6,10 +6,12 @@ use http::StatusCode;
 
 use super::FeideLogin;
 use super::controls::LoginControls;
+use super::decision_span;
 use super::return_to::ReturnTo;
-use super::start::Prepared;
+use super::start::{Prepared, start_span};
 use crate::answer::Answer;
 use crate::provider::{ProviderError, TokenEndpointError};
+use tracing::Instrument as _;
 
 impl FeideLogin {
     /// Starts a login like [`start_login`](Self::start_login), pushing the authorization request
@@ -23,11 +25,16 @@ impl FeideLogin {
         if !cfg.pushed_authorization {
             return self.start_login(query);
         }
-        let prepared = match self.prepare_login(query) {
-            Ok(prepared) => prepared,
-            Err(answer) => return *answer,
-        };
-        self.push_and_redirect(prepared).await
+        let span = start_span();
+        let answer = async {
+            match self.prepare_login(query) {
+                Ok(prepared) => self.push_and_redirect(prepared).await,
+                Err(answer) => *answer,
+            }
+        }
+        .instrument(span.clone())
+        .await;
+        decision_span::finish(&span, answer, "redirected")
     }
 
     /// [`begin_login`](Self::begin_login) (a step-up login), pushed first when authorization
@@ -66,6 +73,7 @@ impl FeideLogin {
         let pushed = match pushed {
             Ok(pushed) => pushed,
             Err(TokenEndpointError::OAuth { code, status }) => {
+                decision_span::reason("provider_error");
                 tracing::warn!(%code, status, "the provider refused the pushed authorization request");
                 return cfg.failure(
                     StatusCode::BAD_GATEWAY,
@@ -81,6 +89,11 @@ impl FeideLogin {
                     TokenEndpointError::Provider(_) => "unavailable",
                     _ => "not_configured",
                 };
+                decision_span::reason(if kind == "not_configured" {
+                    "misconfigured"
+                } else {
+                    "provider_unreachable"
+                });
                 tracing::warn!(kind, error = %error, "pushed authorization request failed");
                 let mut answer = cfg.failure(
                     StatusCode::SERVICE_UNAVAILABLE,

@@ -29,6 +29,7 @@ use super::pages::unavailable_page;
 // Re-exported so the layer keeps importing it from here.
 pub(crate) use super::refresh_policy::RefreshDue;
 use super::session_lookup::SessionLookup;
+use super::session_span::{Refusal, Trace, observe, observe_unreachable, session_span};
 use super::stored::NearLookup;
 use super::stored_refresh::Flight;
 use crate::answer::Answer;
@@ -37,6 +38,7 @@ use crate::session::cookie::{Envelope, request_cookies};
 use crate::session::{FeideSession, OriginalIdToken, SessionData};
 use crate::store::StoreKey;
 use crate::token::{Claims, TokenError};
+use tracing::Instrument as _;
 
 /// How long the outcome of a refresh is kept for requests still carrying the old cookie.
 const OUTCOME_TTL: Duration = Duration::from_secs(60);
@@ -162,7 +164,22 @@ impl FeideLogin {
     /// With a [session store](super::FeideLoginBuilder::session_store), this loads the session
     /// from it (or the near cache) and refreshes once across replicas; a store that cannot
     /// answer gives a lookup with [`store_error`](SessionLookup::store_error) set.
+    ///
+    /// One `feide.session` span (debug level) per call; see the crate's "Logs and traces".
     pub async fn session_refreshed(&self, headers: &HeaderMap) -> Result<SessionLookup, Answer> {
+        let span = session_span();
+        let result = self
+            .session_refreshed_in(headers)
+            .instrument(span.clone())
+            .await;
+        match &result {
+            Ok(lookup) => observe(&span, lookup),
+            Err(_) => observe_unreachable(&span),
+        }
+        result
+    }
+
+    async fn session_refreshed_in(&self, headers: &HeaderMap) -> Result<SessionLookup, Answer> {
         let now = crate::token::now().max(0) as u64;
         let cfg = &*self.config;
         if let Some(stored) = cfg.stored.as_ref() {
@@ -179,6 +196,20 @@ impl FeideLogin {
 
     /// Refreshes the session of `lookup`, which is due (see `RefreshPolicy::due`).
     pub(crate) async fn refresh(
+        &self,
+        lookup: SessionLookup,
+        due: RefreshDue,
+        headers: &HeaderMap,
+    ) -> Result<SessionLookup, Answer> {
+        let cache = lookup.trace.cache;
+        let mut refreshed = self.refresh_in(lookup, due, headers).await;
+        if let Ok(lookup) = &mut refreshed {
+            lookup.trace.cache = cache;
+        }
+        refreshed
+    }
+
+    async fn refresh_in(
         &self,
         lookup: SessionLookup,
         due: RefreshDue,
@@ -209,7 +240,7 @@ impl FeideLogin {
                 match on_failure(error.refused(), expires_at, now) {
                     Failed::EndSession => {
                         tracing::info!(%error, "token refresh refused: session ended");
-                        Ok(cfg.session.clear(headers, "refresh_refused"))
+                        Ok(cfg.session.clear(headers, Refusal::RefreshRefused))
                     }
                     Failed::ServeCurrent => {
                         tracing::warn!(
@@ -248,6 +279,10 @@ impl FeideLogin {
             set_cookies,
             store_error: None,
             silent_marker: None,
+            trace: Trace {
+                refreshed: true,
+                ..Trace::default()
+            },
         }
     }
 

@@ -17,6 +17,8 @@ use crate::answer::Answer;
 use crate::body::ResponseBody;
 use crate::gate::{Gate, GateFuture, Never};
 use crate::session::{FeideSession, SessionUnavailable};
+use tracing::Span;
+use tracing::field::Empty;
 
 /// Lets a request through only with a [`FeideSession`] in its extensions (put there by
 /// [`FeideLoginLayer`](super::FeideLoginLayer), which must wrap this layer).
@@ -172,12 +174,48 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let state = match self.gate.policy().refusal(&request) {
+        // Debug level and recorded only when enabled: this runs on every protected request.
+        let span = tracing::debug_span!(
+            "feide.require_login",
+            outcome = Empty,
+            reason = Empty,
+            cache = Empty
+        );
+        let refusal = self.gate.policy().refusal(&request);
+        if !span.is_disabled() {
+            observe(&span, refusal.as_ref());
+        }
+        let state = match refusal {
             Some(answer) => GateFuture::answer(answer.into_reply()),
             None => self.gate.pass(request, Vec::new()),
         };
         RequireLoginFuture { state }
     }
+}
+
+/// Records a `feide.require_login` decision: `outcome` = `allowed` | `login_required` |
+/// `unavailable` (the session store could not say; `reason` = `store_unavailable`) |
+/// `refused` (`reason` = `unknown_host`), and emits one event.
+fn observe(span: &Span, refusal: Option<&Answer>) {
+    let Some(answer) = refusal else {
+        span.record("outcome", "allowed");
+        span.in_scope(|| tracing::debug!("signed in"));
+        return;
+    };
+    match answer.status {
+        StatusCode::SERVICE_UNAVAILABLE => {
+            span.record("outcome", "unavailable");
+            span.record("reason", "store_unavailable");
+        }
+        StatusCode::MISDIRECTED_REQUEST => {
+            span.record("outcome", "refused");
+            span.record("reason", "unknown_host");
+        }
+        _ => {
+            span.record("outcome", "login_required");
+        }
+    }
+    span.in_scope(|| tracing::debug!("sign-in required"));
 }
 
 pin_project! {

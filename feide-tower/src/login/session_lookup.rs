@@ -17,10 +17,12 @@ use moka::sync::Cache;
 use super::FeideLogin;
 use super::refresh_policy::{RefreshDue, RefreshPolicy};
 use super::session_cookies::SessionCookies;
+use super::session_span::{Refusal, Trace, observe, session_span};
 use crate::hot_cache::{Entry, ExactCache};
 use crate::session::cookie::{Envelope, OpenError, request_cookies, sole_cookie_noting};
 use crate::session::{FeideSession, SessionData};
 use crate::store::StoreError;
+use crate::telemetry::labels::CacheUse;
 
 /// The session of a request, and the cookies to write back with its response.
 #[derive(Debug, Default)]
@@ -38,6 +40,8 @@ pub struct SessionLookup {
     /// Whether the request may carry a silent-login marker: `Some(false)` when the lookup's
     /// pass over the cookies saw none (the layer then looks no further), `None` when unknown.
     pub(crate) silent_marker: Option<bool>,
+    /// How it was decided, for the `feide.session` span.
+    pub(crate) trace: Trace,
 }
 
 /// A cookie value that opened, as [`CookieCodec::open_envelope`](crate::session::cookie::CookieCodec::open_envelope)
@@ -125,8 +129,13 @@ impl FeideLogin {
     /// With a [session store](super::FeideLoginBuilder::session_store) it cannot answer (it
     /// would have to wait for the store): the lookup then has no session and a
     /// [`store_error`](SessionLookup::store_error); use `session_refreshed`.
+    ///
+    /// One `feide.session` span (debug level) per call; see the crate's "Logs and traces".
     pub fn session(&self, headers: &HeaderMap) -> SessionLookup {
-        self.session_at(headers, crate::token::now().max(0) as u64)
+        let span = session_span();
+        let lookup = span.in_scope(|| self.session_at(headers, crate::token::now().max(0) as u64));
+        observe(&span, &lookup);
+        lookup
     }
 
     /// [`session`](Self::session) at time `now` (Unix seconds).
@@ -182,19 +191,40 @@ impl SessionCookies {
         {
             let (mut lookup, due) = self.decide(headers, &hit.value, raw, now, refresh);
             lookup.silent_marker = Some(marker);
+            lookup.trace.cache = CacheUse::Hit;
             return (lookup, due);
         }
         let value = match self.chunker.join(name, request_cookies(headers)) {
             Ok(None) => return (SessionLookup::default(), None),
             Ok(Some(value)) => value,
-            Err(_) => return (self.clear(headers, "chunks"), None),
+            Err(_) => return (self.clear(headers, Refusal::Chunks), None),
         };
         if let Some(hit) = cache.and_then(|c| c.get(value.as_bytes())) {
-            return self.decide(headers, &hit.value, value.as_bytes(), now, refresh);
+            let (mut lookup, due) =
+                self.decide(headers, &hit.value, value.as_bytes(), now, refresh);
+            lookup.trace.cache = CacheUse::Hit;
+            return (lookup, due);
         }
+        let (mut lookup, due) = self.open_at(headers, &value, now, refresh);
+        if cache.is_some() {
+            lookup.trace.cache = CacheUse::Miss;
+        }
+        (lookup, due)
+    }
+
+    /// A session cookie `value` not in the cache: opened, decided, and kept.
+    fn open_at(
+        &self,
+        headers: &HeaderMap,
+        value: &str,
+        now: u64,
+        refresh: &RefreshPolicy,
+    ) -> (SessionLookup, Option<RefreshDue>) {
+        let name = self.name.as_str();
+        let cache = self.cache.as_ref().map(|c| &c.entries);
         match self
             .codec
-            .open_envelope::<SessionData>(name, &value, now, self.idle_timeout)
+            .open_envelope::<SessionData>(name, value, now, self.idle_timeout)
         {
             // Sealed for another login: each login's keys are its own, so this takes an app
             // that seals sessions itself with this login's codec. Not ours: ignored, not
@@ -256,7 +286,7 @@ impl SessionCookies {
             if let Some(cache) = cache {
                 cache.invalidate(value);
             }
-            return (self.clear(headers, "revoked by the provider"), None);
+            return (self.clear(headers, Refusal::RevokedByProvider), None);
         }
         let due = refresh.due(opened.session.data(), opened.issued_at, now);
         let mut set_cookies = Vec::new();
@@ -278,19 +308,23 @@ impl SessionCookies {
             set_cookies,
             store_error: None,
             silent_marker: None,
+            trace: Trace::default(),
         };
         (lookup, due)
     }
 
     fn refused(&self, headers: &HeaderMap, error: &OpenError) -> SessionLookup {
         tracing::debug!(%error, "session cookie refused");
-        self.clear(headers, "open")
+        self.clear(headers, Refusal::of_open(error))
     }
 
     /// The lookup of a request whose session cookies are unusable: no session, and their
     /// deletions.
-    pub(super) fn clear(&self, headers: &HeaderMap, reason: &'static str) -> SessionLookup {
-        tracing::debug!(reason, "clearing unusable session cookies");
+    pub(super) fn clear(&self, headers: &HeaderMap, reason: Refusal) -> SessionLookup {
+        tracing::debug!(
+            reason = reason.as_str(),
+            "clearing unusable session cookies"
+        );
         let set_cookies = self
             .options
             .clear_cookies(&self.chunker, &self.name, request_cookies(headers))
@@ -300,6 +334,10 @@ impl SessionCookies {
             set_cookies,
             store_error: None,
             silent_marker: None,
+            trace: Trace {
+                reason: Some(reason),
+                ..Trace::default()
+            },
         }
     }
 }

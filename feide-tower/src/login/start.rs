@@ -4,11 +4,13 @@ use http::StatusCode;
 
 use super::FeideLogin;
 use super::controls::{LoginControls, Refused};
+use super::decision_span;
 use super::flow::Flow;
 use super::query::Query;
 use super::return_to::ReturnTo;
 use crate::answer::Answer;
 use crate::token::now;
+use tracing::field::Empty;
 
 /// A `login_hint` from the query is passed on only if it looks like one (`feide|realm|uio.no`,
 /// `alice@uio.no`).
@@ -50,8 +52,18 @@ impl FeideLogin {
     /// (configured or required by the provider) a login cannot start without a round trip to
     /// the provider: use [`start_login_async`](Self::start_login_async) (the login layer does);
     /// this one then answers 500 and logs why.
+    ///
+    /// One `feide.login.start` span (debug level): `outcome` = `redirected` | `refused` |
+    /// `unavailable` | `misconfigured`, `reason` for a refusal.
     pub fn start_login(&self, query: Option<&str>) -> Answer {
+        let span = start_span();
+        let answer = span.in_scope(|| self.start_login_in(query));
+        decision_span::finish(&span, answer, "redirected")
+    }
+
+    fn start_login_in(&self, query: Option<&str>) -> Answer {
         if self.config.pushed_authorization {
+            decision_span::reason("misconfigured");
             tracing::error!(
                 "pushed authorization requests are on: start logins with start_login_async"
             );
@@ -79,6 +91,7 @@ impl FeideLogin {
         let controls = match cfg.controls.with_query(&query) {
             Ok(controls) => controls,
             Err(Refused(name)) => {
+                decision_span::reason("invalid_login_request");
                 tracing::debug!(parameter = name, "login request refused");
                 return Err(Box::new(cfg.failure(
                     StatusCode::BAD_REQUEST,
@@ -141,6 +154,7 @@ impl FeideLogin {
             cfg.flow.set_cookie(&state, &flow, now() as u64),
         ) else {
             // Both were checked at build time; fail closed if not.
+            decision_span::reason("misconfigured");
             tracing::error!("cannot build the authorization request");
             return Err(Box::new(self.misconfigured()));
         };
@@ -179,6 +193,16 @@ impl FeideLogin {
             &self.config.paths.login,
         )
     }
+}
+
+/// The span of one login start (`/login`, pushed or not).
+pub(super) fn start_span() -> tracing::Span {
+    tracing::debug_span!(
+        "feide.login.start",
+        outcome = Empty,
+        reason = Empty,
+        cache = Empty
+    )
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ use crate::answer::Answer;
 use crate::body::ResponseBody;
 use crate::gate::{Gate, GateFuture, Verdict};
 use crate::session::{FeideSession, SessionUnavailable};
+use tracing::field::Empty;
 
 /// Longest accepted `acr` value, and most values in one list.
 const MAX_ACR_LEN: usize = 256;
@@ -228,6 +229,11 @@ impl RequireAuthLevelLayer {
     }
 
     /// [`decide`](Self::decide), with the step-up login left to start (now, or after a push).
+    ///
+    /// One `feide.step_up` span (debug level): `outcome` = `allowed` | `step_up` (a browser
+    /// sent to log in again) | `challenged` (an API caller's `401`) | `login_required` (no
+    /// session) | `unavailable` (the store could not say); `reason` = `acr`, `auth_age` or
+    /// `acr_and_auth_age` for what fell short, `store_unavailable`.
     fn decision(
         &self,
         session: Option<&FeideSession>,
@@ -236,22 +242,57 @@ impl RequireAuthLevelLayer {
         headers: &HeaderMap,
         now: u64,
     ) -> Option<Decision> {
+        let span = tracing::debug_span!(
+            "feide.step_up",
+            outcome = Empty,
+            reason = Empty,
+            cache = Empty
+        );
+        // Every event of the decision inside it (a `[feide.step_up]` filter selects them).
+        let _entered = span.enter();
         let (weak, old) = match session {
             Some(session) => self.shortfall(session, now),
             None => (true, true),
         };
         if !weak && !old {
+            span.record("outcome", "allowed");
+            tracing::debug!("authentication strong and recent enough");
             return None;
         }
         if session.is_none() && store_unavailable {
+            span.record("outcome", "unavailable");
+            span.record("reason", "store_unavailable");
+            tracing::debug!("session store unavailable");
             return Some(Decision::Answer(self.login.store_unavailable(headers)));
+        }
+        if session.is_some() {
+            span.record(
+                "reason",
+                match (weak, old) {
+                    (true, true) => "acr_and_auth_age",
+                    (true, false) => "acr",
+                    _ => "auth_age",
+                },
+            );
         }
         if !is_browser(headers) {
             if session.is_none() {
+                span.record("outcome", "login_required");
+                tracing::debug!("sign-in required");
                 return Some(Decision::Answer(self.login.login_required(target, headers)));
             }
+            span.record("outcome", "challenged");
+            tracing::debug!(weak, old, "step-up challenge");
             return Some(Decision::Answer(self.challenge(weak, old)));
         }
+        span.record(
+            "outcome",
+            if session.is_some() {
+                "step_up"
+            } else {
+                "login_required"
+            },
+        );
         let controls = LoginControls {
             prompt: old.then(|| "login".to_owned()),
             max_age: self.policy.max_age,

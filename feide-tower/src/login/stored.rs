@@ -36,11 +36,13 @@ use super::pages::unavailable_page;
 use super::refresh_policy::RefreshPolicy;
 use super::session_cookies::SessionCookies;
 use super::session_lookup::SessionLookup;
+use super::session_span::{Refusal, Trace};
 use crate::answer::Answer;
 use crate::hot_cache::ExactCache;
 use crate::session::cookie::{request_cookies, sole_cookie_noting};
 use crate::session::{FeideSession, KeyRing, OpenedRef, SessionData, SessionRefs};
 use crate::store::{Record, SessionStore, StoreError, StoreKey, Updated};
+use crate::telemetry::labels::CacheUse;
 
 /// Default bound on how long a revoked session may still be served by another replica.
 pub(crate) const DEFAULT_REVOCATION_BOUND: Duration = Duration::from_secs(1);
@@ -378,12 +380,12 @@ impl SessionCookies {
         let value: std::borrow::Cow<'_, str> = match sole {
             Some(raw) => match std::str::from_utf8(raw) {
                 Ok(value) => value.into(),
-                Err(_) => return NearLookup::Done(self.clear(headers, "reference")),
+                Err(_) => return NearLookup::Done(self.clear(headers, Refusal::Reference)),
             },
             None => match self.chunker.join(name, request_cookies(headers)) {
                 Ok(None) => return NearLookup::Done(SessionLookup::default()),
                 Ok(Some(value)) => value,
-                Err(_) => return NearLookup::Done(self.clear(headers, "chunks")),
+                Err(_) => return NearLookup::Done(self.clear(headers, Refusal::Chunks)),
             },
         };
         let (opened, hit) = match stored.opened.get(value.as_bytes()) {
@@ -400,7 +402,7 @@ impl SessionCookies {
                 }
                 // A cookie session from before the store was configured, or garbage: signed
                 // out, cleanly.
-                Err(_) => return NearLookup::Done(self.clear(headers, "reference")),
+                Err(_) => return NearLookup::Done(self.clear(headers, Refusal::Reference)),
             },
         };
         match hit {
@@ -408,9 +410,17 @@ impl SessionCookies {
                 Decision::Serve => NearLookup::Done(SessionLookup {
                     session: Some(loaded.session.clone()),
                     silent_marker: marker,
+                    trace: Trace {
+                        cache: CacheUse::Hit,
+                        ..Trace::default()
+                    },
                     ..SessionLookup::default()
                 }),
-                Decision::Ended(reason) => NearLookup::Done(self.clear(headers, reason)),
+                Decision::Ended(reason) => {
+                    let mut lookup = self.clear(headers, reason);
+                    lookup.trace.cache = CacheUse::Hit;
+                    NearLookup::Done(lookup)
+                }
                 Decision::Write => NearLookup::Ask(StoreAsk {
                     opened,
                     loaded: Some(loaded),
@@ -432,12 +442,12 @@ impl SessionCookies {
         stored: &StoredSessions,
     ) -> Decision {
         if now >= loaded.session.expires_at() {
-            return Decision::Ended("expired");
+            return Decision::Ended(Refusal::Expired);
         }
         if let Some(idle) = self.idle_timeout
             && now.saturating_sub(loaded.seen) > idle.as_secs()
         {
-            return Decision::Ended("idle");
+            return Decision::Ended(Refusal::Idle);
         }
         let touch = self.idle_timeout.is_some()
             && now.saturating_sub(loaded.seen) >= stored.touch_interval.as_secs();
@@ -455,7 +465,7 @@ impl SessionCookies {
 /// What to do with a loaded session.
 pub(crate) enum Decision {
     Serve,
-    Ended(&'static str),
+    Ended(Refusal),
     Write,
 }
 

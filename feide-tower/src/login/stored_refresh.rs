@@ -19,11 +19,13 @@ use http::HeaderMap;
 use super::FeideLogin;
 use super::refresh::{Failed, on_failure};
 use super::session_lookup::SessionLookup;
+use super::session_span::Refusal;
 use super::stored::{Decision, Loaded, StoreAsk, StoredSessions};
 use crate::answer::Answer;
 use crate::session::FeideSession;
 use crate::session::cookie::request_cookies;
 use crate::store::{StoreError, StoreKey, Updated};
+use crate::telemetry::labels::CacheUse;
 
 /// How long a replica holds the refresh lease: longer than a token request can take.
 const LEASE_SECS: u64 = 30;
@@ -39,7 +41,7 @@ pub(crate) enum Flight {
     Serve(Arc<Loaded>),
     /// The record is gone (logged out, revoked, expired) or the provider refused the refresh
     /// token (the record was deleted).
-    Ended(&'static str),
+    Ended(Refusal),
 }
 
 /// Why a flight did not end in a session.
@@ -78,6 +80,24 @@ impl FeideLogin {
         ask: StoreAsk,
         headers: &HeaderMap,
     ) -> Result<SessionLookup, Answer> {
+        // From memory (the near cache) or from the store.
+        let cache = if ask.loaded.is_some() {
+            CacheUse::Hit
+        } else {
+            CacheUse::Miss
+        };
+        let mut result = self.stored_session_in(ask, headers).await;
+        if let Ok(lookup) = &mut result {
+            lookup.trace.cache = cache;
+        }
+        result
+    }
+
+    async fn stored_session_in(
+        &self,
+        ask: StoreAsk,
+        headers: &HeaderMap,
+    ) -> Result<SessionLookup, Answer> {
         let cfg = &*self.config;
         let Some(stored) = cfg.stored.as_ref() else {
             return Ok(SessionLookup::default());
@@ -86,7 +106,7 @@ impl FeideLogin {
             Some(loaded) => loaded,
             None => match stored.load_shared(ask.opened.key, cfg.login_name()).await {
                 Ok(Some(loaded)) => loaded,
-                Ok(None) => return Ok(cfg.session.clear(headers, "revoked")),
+                Ok(None) => return Ok(cfg.session.clear(headers, Refusal::Revoked)),
                 Err(error) => return Ok(store_failed(error)),
             },
         };
@@ -110,7 +130,7 @@ impl FeideLogin {
         let touched = StoredSessions::restore(&loaded, |s| s.seen = now);
         match stored.write(&loaded, &touched).await {
             Ok(Ok(new)) => Ok(serve(&new)),
-            Ok(Err(Updated::Gone)) => Ok(cfg.session.clear(headers, "revoked")),
+            Ok(Err(Updated::Gone)) => Ok(cfg.session.clear(headers, Refusal::Revoked)),
             // Another request wrote first (and so recorded the activity).
             Ok(Err(_)) => Ok(serve(&loaded)),
             // Activity is best effort: the session itself was just checked.
@@ -142,8 +162,12 @@ impl FeideLogin {
         flights.invalidate(&key).await;
         match outcome {
             Ok(flight) => match &*flight {
-                Flight::Serve(loaded) => Ok(serve(loaded)),
-                Flight::Ended(reason) => Ok(cfg.session.clear(headers, reason)),
+                Flight::Serve(loaded) => {
+                    let mut lookup = serve(loaded);
+                    lookup.trace.refreshed = true;
+                    Ok(lookup)
+                }
+                Flight::Ended(reason) => Ok(cfg.session.clear(headers, *reason)),
             },
             Err(error) => match &*error {
                 FlightError::Store(error) => {
@@ -193,7 +217,7 @@ impl FeideLogin {
                 .await
                 .map_err(FlightError::Store)?
             else {
-                return Ok(Flight::Ended("revoked"));
+                return Ok(Flight::Ended(Refusal::Revoked));
             };
             let now = now();
             if cfg
@@ -219,7 +243,7 @@ impl FeideLogin {
             });
             let mine = match stored.write(&fresh, &leased).await {
                 Ok(Ok(mine)) => mine,
-                Ok(Err(Updated::Gone)) => return Ok(Flight::Ended("revoked")),
+                Ok(Err(Updated::Gone)) => return Ok(Flight::Ended(Refusal::Revoked)),
                 // Somebody wrote first: look again.
                 Ok(Err(_)) => continue,
                 Err(error) => return Err(FlightError::Store(error)),
@@ -238,7 +262,7 @@ impl FeideLogin {
                             Ok(Flight::Serve(done))
                         }
                         // Logged out while we refreshed: it stays logged out.
-                        Ok(Err(Updated::Gone)) => Ok(Flight::Ended("revoked")),
+                        Ok(Err(Updated::Gone)) => Ok(Flight::Ended(Refusal::Revoked)),
                         Ok(Err(_)) => {
                             tracing::warn!("refreshed tokens lost a race for the record");
                             Err(FlightError::Provider("lost the record".into(), mine))
@@ -252,7 +276,7 @@ impl FeideLogin {
                         tracing::warn!(%error, "refused session not deleted from the store");
                     }
                     stored.forget(&key);
-                    Ok(Flight::Ended("refresh_refused"))
+                    Ok(Flight::Ended(Refusal::RefreshRefused))
                 }
                 Err(error) => {
                     let released = StoredSessions::restore(&mine, |s| s.lease_until = None);

@@ -3,6 +3,7 @@
 use std::sync::{Arc, Mutex, OnceLock};
 
 use feide_tower::testkit::{Endpoint, Failure};
+use integration_tests::logs::assert_span;
 
 use crate::harness::{CLIENT_SECRET, STACKS, api_get};
 
@@ -58,5 +59,41 @@ async fn tokens_cookies_and_secrets_never_reach_the_logs() {
     assert!(text.contains("introspection failed"), "logs were captured");
     for secret in &secrets {
         assert!(!text.contains(secret.as_str()), "a secret value was logged");
+    }
+}
+
+/// One `feide.access` span per decision, with `outcome` and `reason`; the bearer decision
+/// inside is its child; never the token.
+#[tokio::test]
+async fn each_access_decision_has_one_span_with_its_outcome() {
+    let logs = capture();
+    let app = crate::harness::start(crate::harness::Stack::Axum, |b| b).await;
+    let good = app.token(crate::harness::SCOPE);
+    let under = app.token("openid");
+    let allowed = api_get(&app.url("/api"), Some(&format!("Bearer {good}")), None).await;
+    assert_eq!(allowed.status, 200);
+    let forbidden = api_get(&app.url("/api"), Some(&format!("Bearer {under}")), None).await;
+    assert_eq!(forbidden.status, 403);
+    let nobody = api_get(&app.url("/api"), None, None).await;
+    assert_eq!(nobody.status, 401);
+    let browser = app.signed_in_browser().await;
+    drop(browser);
+
+    let text = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    assert_span(&text, "feide.access", &["outcome=bearer"]);
+    assert_span(
+        &text,
+        "feide.access",
+        &["outcome=refused", "reason=insufficient_scope"],
+    );
+    assert_span(&text, "feide.access", &["outcome=login_required"]);
+    assert_span(&text, "feide.access", &["outcome=session"]);
+    assert!(
+        text.lines()
+            .any(|l| l.contains("feide.access") && l.contains(":feide.bearer{")),
+        "the bearer decision is a child of the access decision"
+    );
+    for token in [&good, &under] {
+        assert!(!text.contains(token.as_str()), "a token in the logs");
     }
 }

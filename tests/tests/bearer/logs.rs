@@ -5,6 +5,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use feide_tower::bearer::BearerJwtLayer;
+use integration_tests::logs::assert_span;
 use integration_tests::{fake_and_provider, now};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
@@ -117,4 +118,41 @@ async fn logs_carry_outcomes_and_never_a_token_or_a_subject() {
         text.contains(&format!("sub={hashed}")),
         "the subject is there, hashed:\n{text}"
     );
+}
+
+/// A per-route scope check is its own `feide.require_scope` span, a sibling of the bearer
+/// decision: `allowed`, or `forbidden` with `reason=insufficient_scope`; never the token.
+#[tokio::test(flavor = "multi_thread")]
+async fn route_scope_decisions_have_their_own_span() {
+    let logs = captured();
+    let (fake, provider) = fake_and_provider().await;
+    let bearer = BearerJwtLayer::builder(&provider)
+        .audience(AUD)
+        .build()
+        .unwrap();
+    let app = axum::Router::new()
+        .route(
+            "/write",
+            axum::routing::get(|| async { "written" })
+                .route_layer(bearer.require_scope("writeUser").unwrap()),
+        )
+        .layer(bearer);
+    let url = format!("{}/write", crate::common::serve_axum(app).await);
+    let writer = fake.access_token_for("alice", AUD, "writeUser");
+    let reader = fake.access_token_for("alice", AUD, "readUser");
+    assert_eq!(get_bearer(&url, &writer).await.status, 200);
+    assert_eq!(get_bearer(&url, &reader).await.status, 403);
+
+    let text = logs.text();
+    assert_span(&text, "feide.require_scope", &["outcome=allowed"]);
+    assert_span(
+        &text,
+        "feide.require_scope",
+        &["outcome=forbidden", "reason=insufficient_scope"],
+    );
+    for token in [&writer, &reader] {
+        for part in token.split('.') {
+            assert!(!text.contains(part), "a token part was logged");
+        }
+    }
 }

@@ -11,3 +11,4 @@ mod layer;
 mod logs;
 mod measure;
 mod patterns;
+mod spans;

@@ -7,5 +7,6 @@ mod flow;
 mod flow_binding;
 mod harness;
 mod return_to;
+mod spans;
 mod step_up;
 mod tenants;

@@ -327,3 +327,23 @@ async fn a_step_up_is_pushed_when_the_provider_requires_par() {
     assert_eq!(last.status(), 200);
     assert_eq!(last.json::<Value>().await.unwrap()["acr"], FEIDE_MFA_ACR);
 }
+
+/// Tracing: one `feide.step_up` span per decision, with what fell short as `reason`.
+#[tokio::test(flavor = "multi_thread")]
+async fn step_up_decisions_have_one_span_with_outcome_and_reason() {
+    let app = app().await;
+    let browser = plain_session(&app, Duration::from_secs(10)).await;
+    assert_eq!(browser.get(&app.url("/mfa")).await.status(), 302);
+    assert_eq!(api_get(&browser, &app.url("/mfa")).await.status(), 401);
+    assert_eq!(api_get(&browser, &app.url("/recent")).await.status(), 200);
+
+    let text = crate::harness::logs();
+    use integration_tests::logs::assert_span;
+    assert_span(&text, "feide.step_up", &["outcome=step_up", "reason=acr"]);
+    assert_span(
+        &text,
+        "feide.step_up",
+        &["outcome=challenged", "reason=acr"],
+    );
+    assert_span(&text, "feide.step_up", &["outcome=allowed"]);
+}
