@@ -132,6 +132,7 @@
 pub mod access;
 mod answer;
 pub mod apis;
+pub mod authorization;
 pub mod bearer;
 pub mod body;
 mod denial;
