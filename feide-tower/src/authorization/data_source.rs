@@ -151,7 +151,7 @@ impl DataSourceGuard {
         let Ok(directory) = inner.cache.get_or_fetch(key, fetch).await else {
             return verdict::unavailable(browser, renderer);
         };
-        let mfa = match claims.extra_str("acr") {
+        let mfa = match claims.acr.as_deref() {
             Some(acr) if acr == FEIDE_MFA_ACR => Mfa::Yes,
             Some(_) => Mfa::No,
             None => Mfa::Unknown,
