@@ -187,7 +187,8 @@ impl SessionGuard {
         key: StoreKey,
         session: &FeideSession,
     ) -> Result<Arc<Directory>, Unavailable> {
-        let now = now();
+        let now = now_ms();
+        let window = u64::try_from(self.inner.freshness.as_millis()).unwrap_or(u64::MAX);
         let loaded: Option<SideRecord> = records.load(&key).await.map_err(|error| {
             tracing::warn!(%error, "authorization: the session store could not load the facts");
             Unavailable
@@ -197,22 +198,21 @@ impl SessionGuard {
             .and_then(|r| r.plaintext.as_deref())
             .and_then(|p| serde_json::from_slice::<Kept>(p).ok())
             .filter(|kept| {
-                kept.fetched_at <= now
-                    && now
-                        < kept
-                            .fetched_at
-                            .saturating_add(self.inner.freshness.as_secs())
+                kept.fetched_at_ms <= now && now < kept.fetched_at_ms.saturating_add(window)
             });
         if let Some(kept) = kept {
             return Ok(Arc::new(kept.directory));
         }
         let directory = fetch_for(&self.inner.login, session).await?;
+        // The window starts when Feide answered.
+        let fetched_at_ms = now_ms();
         let kept = Kept {
-            fetched_at: now,
+            fetched_at_ms,
             directory,
         };
         if let Ok(plaintext) = serde_json::to_vec(&kept) {
-            let expires_at = now.saturating_add(self.inner.freshness.as_secs());
+            // The store counts whole seconds: the record outlives the window by less than one.
+            let expires_at = fetched_at_ms.saturating_add(window).div_ceil(1000);
             if let Err(error) = records
                 .save(&key, &plaintext, expires_at, loaded.as_ref())
                 .await
@@ -228,7 +228,8 @@ impl SessionGuard {
 /// The facts record's plaintext (sealed in the store).
 #[derive(Serialize, Deserialize)]
 struct Kept {
-    fetched_at: u64,
+    /// When Feide answered (Unix milliseconds).
+    fetched_at_ms: u64,
     directory: Directory,
 }
 
@@ -246,8 +247,11 @@ async fn fetch_for(login: &FeideLogin, session: &FeideSession) -> Result<Directo
         })
 }
 
-fn now() -> u64 {
-    u64::try_from(crate::token::now()).unwrap_or(0)
+/// Unix milliseconds (0 before 1970: every kept record is then stale).
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 impl fmt::Debug for SessionGuard {

@@ -91,6 +91,8 @@ pub struct Options {
     pub mfa: bool,
     /// How long facts are used.
     pub freshness: Duration,
+    /// The login renders refusal bodies itself (`custom <status>` in text/plain).
+    pub render: bool,
 }
 
 impl Default for Options {
@@ -99,6 +101,7 @@ impl Default for Options {
             sessions: Sessions::Cookie,
             mfa: false,
             freshness: Duration::from_secs(300),
+            render: false,
         }
     }
 }
@@ -151,6 +154,18 @@ pub async fn start(options: Options) -> App {
     }
     if options.mfa {
         builder = builder.require_mfa();
+    }
+    if options.render {
+        builder = builder.render_body(|denial: &feide_tower::Denial| {
+            let kind = match denial {
+                feide_tower::Denial::Authorization(_) => "authorization",
+                _ => "other",
+            };
+            (
+                http::HeaderValue::from_static("text/plain"),
+                bytes::Bytes::from(format!("custom {kind} {}", denial.status().as_u16())),
+            )
+        });
     }
     let login = builder.build().unwrap();
     let mut router = Router::new();

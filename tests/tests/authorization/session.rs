@@ -206,3 +206,25 @@ async fn mfa_sessions_meet_the_mfa_rule() {
             .contains("affiliation")
     );
 }
+
+#[tokio::test]
+async fn the_logins_renderer_writes_the_bodies_of_403_and_503() {
+    let app = start(Options {
+        render: true,
+        ..Options::default()
+    })
+    .await;
+    let browser = Browser::new();
+    sign_in(&app, &browser, "alice").await;
+    let page = browser.get(&app.url("/staff")).await;
+    assert_eq!(page.status(), 403);
+    assert_eq!(page.headers()["content-type"], "text/plain");
+    assert_eq!(page.text().await.unwrap(), "custom authorization 403");
+    app.fake
+        .fail(Endpoint::Groups, feide_tower::testkit::Failure::Status(500));
+    let page = browser.get(&app.url("/realm")).await;
+    assert_eq!(page.status(), 503);
+    // The status and Retry-After stay ours.
+    assert_eq!(page.headers()["retry-after"], "5");
+    assert_eq!(page.text().await.unwrap(), "custom authorization 503");
+}
