@@ -69,6 +69,7 @@
 //! | a signed-in user or a caller's token | a token for the next API | [`exchange::TokenExchange`] (+ its outgoing layer) |
 //! | a system without a user | a token of its own | [`exchange::ClientCredentialsSource`] |
 //! | a Feide token | userinfo, extended userinfo, groups | [`apis`] |
+//! | signed-in users or a data source's callers | only employees, an organisation, a group (role), MFA | [`authorization::SessionGuard`] / [`authorization::DataSourceGuard`] → `.layer()` |
 //! | custom error bodies | your HTML or JSON, our status and headers | [`ErrorRenderer`] |
 //! | a load balancer or Kubernetes | `/healthz` and `/readyz` (keys loaded, store reachable) | [`health::Health`] → `.layer()` |
 //! | another framework (actix-web) | the same decisions | the plain functions each piece exposes, rendering [`Answer`] |
@@ -110,7 +111,7 @@
 //!
 //! ```text
 //! axum                                  framework sugar (feature "axum")
-//! access  health                        bearer or session on one route; liveness and readiness
+//! access  authorization  health         bearer or session; who may enter (Feide facts); readiness
 //! bearer  introspection  login  exchange    the four features
 //! apis                                  Feide's APIs with a bearer token
 //! provider                              one OpenID provider: discovery, token endpoint
@@ -132,6 +133,7 @@
 pub mod access;
 mod answer;
 pub mod apis;
+pub mod authorization;
 pub mod bearer;
 pub mod body;
 mod denial;

@@ -124,6 +124,25 @@ const LAYERS: &[(&str, &[&str])] = &[
             "gate",
         ],
     ),
+    // Who may enter: rules on Feide's facts about a session's user or a data source's caller.
+    (
+        "authorization",
+        &[
+            "apis",
+            "bearer",
+            "exchange",
+            "login",
+            "provider",
+            "session",
+            "store",
+            "token",
+            "telemetry",
+            "denial",
+            "answer",
+            "body",
+            "gate",
+        ],
+    ),
     // Liveness and readiness: the providers' keys and the session stores.
     (
         "health",
@@ -136,6 +155,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "axum",
         &[
             "access",
+            "authorization",
             "apis",
             "bearer",
             "exchange",

@@ -7,7 +7,9 @@
 //! required scope, and answers `{"subject": ..., "claims": {...}}`. When the data source has its
 //! own client (`DATASOURCE_CLIENT_ID`; always in demo mode) it also exchanges the token (RFC 8693,
 //! the data-source pattern) for a token for Feide's APIs and adds `"extended_userinfo": {...}` and
-//! `"groupinfo": [...]`, as the reference example does.
+//! `"groupinfo": [...]`, as the reference example does. `GET /staff` (with the data source's own
+//! client) admits only callers whose user has the Feide affiliation `employee` (403 otherwise;
+//! in the demo bob is one, alice is not).
 //!
 //! Environment (the names the reference examples use):
 //! - `DATASOURCE_AUDIENCE`: the data source's audience, `https://n.feide.no/datasources/<uuid>`;
@@ -40,6 +42,7 @@ use axum::extract::State;
 use axum::http::request::Parts;
 use axum::routing::get;
 use feide_tower::Provider;
+use feide_tower::authorization::{AuthorizationConfigError, DataSourceGuard, FeideFacts, Rule};
 use feide_tower::bearer::{BearerJwtLayer, Principal};
 use feide_tower::exchange::{
     ExchangeError, ExchangePattern, SubjectToken, TokenExchange, TokenExchangeBuilder,
@@ -236,11 +239,42 @@ pub fn app(
         .build()?;
     // `/healthz` and `/readyz` outside the bearer check: probes carry no token.
     let health = Health::builder().provider(provider).build()?;
+    // Employees only: the caller's token exchanged once per subject, the facts kept 5 minutes.
+    let staff = match &exchange {
+        Some(exchange) => {
+            match DataSourceGuard::builder(exchange, Rule::affiliation(["employee"])).build() {
+                Ok(guard) => get(staff).route_layer(guard.layer()),
+                Err(AuthorizationConfigError::NoFactSource) => get(staff_not_configured),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        None => get(staff_not_configured),
+    };
     Ok(Router::new()
         .route("/me", get(me))
+        .route("/staff", staff)
         .with_state(exchange)
         .layer(bearer)
         .layer(health.layer()))
+}
+
+/// `GET /staff`: the caller is an employee.
+async fn staff(principal: Principal, facts: FeideFacts) -> Json<Value> {
+    Json(json!({
+        "subject": principal.subject(),
+        "affiliations": facts.affiliations(),
+        "primary_affiliation": facts.primary_affiliation(),
+    }))
+}
+
+async fn staff_not_configured() -> (axum::http::StatusCode, Json<Value>) {
+    (
+        axum::http::StatusCode::NOT_IMPLEMENTED,
+        Json(json!({
+            "error": "not_configured",
+            "error_description": "set DATASOURCE_CLIENT_ID and FEIDE_GROUPINFO_URL or FEIDE_EXTENDED_USERINFO_URL"
+        })),
+    )
 }
 
 /// The caller, their token's claims, and (with an exchange client) what Feide's APIs say about

@@ -2,7 +2,8 @@
 //!
 //! Routes (as in Feide's reference `feide_login_full`): `/`, `/login`, `/callback`, `/logout`
 //! (GET allowed, since the page links to it), `/post-logout`, `/me` (needs a user), `/exchange`
-//! and `/datasource` (token exchange), and the probes `/healthz` (liveness) and `/readyz`
+//! and `/datasource` (token exchange), `/staff` (employees only: Feide affiliation `employee`;
+//! in the demo bob is one, alice is not), and the probes `/healthz` (liveness) and `/readyz`
 //! (readiness: the provider's keys loaded, the session store answering; 503 otherwise).
 //!
 //! `METRICS_ADDR` (e.g. `127.0.0.1:9464`; unset: no metrics): feide-tower's metrics as
@@ -21,6 +22,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine as _;
 use feide_tower::Provider;
+use feide_tower::authorization::{AuthorizationConfigError, FeideFacts, Rule, SessionGuard};
 use feide_tower::exchange::{ExchangeError, ExchangePattern, TokenExchange, TokenExchangeBuilder};
 use feide_tower::health::Health;
 use feide_tower::login::{FEIDE_MFA_ACR, FeideLogin, RequireAuthLevelLayer};
@@ -97,6 +99,9 @@ struct App {
     datasource: Option<String>,
     /// `/mfa`'s guard: the levels in `OIDC_STEP_UP_ACR_VALUES` (Feide's MFA by default).
     step_up: RequireAuthLevelLayer,
+    /// `/staff`'s guard: affiliation `employee` (`None` when the provider has no groups API or
+    /// extended userinfo URL to ask).
+    staff: Option<SessionGuard>,
 }
 
 /// Configures the app from `env` (a variable lookup). `addr` is where it listens.
@@ -115,6 +120,7 @@ pub async fn configure(
     let mut settings = ENV.settings_or_demo(env, addr, DEMO).await?;
     if let Some(fake) = settings.fake().cloned() {
         settings.set_demo_value("FEIDE_EXTENDED_USERINFO_URL", fake.extended_userinfo_url());
+        settings.set_demo_value("FEIDE_GROUPINFO_URL", fake.groups_url());
         settings.set_demo_value("DATASOURCE_API_URL", start_datasource(fake).await?);
     }
     let lookup = settings.lookup();
@@ -133,6 +139,11 @@ pub async fn configure(
         .build()?;
     let levels = lookup("OIDC_STEP_UP_ACR_VALUES").unwrap_or_else(|| FEIDE_MFA_ACR.to_owned());
     let step_up = login.require_acr(levels.split_whitespace().map(str::to_owned))?;
+    let staff = match SessionGuard::builder(&login, Rule::affiliation(["employee"])).build() {
+        Ok(guard) => Some(guard),
+        Err(AuthorizationConfigError::NoFactSource) => None,
+        Err(e) => return Err(e.into()),
+    };
     let exchange = match lookup("FEIDE_TOKEN_EXCHANGE_AUDIENCE") {
         Some(_) => Some(
             TokenExchangeBuilder::from_env_with(&provider, ExchangePattern::LoginClient, lookup)?
@@ -148,6 +159,7 @@ pub async fn configure(
         exchange,
         datasource: datasource.clone(),
         step_up,
+        staff,
     })
     .layer(health.layer());
     let note = settings.demo_note().map(|note| {
@@ -197,6 +209,8 @@ fn router(app: App) -> Router {
         // comes back here.
         .route("/mfa", get(mfa).route_layer(app.step_up.clone()))
         .route("/post-logout", get(|| async { Html(pages::signed_out()) }))
+        // Employees only: the session's Feide affiliations, fetched and kept for 5 minutes.
+        .route("/staff", staff_route(&app))
         .route(
             "/exchange",
             get(exchange).route_layer(login.require_login()),
@@ -207,6 +221,19 @@ fn router(app: App) -> Router {
         )
         .with_state(app)
         .layer(login.layer())
+}
+
+fn staff_route(app: &App) -> axum::routing::MethodRouter<App> {
+    match &app.staff {
+        Some(guard) => get(staff).route_layer(guard.layer()),
+        None => {
+            get(|| async { not_configured("FEIDE_GROUPINFO_URL or FEIDE_EXTENDED_USERINFO_URL") })
+        }
+    }
+}
+
+async fn staff(session: FeideSession, facts: FeideFacts) -> Html<String> {
+    Html(pages::staff(&session, &facts))
 }
 
 async fn mfa(session: FeideSession) -> Html<String> {

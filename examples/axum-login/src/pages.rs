@@ -95,3 +95,20 @@ pub(crate) fn mfa(session: &FeideSession, level: &str) -> String {
         ),
     )
 }
+
+/// `/staff`: seen only by employees (the guard checked the affiliation).
+pub(crate) fn staff(
+    session: &FeideSession,
+    facts: &feide_tower::authorization::FeideFacts,
+) -> String {
+    let affiliations: Vec<String> = facts.affiliations().iter().map(|a| escape(a)).collect();
+    layout(
+        "Staff page",
+        &format!(
+            "<h1>Staff page</h1><p id=\"staff\">Signed in as {} — affiliations <code id=\"affiliations\">{}</code>, {} groups.</p><nav><a href=\"/\">Home</a></nav>",
+            escape(session.sub()),
+            affiliations.join(", "),
+            facts.groups().len()
+        ),
+    )
+}

@@ -38,6 +38,10 @@ pub enum Denial {
     /// The login flow itself failed (cancelled at the provider, an expired or replayed callback,
     /// the provider unavailable, a refused sign-out...): an error page.
     LoginFailed(LoginFailure),
+    /// An authorization guard ([`crate::authorization`]) refused a signed-in user or a caller:
+    /// `403` (an HTML page for browsers, `{"error":"forbidden"}` for API callers) or `503` when
+    /// Feide's APIs could not say who the user is.
+    Authorization(Answer),
 }
 
 impl Denial {
@@ -47,6 +51,7 @@ impl Denial {
             Self::Bearer(challenge) => challenge.status,
             Self::Login(response) => response.status,
             Self::LoginFailed(failure) => failure.page.status,
+            Self::Authorization(answer) => answer.status,
         }
     }
 
@@ -56,6 +61,7 @@ impl Denial {
             Self::Bearer(challenge) => &challenge.body,
             Self::Login(response) => &response.body,
             Self::LoginFailed(failure) => &failure.page.body,
+            Self::Authorization(answer) => &answer.body,
         }
     }
 
@@ -71,6 +77,7 @@ impl Denial {
             Self::Bearer(challenge) => challenge.headers().collect(),
             Self::Login(response) => response.headers.clone(),
             Self::LoginFailed(failure) => failure.page.headers.clone(),
+            Self::Authorization(answer) => answer.headers.clone(),
         }
     }
 

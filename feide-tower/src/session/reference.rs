@@ -122,6 +122,12 @@ impl SessionRefs {
         keyed_parts(&self.hashes[0], b"logout-jti", iss, jti)
     }
 
+    /// The key of a record another feature keeps beside the session filed under `session`
+    /// (`purpose` names the feature, e.g. `authz-facts`).
+    pub(crate) fn side_key(&self, purpose: &str, session: &StoreKey) -> StoreKey {
+        keyed_parts(&self.hashes[0], b"side", purpose, &session.to_hex())
+    }
+
     /// Seals a record's plaintext, bound to the key it is filed under.
     pub(crate) fn seal_record(&self, key: &StoreKey, plaintext: &[u8]) -> Vec<u8> {
         self.record.seal(&key.to_hex(), plaintext).into_bytes()

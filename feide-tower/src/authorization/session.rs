@@ -1,0 +1,319 @@
+//! [`SessionGuard`]: the rule checked for a signed-in user of a [`FeideLogin`], with the facts
+//! fetched with the session's access token and kept with the session.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::HeaderMap;
+use serde::{Deserialize, Serialize};
+
+use super::cache::{self, FactsCache, Unavailable};
+use super::error::AuthorizationConfigError;
+use super::facts::{Directory, FeideFacts, Mfa, feide_id_claim};
+use super::layer::AuthorizeLayer;
+use super::rule::Rule;
+use super::source;
+use super::verdict::{self, Verdict};
+use crate::login::{FEIDE_MFA_ACR, FeideLogin, SideRecord, SideRecords};
+use crate::session::FeideSession;
+use crate::store::StoreKey;
+
+/// Default freshness: how long fetched facts are used before Feide is asked again.
+pub const DEFAULT_FRESHNESS: Duration = Duration::from_secs(300);
+/// Default bound of the in-process facts caches (entries).
+pub const DEFAULT_CAPACITY: u64 = 10_000;
+const MIN_FRESHNESS: Duration = Duration::from_secs(1);
+const MAX_FRESHNESS: Duration = Duration::from_secs(24 * 3600);
+/// The purpose of the facts record beside a stored session.
+const RECORD_PURPOSE: &str = "authz-facts";
+
+/// Checks a [`Rule`] for the signed-in user of a [`FeideLogin`]: built once with
+/// [`SessionGuard::builder`], then [`layer`](Self::layer) on routes (inside the login's layer,
+/// like [`RequireLoginLayer`](crate::login::RequireLoginLayer)), or [`decide`](Self::decide) from
+/// other frameworks. Cheap to clone.
+///
+/// The facts ([`FeideFacts`]) are fetched on first need with the session's access token
+/// (extended userinfo and the groups API at once; the login needs the scopes for them, e.g.
+/// `groups-org` and `groups-edu` at Feide) and kept for the freshness window (default 5
+/// minutes): with stored sessions, in the session store beside the session (a record of its
+/// own, under a key derived from the session's, sealed like it, expiring with the window);
+/// with cookie sessions, in a bounded in-process cache keyed by a hash of the session's access
+/// token. After the window the facts are fetched again, so a user whose groups changed is
+/// re-evaluated.
+///
+/// ```no_run
+/// # fn run(login: feide_tower::login::FeideLogin) -> Result<(), Box<dyn std::error::Error>> {
+/// use axum::{Router, routing::get};
+/// use feide_tower::authorization::{Rule, SessionGuard};
+///
+/// let staff = SessionGuard::builder(&login, Rule::affiliation(["employee"])).build()?;
+/// let app: Router = Router::new()
+///     .route("/staff", get(|| async { "staff only" }).route_layer(staff.layer()))
+///     .layer(login.layer());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct SessionGuard {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    login: FeideLogin,
+    rule: Rule,
+    freshness: Duration,
+    /// Cookie sessions: facts by a hash of the session.
+    cache: FactsCache,
+    /// Stored sessions: facts beside the session; `in_flight` shares concurrent loads.
+    records: Option<SideRecords>,
+    in_flight: FactsCache,
+}
+
+/// Builds a [`SessionGuard`].
+#[derive(Debug)]
+#[must_use]
+pub struct SessionGuardBuilder {
+    login: FeideLogin,
+    rule: Rule,
+    freshness: Duration,
+    capacity: u64,
+}
+
+impl SessionGuard {
+    /// A guard that lets in the users of `login` who meet `rule`.
+    pub fn builder(login: &FeideLogin, rule: Rule) -> SessionGuardBuilder {
+        SessionGuardBuilder {
+            login: login.clone(),
+            rule,
+            freshness: DEFAULT_FRESHNESS,
+            capacity: DEFAULT_CAPACITY,
+        }
+    }
+
+    /// The tower layer for routes.
+    pub fn layer(&self) -> AuthorizeLayer<Self> {
+        AuthorizeLayer::new(self.clone())
+    }
+
+    /// The rule.
+    pub fn rule(&self) -> &Rule {
+        &self.inner.rule
+    }
+
+    /// The login whose sessions this guard reads.
+    pub fn login(&self) -> &FeideLogin {
+        &self.inner.login
+    }
+
+    /// Facts kept in this process (cookie sessions), for tests and metrics.
+    pub fn cached_facts(&self) -> u64 {
+        self.inner.cache.len()
+    }
+
+    /// The plain decision (for frameworks other than tower): `session` is this login's session
+    /// of the request ([`FeideLogin::session`]), `store_unavailable` whether its store could
+    /// not say, `target` the request's path and query (where a login returns), `headers` the
+    /// request's (browser or API caller).
+    pub async fn decide(
+        &self,
+        session: Option<&FeideSession>,
+        store_unavailable: bool,
+        target: &str,
+        headers: &HeaderMap,
+    ) -> Verdict {
+        let login = &self.inner.login;
+        let Some(session) = session else {
+            if store_unavailable {
+                return Verdict::Unavailable(login.store_unavailable(headers));
+            }
+            return Verdict::LoginRequired(login.login_required(target, headers));
+        };
+        let browser = verdict::is_browser(headers);
+        let renderer = login.renderer();
+        let Ok(directory) = self.facts(session).await else {
+            return verdict::unavailable(browser, renderer);
+        };
+        let mfa = if session.acr() == Some(FEIDE_MFA_ACR) {
+            Mfa::Yes
+        } else {
+            Mfa::No
+        };
+        let facts = FeideFacts::new(directory, mfa);
+        match self.inner.rule.evaluate(&facts) {
+            Ok(()) => Verdict::Allowed(facts),
+            Err(requirement) => {
+                tracing::debug!(
+                    requirement,
+                    "authorization: the user does not meet the rule"
+                );
+                verdict::forbidden(requirement, browser, renderer)
+            }
+        }
+    }
+
+    /// The session's facts: kept ones while fresh, else fetched (and kept).
+    async fn facts(&self, session: &FeideSession) -> Result<Arc<Directory>, Unavailable> {
+        let inner = &self.inner;
+        if let (Some(records), Some(session_key)) = (&inner.records, session.store_key()) {
+            let key = records.key(RECORD_PURPOSE, &session_key);
+            let flight = cache::key("authz-flight", &[key.as_bytes()]);
+            let result = inner
+                .in_flight
+                .get_or_fetch(flight, self.stored_facts(records, key, session))
+                .await;
+            // Only concurrent loads share: the store holds the facts.
+            inner.in_flight.forget(&flight).await;
+            return result;
+        }
+        let key = cache::key(
+            "authz-session",
+            &[
+                session.provider().as_bytes(),
+                session.access_token().expose().as_bytes(),
+            ],
+        );
+        inner
+            .cache
+            .get_or_fetch(key, async {
+                fetch_for(&self.inner.login, session).await.map(Arc::new)
+            })
+            .await
+    }
+
+    /// The facts record beside a stored session, fresh; else fetched and written.
+    async fn stored_facts(
+        &self,
+        records: &SideRecords,
+        key: StoreKey,
+        session: &FeideSession,
+    ) -> Result<Arc<Directory>, Unavailable> {
+        let now = now_ms();
+        let window = u64::try_from(self.inner.freshness.as_millis()).unwrap_or(u64::MAX);
+        let loaded: Option<SideRecord> = records.load(&key).await.map_err(|error| {
+            tracing::warn!(%error, "authorization: the session store could not load the facts");
+            Unavailable
+        })?;
+        let kept = loaded
+            .as_ref()
+            .and_then(|r| r.plaintext.as_deref())
+            .and_then(|p| serde_json::from_slice::<Kept>(p).ok())
+            .filter(|kept| {
+                kept.fetched_at_ms <= now && now < kept.fetched_at_ms.saturating_add(window)
+            });
+        if let Some(kept) = kept {
+            return Ok(Arc::new(kept.directory));
+        }
+        let directory = fetch_for(&self.inner.login, session).await?;
+        // The window starts when Feide answered.
+        let fetched_at_ms = now_ms();
+        let kept = Kept {
+            fetched_at_ms,
+            directory,
+        };
+        if let Ok(plaintext) = serde_json::to_vec(&kept) {
+            // The store counts whole seconds: the record outlives the window by less than one.
+            let expires_at = fetched_at_ms.saturating_add(window).div_ceil(1000);
+            if let Err(error) = records
+                .save(&key, &plaintext, expires_at, loaded.as_ref())
+                .await
+            {
+                // The facts are fresh from Feide: use them; the next request fetches again.
+                tracing::warn!(%error, "authorization: the session store could not keep the facts");
+            }
+        }
+        Ok(Arc::new(kept.directory))
+    }
+}
+
+/// The facts record's plaintext (sealed in the store).
+#[derive(Serialize, Deserialize)]
+struct Kept {
+    /// When Feide answered (Unix milliseconds).
+    fetched_at_ms: u64,
+    directory: Directory,
+}
+
+/// Asks Feide's APIs with the session's access token.
+async fn fetch_for(login: &FeideLogin, session: &FeideSession) -> Result<Directory, Unavailable> {
+    let feide_id = session
+        .userinfo()
+        .and_then(feide_id_claim)
+        .or_else(|| feide_id_claim(session.id_token_claims()));
+    source::fetch(login.provider(), session.access_token(), feide_id)
+        .await
+        .map_err(|error| {
+            tracing::warn!(%error, "authorization: Feide's APIs could not say who the user is");
+            Unavailable
+        })
+}
+
+/// Unix milliseconds (0 before 1970: every kept record is then stale).
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+impl fmt::Debug for SessionGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionGuard")
+            .field("login", &self.inner.login.name())
+            .field("rule", &self.inner.rule)
+            .field("freshness", &self.inner.freshness)
+            .field("stored", &self.inner.records.is_some())
+            .finish()
+    }
+}
+
+impl SessionGuardBuilder {
+    /// How long fetched facts are used before Feide is asked again (default 5 minutes; 1 second
+    /// to 1 day). A shorter window notices changed groups sooner and asks Feide more often.
+    pub fn freshness(mut self, freshness: Duration) -> Self {
+        self.freshness = freshness;
+        self
+    }
+
+    /// Most sessions whose facts are kept in this process (cookie sessions; default 10,000).
+    pub fn capacity(mut self, capacity: u64) -> Self {
+        self.capacity = capacity;
+        self
+    }
+
+    /// Checks the rule and settings.
+    ///
+    /// # Errors
+    ///
+    /// [`AuthorizationConfigError`]: a malformed rule, a freshness outside 1 s to 1 day, a zero
+    /// capacity, or a provider with neither a groups API nor an extended userinfo URL.
+    pub fn build(self) -> Result<SessionGuard, AuthorizationConfigError> {
+        self.rule.check()?;
+        check_settings(self.freshness, self.capacity)?;
+        let provider = self.login.provider();
+        if provider.groups_url().is_none() && provider.extended_userinfo_url().is_none() {
+            return Err(AuthorizationConfigError::NoFactSource);
+        }
+        Ok(SessionGuard {
+            inner: Arc::new(Inner {
+                records: self.login.side_records(),
+                cache: FactsCache::new(self.capacity, self.freshness),
+                in_flight: FactsCache::new(self.capacity, self.freshness),
+                login: self.login,
+                rule: self.rule,
+                freshness: self.freshness,
+            }),
+        })
+    }
+}
+
+pub(crate) fn check_settings(
+    freshness: Duration,
+    capacity: u64,
+) -> Result<(), AuthorizationConfigError> {
+    if !(MIN_FRESHNESS..=MAX_FRESHNESS).contains(&freshness) {
+        return Err(AuthorizationConfigError::InvalidFreshness);
+    }
+    if capacity == 0 {
+        return Err(AuthorizationConfigError::InvalidCapacity);
+    }
+    Ok(())
+}
