@@ -69,7 +69,7 @@ impl BasicRole {
 /// assert!(org.has_affiliation("student"));
 /// assert_eq!(org.primary_affiliation.as_deref(), Some("student"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Membership {
     /// `basic`: member, admin or owner.
@@ -119,7 +119,13 @@ impl Membership {
             affiliation: strings_of(map.get("affiliation")),
             primary_affiliation: str_of(map, "primaryAffiliation").map(str::to_owned),
             fsroles: strings_of(map.get("fsroles")),
-            active: map.get("active").and_then(Value::as_bool).unwrap_or(true),
+            // Absent (or null) is active; anything but a boolean is not: an odd value must
+            // never read as a grant.
+            active: match map.get("active") {
+                None | Some(Value::Null) => true,
+                Some(Value::Bool(active)) => *active,
+                Some(_) => false,
+            },
             display_name: map.get("displayName").and_then(translatable),
             title: strings_of(map.get("title")),
             not_before: str_of(map, "notBefore").map(str::to_owned),
@@ -143,6 +149,24 @@ impl Membership {
         self.basic
             .as_ref()
             .is_some_and(BasicRole::is_admin_or_owner)
+    }
+}
+
+impl Default for Membership {
+    /// A membership Feide sent nothing about: no role, no affiliation, active (as an absent
+    /// `active` reads).
+    fn default() -> Self {
+        Membership {
+            basic: None,
+            affiliation: Vec::new(),
+            primary_affiliation: None,
+            fsroles: Vec::new(),
+            active: true,
+            display_name: None,
+            title: Vec::new(),
+            not_before: None,
+            not_after: None,
+        }
     }
 }
 
@@ -193,4 +217,28 @@ pub(crate) fn de_translatable<'de, D: Deserializer<'de>>(d: D) -> Result<String,
 /// Serde helper: a string or an array of strings into a `Vec<String>`.
 pub(crate) fn de_strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     Ok(strings_of(Some(&Value::deserialize(d)?)))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn an_odd_active_value_is_inactive_never_a_grant() {
+        let active =
+            |value: Value| Membership::from_json(&json!({"active": value})).map(|m| m.active);
+        assert_eq!(active(json!(true)), Some(true));
+        assert_eq!(active(Value::Null), Some(true), "null reads as absent");
+        assert_eq!(active(json!(false)), Some(false));
+        for odd in [json!("yes"), json!("false"), json!(1), json!({}), json!([])] {
+            assert_eq!(active(odd.clone()), Some(false), "{odd}");
+        }
+        assert_eq!(
+            Membership::from_json(&json!({})).map(|m| m.active),
+            Some(true)
+        );
+        assert!(Membership::default().active);
+    }
 }

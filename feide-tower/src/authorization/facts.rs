@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::apis::Group;
+use crate::apis::{Group, Membership};
 
 /// The claim (and extended userinfo attribute) holding the Feide id.
 const EPPN: &str = "eduPersonPrincipalName";
@@ -28,54 +28,6 @@ pub enum Mfa {
     No,
     /// Nobody said (a data source's token without `acr`): a rule asking for MFA refuses.
     Unknown,
-}
-
-/// A basic membership role in a Feide group (`membership.basic`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BasicRole {
-    /// `member`.
-    Member,
-    /// `admin` (also a member).
-    Admin,
-    /// `owner` (also an admin and a member).
-    Owner,
-}
-
-impl BasicRole {
-    /// The role as Feide writes it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Member => "member",
-            Self::Admin => "admin",
-            Self::Owner => "owner",
-        }
-    }
-
-    pub(crate) fn parse(text: &str) -> Option<Self> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "member" => Some(Self::Member),
-            "admin" => Some(Self::Admin),
-            "owner" => Some(Self::Owner),
-            _ => None,
-        }
-    }
-}
-
-/// The user's membership of one group, typed.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct Membership {
-    /// `basic`: member, admin or owner (`None` when Feide sent none or an unknown value).
-    pub basic: Option<BasicRole>,
-    /// FS roles (`fsroles`, e.g. `STUDENT`, `LECTURER`), as sent.
-    pub fs_roles: Vec<String>,
-    /// `active` (absent counts as active: Feide lists only active memberships by default).
-    pub active: bool,
-    /// `affiliation` (organisation groups), lowercased.
-    pub affiliations: Vec<String>,
-    /// `primaryAffiliation` (organisation groups), lowercased.
-    pub primary_affiliation: Option<String>,
 }
 
 /// One group the user is a member of.
@@ -190,16 +142,6 @@ impl fmt::Debug for FactGroup {
     }
 }
 
-impl fmt::Debug for Membership {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Membership")
-            .field("basic", &self.basic)
-            .field("fs_roles", &self.fs_roles.len())
-            .field("active", &self.active)
-            .finish_non_exhaustive()
-    }
-}
-
 impl fmt::Debug for HomeOrganization {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("HomeOrganization")
@@ -252,24 +194,26 @@ pub(crate) fn org_number(text: &str) -> String {
     digits.to_owned()
 }
 
-fn membership(value: Option<&Value>) -> Membership {
-    let object = value.and_then(Value::as_object);
-    let field = |name: &str| object.and_then(|o| o.get(name));
-    Membership {
-        basic: field("basic")
-            .and_then(Value::as_str)
-            .and_then(BasicRole::parse),
-        fs_roles: strings(field("fsroles")),
-        // Anything but an explicit `true`/absent is inactive: fail closed on odd values.
-        active: match field("active") {
-            None | Some(Value::Null) => true,
-            Some(Value::Bool(active)) => *active,
-            Some(_) => false,
-        },
-        affiliations: lower(strings(field("affiliation"))),
-        primary_affiliation: first_string(field("primaryAffiliation"))
-            .map(|s| s.to_ascii_lowercase()),
-    }
+/// The group's membership, kept within the bounds of everything taken from the network, its
+/// affiliations lowercased (Feide's values are, but a rule must not depend on it).
+fn membership(group: &Group) -> Membership {
+    let mut membership = group.membership_view().unwrap_or_default();
+    let bounded = |items: Vec<String>| -> Vec<String> {
+        items
+            .iter()
+            .take(MAX_ITEMS)
+            .filter_map(|s| kept(s))
+            .collect()
+    };
+    membership.affiliation = lower(bounded(membership.affiliation));
+    membership.primary_affiliation = membership
+        .primary_affiliation
+        .as_deref()
+        .and_then(kept)
+        .map(|s| s.to_ascii_lowercase());
+    membership.fsroles = bounded(membership.fsroles);
+    membership.title = bounded(membership.title);
+    membership
 }
 
 fn group(group: &Group) -> Option<FactGroup> {
@@ -277,34 +221,21 @@ fn group(group: &Group) -> Option<FactGroup> {
         id: kept(&group.id)?,
         kind: kept(&group.kind)?,
         parent: group.parent.as_deref().and_then(kept),
-        membership: membership(group.membership.as_ref()),
-        org_number: None,
+        membership: membership(group),
+        // Only organisation groups carry it (`fc:org`).
+        org_number: first_string(group.extra.get("norEduOrgNIN")).map(|n| org_number(&n)),
     })
 }
 
 impl Directory {
     /// The facts from extended userinfo (`None` when the user has none or it was not asked),
-    /// the groups API's answer (as raw groups and, for extra fields such as `norEduOrgNIN`, the
-    /// raw JSON), and the Feide id the login or token carried.
+    /// the groups API's answer, and the Feide id the login or token carried.
     pub(crate) fn from_sources(
         extended: Option<&Map<String, Value>>,
         groups: &[Group],
-        raw_groups: Option<&[Value]>,
         feide_id: Option<&str>,
     ) -> Self {
-        let mut groups: Vec<FactGroup> = groups.iter().take(MAX_ITEMS).filter_map(group).collect();
-        // Extra fields of organisation groups (the typed `Group` does not keep them).
-        if let Some(raw) = raw_groups {
-            for value in raw.iter().take(MAX_ITEMS) {
-                let id = value.get("id").and_then(Value::as_str);
-                let number = first_string(value.get("norEduOrgNIN"));
-                if let (Some(id), Some(number)) = (id, number) {
-                    for g in groups.iter_mut().filter(|g| g.id == id) {
-                        g.org_number = Some(org_number(&number));
-                    }
-                }
-            }
-        }
+        let groups: Vec<FactGroup> = groups.iter().take(MAX_ITEMS).filter_map(group).collect();
         let extended_field = |name: &str| extended.and_then(|e| e.get(name));
         let feide_id = feide_id
             .map(str::to_owned)
@@ -340,7 +271,7 @@ impl Directory {
         };
         let mut affiliations = lower(strings(extended_field("eduPersonAffiliation")));
         if let Some(home) = &home_group {
-            for a in &home.affiliations {
+            for a in &home.affiliation {
                 if !affiliations.contains(a) {
                     affiliations.push(a.clone());
                 }
@@ -389,12 +320,7 @@ mod tests {
              "membership": {"basic": "owner", "active": "yes"}}
         ]);
         let groups: Vec<Group> = serde_json::from_value(raw.clone()).unwrap();
-        let d = Directory::from_sources(
-            extended.as_object(),
-            &groups,
-            raw.as_array().map(Vec::as_slice),
-            Some("alice@UiO.no"),
-        );
+        let d = Directory::from_sources(extended.as_object(), &groups, Some("alice@UiO.no"));
         assert_eq!(d.affiliations, ["member", "employee", "staff"]);
         assert_eq!(d.primary_affiliation.as_deref(), Some("employee"));
         let org = d.org.as_ref().unwrap();
@@ -403,8 +329,11 @@ mod tests {
             ("uio.no", "fc:org:uio.no")
         );
         assert_eq!(org.number.as_deref(), Some("974767880"));
-        assert_eq!(d.groups[1].membership.basic, Some(BasicRole::Admin));
-        assert_eq!(d.groups[1].membership.fs_roles, ["LECTURER"]);
+        assert_eq!(
+            d.groups[1].membership.basic,
+            Some(crate::apis::BasicRole::Admin)
+        );
+        assert_eq!(d.groups[1].membership.fsroles, ["LECTURER"]);
         assert!(!d.groups[2].membership.active);
         let facts = FeideFacts::new(Arc::new(d), Mfa::Unknown);
         let printed = format!("{facts:?} {:?}", facts.groups());

@@ -47,9 +47,10 @@ mod session;
 mod source;
 mod verdict;
 
+pub use crate::apis::{BasicRole, Membership};
 pub use data_source::{DataSourceGuard, DataSourceGuardBuilder};
 pub use error::AuthorizationConfigError;
-pub use facts::{BasicRole, FactGroup, FeideFacts, HomeOrganization, Membership, Mfa};
+pub use facts::{FactGroup, FeideFacts, HomeOrganization, Mfa};
 pub use layer::{AuthorizationGuard, Authorize, AuthorizeFuture, AuthorizeLayer, Decision};
 pub use rule::{AFFILIATIONS, Rule};
 pub use session::{DEFAULT_CAPACITY, DEFAULT_FRESHNESS, SessionGuard, SessionGuardBuilder};

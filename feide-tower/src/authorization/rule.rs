@@ -3,7 +3,8 @@
 use std::fmt;
 
 use super::error::AuthorizationConfigError;
-use super::facts::{BasicRole, FactGroup, FeideFacts, Mfa, org_number};
+use super::facts::{FactGroup, FeideFacts, Mfa, org_number};
+use crate::apis::BasicRole;
 
 /// The affiliation values Feide (eduPerson) defines; any other value is a start-up error.
 pub const AFFILIATIONS: &[&str] = &[
@@ -255,7 +256,7 @@ impl Rule {
                     }
                 }
                 if let Some(role) = &group.role
-                    && BasicRole::parse(role).is_none()
+                    && rank(&BasicRole::parse(role)).is_none()
                 {
                     return bad("the role is not member, admin or owner");
                 }
@@ -349,19 +350,33 @@ impl GroupRule {
         if !matched || !membership.active {
             return false;
         }
-        let role_ok = match self.role.as_deref().and_then(BasicRole::parse) {
-            None if self.role.is_some() => false,
+        // Roles are ordered: an owner is also an admin, an admin also a member. A role Feide
+        // sent that is none of the three meets no role requirement.
+        let role_ok = match &self.role {
             None => true,
-            Some(least) => membership.basic.is_some_and(|basic| basic >= least),
+            Some(least) => match (rank(&BasicRole::parse(least)), membership.basic.as_ref()) {
+                (Some(least), Some(basic)) => rank(basic).is_some_and(|have| have >= least),
+                _ => false,
+            },
         };
         let fs_ok = self.fs_roles.is_empty()
             || self.fs_roles.iter().any(|wanted| {
                 membership
-                    .fs_roles
+                    .fsroles
                     .iter()
                     .any(|have| have.to_lowercase() == wanted.to_lowercase())
             });
         role_ok && fs_ok
+    }
+}
+
+/// The order of the basic roles (member < admin < owner); `None` for any other value.
+fn rank(role: &BasicRole) -> Option<u8> {
+    match role {
+        BasicRole::Member => Some(1),
+        BasicRole::Admin => Some(2),
+        BasicRole::Owner => Some(3),
+        _ => None,
     }
 }
 
@@ -419,12 +434,7 @@ mod tests {
              "membership": {"basic": "owner", "active": false}},
         ]);
         let groups: Vec<Group> = serde_json::from_value(raw.clone()).unwrap();
-        let d = Directory::from_sources(
-            None,
-            &groups,
-            raw.as_array().map(Vec::as_slice),
-            Some("a@uio.no"),
-        );
+        let d = Directory::from_sources(None, &groups, Some("a@uio.no"));
         FeideFacts::new(Arc::new(d), mfa)
     }
 

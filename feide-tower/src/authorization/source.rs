@@ -29,7 +29,7 @@ pub(crate) async fn fetch(
         let Some(url) = provider.groups_url() else {
             return Ok(Vec::new());
         };
-        // Raw, to keep the fields the typed `Group` leaves out (`norEduOrgNIN`).
+        // Raw, so that each group is read on its own (below).
         match apis::get_json(provider, Some(Endpoint::Groups), "groups API", url, token).await {
             Ok(Value::Array(items)) => Ok(items),
             Ok(_) => Err(ApiError::Provider(ProviderError::InvalidDocument {
@@ -51,7 +51,6 @@ pub(crate) async fn fetch(
     Ok(Directory::from_sources(
         extended.as_ref(),
         &groups,
-        Some(&raw),
         feide_id,
     ))
 }
