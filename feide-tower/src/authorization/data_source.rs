@@ -217,12 +217,12 @@ impl DataSourceGuardBuilder {
     /// [`AuthorizationConfigError`]: a malformed rule, a freshness outside 1 s to 1 day, a zero
     /// capacity, or a provider with neither a groups API nor an extended userinfo URL.
     pub fn build(self) -> Result<DataSourceGuard, AuthorizationConfigError> {
-        self.rule.check()?;
-        check_settings(self.freshness, self.capacity)?;
-        let provider = self.exchange.provider();
-        if provider.groups_url().is_none() && provider.extended_userinfo_url().is_none() {
-            return Err(AuthorizationConfigError::NoFactSource);
-        }
+        check_settings(
+            &self.rule,
+            self.freshness,
+            self.capacity,
+            self.exchange.provider(),
+        )?;
         Ok(DataSourceGuard {
             inner: Arc::new(Inner {
                 cache: FactsCache::new(self.capacity, self.freshness),

@@ -15,6 +15,7 @@ use super::layer::AuthorizeLayer;
 use super::rule::Rule;
 use super::source;
 use super::verdict::{self, Verdict};
+use crate::Provider;
 use crate::login::{FEIDE_MFA_ACR, FeideLogin, SideRecord, SideRecords};
 use crate::session::FeideSession;
 use crate::store::StoreKey;
@@ -286,12 +287,12 @@ impl SessionGuardBuilder {
     /// [`AuthorizationConfigError`]: a malformed rule, a freshness outside 1 s to 1 day, a zero
     /// capacity, or a provider with neither a groups API nor an extended userinfo URL.
     pub fn build(self) -> Result<SessionGuard, AuthorizationConfigError> {
-        self.rule.check()?;
-        check_settings(self.freshness, self.capacity)?;
-        let provider = self.login.provider();
-        if provider.groups_url().is_none() && provider.extended_userinfo_url().is_none() {
-            return Err(AuthorizationConfigError::NoFactSource);
-        }
+        check_settings(
+            &self.rule,
+            self.freshness,
+            self.capacity,
+            self.login.provider(),
+        )?;
         Ok(SessionGuard {
             inner: Arc::new(Inner {
                 records: self.login.side_records(),
@@ -305,10 +306,18 @@ impl SessionGuardBuilder {
     }
 }
 
+/// The checks both guards' `build()` make: the rule, the settings, and a provider that has at
+/// least one of Feide's APIs to take the facts from.
 pub(crate) fn check_settings(
+    rule: &Rule,
     freshness: Duration,
     capacity: u64,
+    provider: &Provider,
 ) -> Result<(), AuthorizationConfigError> {
+    rule.check()?;
+    if provider.groups_url().is_none() && provider.extended_userinfo_url().is_none() {
+        return Err(AuthorizationConfigError::NoFactSource);
+    }
     if !(MIN_FRESHNESS..=MAX_FRESHNESS).contains(&freshness) {
         return Err(AuthorizationConfigError::InvalidFreshness);
     }
