@@ -1,10 +1,11 @@
-//! [`FactsCache`]: facts kept in this process for a freshness window, keyed by a hash (of the
-//! session's access token, or of a data source's caller), bounded, single-flight.
+//! [`FactsCache`]: facts kept in this process until their freshness window ends, keyed by a
+//! hash (of the session's access token, of a stored session's facts record, or of a data
+//! source's caller), bounded, single-flight.
 
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aws_lc_rs::digest;
 
@@ -25,10 +26,37 @@ pub(crate) fn key(label: &str, parts: &[&[u8]]) -> FactsKey {
     out
 }
 
-/// Facts by key, for `freshness` after they were fetched.
+/// Facts by key, each until the end of its own window.
 #[derive(Clone)]
 pub(crate) struct FactsCache {
-    entries: moka::future::Cache<FactsKey, Arc<Directory>>,
+    entries: moka::future::Cache<FactsKey, Fresh>,
+}
+
+/// Facts and when their window ends: `freshness` after Feide answered, which for facts read
+/// from the session store may be sooner than `freshness` from now.
+#[derive(Clone)]
+pub(crate) struct Fresh {
+    pub(crate) directory: Arc<Directory>,
+    pub(crate) until: Instant,
+}
+
+impl Fresh {
+    /// Facts Feide just answered with, fresh for `freshness`.
+    pub(crate) fn new(directory: Directory, freshness: Duration) -> Self {
+        Self {
+            directory: Arc::new(directory),
+            until: Instant::now() + freshness,
+        }
+    }
+}
+
+/// Each entry expires when its window ends.
+struct UntilStale;
+
+impl moka::Expiry<FactsKey, Fresh> for UntilStale {
+    fn expire_after_create(&self, _: &FactsKey, fresh: &Fresh, now: Instant) -> Option<Duration> {
+        Some(fresh.until.saturating_duration_since(now))
+    }
 }
 
 /// A fetch failed (already logged by whoever failed): no facts, never an allow.
@@ -36,34 +64,31 @@ pub(crate) struct FactsCache {
 pub(crate) struct Unavailable;
 
 impl FactsCache {
-    pub(crate) fn new(capacity: u64, freshness: Duration) -> Self {
+    pub(crate) fn new(capacity: u64) -> Self {
         Self {
             entries: moka::future::Cache::builder()
                 .max_capacity(capacity)
-                .time_to_live(freshness)
+                .expire_after(UntilStale)
                 .build(),
         }
     }
 
-    /// The facts under `key`, or those `fetch` yields (kept; a failure is not). Concurrent
-    /// misses for one key share one `fetch`.
+    /// The facts under `key` while fresh, or those `fetch` yields (kept until their window
+    /// ends; a failure is not kept). Concurrent misses for one key share one `fetch`.
     pub(crate) async fn get_or_fetch<F>(
         &self,
         key: FactsKey,
         fetch: F,
     ) -> Result<Arc<Directory>, Unavailable>
     where
-        F: Future<Output = Result<Arc<Directory>, Unavailable>>,
+        F: Future<Output = Result<Fresh, Unavailable>>,
     {
+        // moka never answers with an entry past its expiry, even before it drops it.
         self.entries
             .try_get_with(key, fetch)
             .await
+            .map(|fresh| fresh.directory)
             .map_err(|e: Arc<Unavailable>| *e)
-    }
-
-    /// Drops the facts under `key`.
-    pub(crate) async fn forget(&self, key: &FactsKey) {
-        self.entries.invalidate(key).await;
     }
 
     /// How many facts are kept (approximately, as moka counts).

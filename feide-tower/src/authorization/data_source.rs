@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
 
-use super::cache::{self, FactsCache, Unavailable};
+use super::cache::{self, FactsCache, Fresh, Unavailable};
 use super::error::AuthorizationConfigError;
 use super::facts::{FeideFacts, Mfa, feide_id_claim};
 use super::layer::AuthorizeLayer;
@@ -134,6 +134,7 @@ impl DataSourceGuard {
             &[principal.issuer().as_bytes(), subject.as_bytes()],
         );
         let feide_id = feide_id_claim(&claims.extra);
+        let freshness = inner.freshness;
         let fetch = async {
             let provider = inner.exchange.provider();
             inner
@@ -142,7 +143,7 @@ impl DataSourceGuard {
                     source::fetch(provider, &exchanged, feide_id).await
                 })
                 .await
-                .map(Arc::new)
+                .map(|directory| Fresh::new(directory, freshness))
                 .map_err(|error| {
                     tracing::warn!(%error, "authorization: Feide's APIs could not say who the caller is");
                     Unavailable
@@ -225,7 +226,7 @@ impl DataSourceGuardBuilder {
         )?;
         Ok(DataSourceGuard {
             inner: Arc::new(Inner {
-                cache: FactsCache::new(self.capacity, self.freshness),
+                cache: FactsCache::new(self.capacity),
                 exchange: self.exchange,
                 rule: self.rule,
                 freshness: self.freshness,

@@ -3,12 +3,12 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use http::HeaderMap;
 use serde::{Deserialize, Serialize};
 
-use super::cache::{self, FactsCache, Unavailable};
+use super::cache::{self, FactsCache, Fresh, Unavailable};
 use super::error::AuthorizationConfigError;
 use super::facts::{Directory, FeideFacts, Mfa, feide_id_claim};
 use super::layer::AuthorizeLayer;
@@ -63,11 +63,10 @@ struct Inner {
     login: FeideLogin,
     rule: Rule,
     freshness: Duration,
-    /// Cookie sessions: facts by a hash of the session.
+    /// Facts by a hash of the session (cookie sessions) or of its facts record (stored
+    /// sessions, whose facts the store keeps beside the session for every replica).
     cache: FactsCache,
-    /// Stored sessions: facts beside the session; `in_flight` shares concurrent loads.
     records: Option<SideRecords>,
-    in_flight: FactsCache,
 }
 
 /// Builds a [`SessionGuard`].
@@ -156,15 +155,15 @@ impl SessionGuard {
     async fn facts(&self, session: &FeideSession) -> Result<Arc<Directory>, Unavailable> {
         let inner = &self.inner;
         if let (Some(records), Some(session_key)) = (&inner.records, session.store_key()) {
+            // Kept here too until the stored record's window ends (no sooner or later than the
+            // store's copy), so a guarded request reads the store once per window and replica,
+            // and concurrent first requests share one read.
             let key = records.key(RECORD_PURPOSE, &session_key);
-            let flight = cache::key("authz-flight", &[key.as_bytes()]);
-            let result = inner
-                .in_flight
-                .get_or_fetch(flight, self.stored_facts(records, key, session))
+            let near = cache::key("authz-stored", &[key.as_bytes()]);
+            return inner
+                .cache
+                .get_or_fetch(near, self.stored_facts(records, key, session))
                 .await;
-            // Only concurrent loads share: the store holds the facts.
-            inner.in_flight.forget(&flight).await;
-            return result;
         }
         let key = cache::key(
             "authz-session",
@@ -176,7 +175,8 @@ impl SessionGuard {
         inner
             .cache
             .get_or_fetch(key, async {
-                fetch_for(&self.inner.login, session).await.map(Arc::new)
+                let directory = fetch_for(&self.inner.login, session).await?;
+                Ok(Fresh::new(directory, self.inner.freshness))
             })
             .await
     }
@@ -187,7 +187,7 @@ impl SessionGuard {
         records: &SideRecords,
         key: StoreKey,
         session: &FeideSession,
-    ) -> Result<Arc<Directory>, Unavailable> {
+    ) -> Result<Fresh, Unavailable> {
         let now = now_ms();
         let window = u64::try_from(self.inner.freshness.as_millis()).unwrap_or(u64::MAX);
         let loaded: Option<SideRecord> = records.load(&key).await.map_err(|error| {
@@ -202,7 +202,14 @@ impl SessionGuard {
                 kept.fetched_at_ms <= now && now < kept.fetched_at_ms.saturating_add(window)
             });
         if let Some(kept) = kept {
-            return Ok(Arc::new(kept.directory));
+            let left = kept
+                .fetched_at_ms
+                .saturating_add(window)
+                .saturating_sub(now_ms());
+            return Ok(Fresh {
+                directory: Arc::new(kept.directory),
+                until: Instant::now() + Duration::from_millis(left),
+            });
         }
         let directory = fetch_for(&self.inner.login, session).await?;
         // The window starts when Feide answered.
@@ -222,7 +229,7 @@ impl SessionGuard {
                 tracing::warn!(%error, "authorization: the session store could not keep the facts");
             }
         }
-        Ok(Arc::new(kept.directory))
+        Ok(Fresh::new(kept.directory, self.inner.freshness))
     }
 }
 
@@ -296,8 +303,7 @@ impl SessionGuardBuilder {
         Ok(SessionGuard {
             inner: Arc::new(Inner {
                 records: self.login.side_records(),
-                cache: FactsCache::new(self.capacity, self.freshness),
-                in_flight: FactsCache::new(self.capacity, self.freshness),
+                cache: FactsCache::new(self.capacity),
                 login: self.login,
                 rule: self.rule,
                 freshness: self.freshness,

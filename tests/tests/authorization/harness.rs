@@ -91,6 +91,8 @@ pub struct Options {
     pub mfa: bool,
     /// How long facts are used.
     pub freshness: Duration,
+    /// The login's revocation bound (how long a stored session is trusted from memory).
+    pub revocation_bound: Option<Duration>,
     /// The login renders refusal bodies itself (`custom <status>` in text/plain).
     pub render: bool,
 }
@@ -102,6 +104,7 @@ impl Default for Options {
             mfa: false,
             freshness: Duration::from_secs(300),
             render: false,
+            revocation_bound: None,
         }
     }
 }
@@ -154,6 +157,9 @@ pub async fn start(options: Options) -> App {
     }
     if options.mfa {
         builder = builder.require_mfa();
+    }
+    if let Some(bound) = options.revocation_bound {
+        builder = builder.revocation_bound(bound);
     }
     if options.render {
         builder = builder.render_body(|denial: &feide_tower::Denial| {

@@ -2,6 +2,7 @@
 //! the answers browsers and API callers get.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use feide_tower::store::{MemoryStore, RedisStore};
 use feide_tower::testkit::Endpoint;
@@ -93,6 +94,33 @@ async fn redis_sessions_keep_the_facts_beside_the_session() {
     assert_eq!(api(&app, &browser, "/staff").await.0, 200);
     assert_eq!(app.fake.requests(Endpoint::Groups), 1);
     assert_eq!(app.fake.requests(Endpoint::ExtendedUserinfo), 1);
+}
+
+/// Stored facts are read from the store once per window and replica, not on every request:
+/// with Redis gone after the first guarded request, the next ones are still decided (from the
+/// session's and the facts' in-process copies) while both last. Before, every guarded request
+/// read the facts record from the store, and this answered 503.
+#[tokio::test]
+async fn stored_facts_are_read_once_per_window_not_per_request() {
+    let mut redis = RedisServer::start();
+    let store = RedisStore::builder(redis.url()).build().unwrap();
+    let app = start(Options {
+        sessions: Sessions::Store(Arc::new(store)),
+        revocation_bound: Some(Duration::from_secs(3600)),
+        ..Options::default()
+    })
+    .await;
+    let browser = Browser::new();
+    sign_in(&app, &browser, "bob").await;
+    assert_eq!(api(&app, &browser, "/staff").await.0, 200);
+    // Each guard keeps its own copy: the second route's guard reads the record once too.
+    assert_eq!(api(&app, &browser, "/course-owner").await.0, 403);
+    redis.stop();
+    for _ in 0..3 {
+        assert_eq!(api(&app, &browser, "/staff").await.0, 200);
+        assert_eq!(api(&app, &browser, "/course-owner").await.0, 403);
+    }
+    assert_eq!(app.fake.requests(Endpoint::Groups), 1);
 }
 
 #[tokio::test]
