@@ -6,8 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
+use tracing::Instrument as _;
 
 use super::cache::{self, FactsCache, Fresh, Unavailable};
+use super::decision_span::{self, Lookup};
 use super::error::AuthorizationConfigError;
 use super::facts::{FeideFacts, Mfa, feide_id_claim};
 use super::layer::AuthorizeLayer;
@@ -108,11 +110,31 @@ impl DataSourceGuard {
     /// caller (from the bearer layer or [`BearerAuthorizer`](crate::bearer::BearerAuthorizer)),
     /// `token` the caller's bearer token (the exchange's subject token), `headers` the
     /// request's.
+    ///
+    /// One `feide.authorization` span per decision (debug level), with `outcome`, `reason` (the
+    /// failed requirement's kind) and `cache`.
     pub async fn decide(
         &self,
         principal: Option<&Principal>,
         token: Option<&Secret>,
         headers: &HeaderMap,
+    ) -> Verdict {
+        let span = decision_span::span();
+        let lookup = Lookup::default();
+        let verdict = self
+            .decide_noting(principal, token, headers, &lookup)
+            .instrument(span.clone())
+            .await;
+        decision_span::finish(&span, &verdict, &lookup);
+        verdict
+    }
+
+    async fn decide_noting(
+        &self,
+        principal: Option<&Principal>,
+        token: Option<&Secret>,
+        headers: &HeaderMap,
+        lookup: &Lookup,
     ) -> Verdict {
         let inner = &self.inner;
         let renderer = inner.renderer.as_ref();
@@ -135,7 +157,9 @@ impl DataSourceGuard {
         );
         let feide_id = feide_id_claim(&claims.extra);
         let freshness = inner.freshness;
+        lookup.looked_up();
         let fetch = async {
+            lookup.fetched();
             let provider = inner.exchange.provider();
             inner
                 .exchange

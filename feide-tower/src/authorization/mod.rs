@@ -39,6 +39,7 @@
 
 mod cache;
 mod data_source;
+mod decision_span;
 mod error;
 mod facts;
 mod layer;

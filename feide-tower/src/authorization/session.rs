@@ -7,8 +7,10 @@ use std::time::{Duration, Instant};
 
 use http::HeaderMap;
 use serde::{Deserialize, Serialize};
+use tracing::Instrument as _;
 
 use super::cache::{self, FactsCache, Fresh, Unavailable};
+use super::decision_span::{self, Lookup};
 use super::error::AuthorizationConfigError;
 use super::facts::{Directory, FeideFacts, Mfa, feide_id_claim};
 use super::layer::AuthorizeLayer;
@@ -114,12 +116,33 @@ impl SessionGuard {
     /// of the request ([`FeideLogin::session`]), `store_unavailable` whether its store could
     /// not say, `target` the request's path and query (where a login returns), `headers` the
     /// request's (browser or API caller).
+    ///
+    /// One `feide.authorization` span per decision (debug level), with `outcome`, `reason` (the
+    /// failed requirement's kind) and `cache`.
     pub async fn decide(
         &self,
         session: Option<&FeideSession>,
         store_unavailable: bool,
         target: &str,
         headers: &HeaderMap,
+    ) -> Verdict {
+        let span = decision_span::span();
+        let lookup = Lookup::default();
+        let verdict = self
+            .decide_noting(session, store_unavailable, target, headers, &lookup)
+            .instrument(span.clone())
+            .await;
+        decision_span::finish(&span, &verdict, &lookup);
+        verdict
+    }
+
+    async fn decide_noting(
+        &self,
+        session: Option<&FeideSession>,
+        store_unavailable: bool,
+        target: &str,
+        headers: &HeaderMap,
+        lookup: &Lookup,
     ) -> Verdict {
         let login = &self.inner.login;
         let Some(session) = session else {
@@ -130,7 +153,7 @@ impl SessionGuard {
         };
         let browser = verdict::is_browser(headers);
         let renderer = login.renderer();
-        let Ok(directory) = self.facts(session).await else {
+        let Ok(directory) = self.facts(session, lookup).await else {
             return verdict::unavailable(browser, renderer);
         };
         let mfa = if session.acr() == Some(FEIDE_MFA_ACR) {
@@ -152,7 +175,12 @@ impl SessionGuard {
     }
 
     /// The session's facts: kept ones while fresh, else fetched (and kept).
-    async fn facts(&self, session: &FeideSession) -> Result<Arc<Directory>, Unavailable> {
+    async fn facts(
+        &self,
+        session: &FeideSession,
+        lookup: &Lookup,
+    ) -> Result<Arc<Directory>, Unavailable> {
+        lookup.looked_up();
         let inner = &self.inner;
         if let (Some(records), Some(session_key)) = (&inner.records, session.store_key()) {
             // Kept here too until the stored record's window ends (no sooner or later than the
@@ -162,7 +190,10 @@ impl SessionGuard {
             let near = cache::key("authz-stored", &[key.as_bytes()]);
             return inner
                 .cache
-                .get_or_fetch(near, self.stored_facts(records, key, session))
+                .get_or_fetch(near, async {
+                    lookup.fetched();
+                    self.stored_facts(records, key, session).await
+                })
                 .await;
         }
         let key = cache::key(
@@ -175,6 +206,7 @@ impl SessionGuard {
         inner
             .cache
             .get_or_fetch(key, async {
+                lookup.fetched();
                 let directory = fetch_for(&self.inner.login, session).await?;
                 Ok(Fresh::new(directory, self.inner.freshness))
             })

@@ -8,4 +8,5 @@ mod examples;
 mod freshness;
 mod harness;
 mod session;
+mod spans;
 mod unavailable;
