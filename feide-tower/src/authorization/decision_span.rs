@@ -10,6 +10,8 @@ use tracing::Span;
 use tracing::field::Empty;
 
 use super::verdict::Verdict;
+use crate::telemetry;
+use crate::telemetry::labels::AuthorizationResult;
 
 /// The facts were not looked up (no session, no user).
 const NOT_LOOKED_UP: u8 = 0;
@@ -54,8 +56,15 @@ pub(crate) fn span() -> Span {
     )
 }
 
-/// Records `verdict` and how the facts were found on `span`, and emits its one event.
+/// Counts `verdict` in the metrics; records it and how the facts were found on `span`, and
+/// emits its one event.
 pub(crate) fn finish(span: &Span, verdict: &Verdict, lookup: &Lookup) {
+    telemetry::authorization(match verdict {
+        Verdict::Allowed(_) => AuthorizationResult::Allowed,
+        Verdict::LoginRequired(_) => AuthorizationResult::LoginRequired,
+        Verdict::Forbidden { .. } => AuthorizationResult::Forbidden,
+        Verdict::Unavailable(_) => AuthorizationResult::Unavailable,
+    });
     if span.is_disabled() {
         return;
     }

@@ -2,7 +2,9 @@
 
 use metrics::Unit;
 
-use super::labels::{BearerResult, CacheName, CacheUse, ExchangeResult, Grant, RevocationCause};
+use super::labels::{
+    AuthorizationResult, BearerResult, CacheName, CacheUse, ExchangeResult, Grant, RevocationCause,
+};
 use super::names;
 
 /// Describes every metric of this crate to the installed recorder (help text and unit) and
@@ -41,6 +43,11 @@ pub fn describe_metrics() {
         names::SESSION_REVOCATIONS_TOTAL,
         Unit::Count,
         "Session revocation events, by cause (logout, backchannel, frontchannel, admin)"
+    );
+    metrics::describe_counter!(
+        names::AUTHORIZATION_DECISIONS_TOTAL,
+        Unit::Count,
+        "Decisions of the Feide authorization guards, by result (allowed, forbidden, login_required, unavailable)"
     );
     metrics::describe_histogram!(
         names::PROVIDER_REQUEST_DURATION_SECONDS,
@@ -84,6 +91,10 @@ pub fn describe_metrics() {
     }
     for cause in RevocationCause::ALL {
         metrics::counter!(names::SESSION_REVOCATIONS_TOTAL, "cause" => cause.as_str()).increment(0);
+    }
+    for result in AuthorizationResult::ALL {
+        metrics::counter!(names::AUTHORIZATION_DECISIONS_TOTAL, "result" => result.as_str())
+            .increment(0);
     }
     for cache in CacheName::ALL {
         metrics::gauge!(names::CACHE_ENTRIES, "cache" => cache.as_str()).increment(0.0);

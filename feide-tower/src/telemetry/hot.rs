@@ -6,7 +6,9 @@ use std::sync::OnceLock;
 
 use metrics::{Counter, Gauge};
 
-use super::labels::{BearerResult, CacheName, CacheUse, ExchangeResult, Grant};
+use super::labels::{
+    AuthorizationResult, BearerResult, CacheName, CacheUse, ExchangeResult, Grant,
+};
 use super::names;
 
 pub(crate) struct Hot {
@@ -17,6 +19,8 @@ pub(crate) struct Hot {
     /// By [`CacheName`].
     pub(crate) caches: [Gauge; 3],
     pub(crate) memory_store: Gauge,
+    /// By [`AuthorizationResult`].
+    pub(crate) authorization: [Counter; 4],
 }
 
 static HOT: OnceLock<Hot> = OnceLock::new();
@@ -64,6 +68,9 @@ impl Hot {
             caches: CacheName::ALL
                 .map(|cache| metrics::gauge!(names::CACHE_ENTRIES, "cache" => cache.as_str())),
             memory_store: metrics::gauge!(names::MEMORY_STORE_SESSIONS),
+            authorization: AuthorizationResult::ALL.map(|result| {
+                metrics::counter!(names::AUTHORIZATION_DECISIONS_TOTAL, "result" => result.as_str())
+            }),
         }
     }
 }
@@ -88,6 +95,9 @@ mod tests {
         }
         for (i, cache) in CacheName::ALL.iter().enumerate() {
             assert_eq!(*cache as usize, i);
+        }
+        for (i, result) in AuthorizationResult::ALL.iter().enumerate() {
+            assert_eq!(*result as usize, i);
         }
     }
 }

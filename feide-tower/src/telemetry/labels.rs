@@ -69,6 +69,15 @@ pub(crate) enum Endpoint {
     Groups,
 }
 
+/// `result` of [`AUTHORIZATION_DECISIONS_TOTAL`](super::names::AUTHORIZATION_DECISIONS_TOTAL).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AuthorizationResult {
+    Allowed,
+    Forbidden,
+    LoginRequired,
+    Unavailable,
+}
+
 /// `cache` of [`CACHE_ENTRIES`](super::names::CACHE_ENTRIES).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum CacheName {
@@ -169,6 +178,24 @@ impl Endpoint {
             Self::Userinfo => "userinfo",
             Self::ExtendedUserinfo => "extended_userinfo",
             Self::Groups => "groups",
+        }
+    }
+}
+
+impl AuthorizationResult {
+    pub(crate) const ALL: [Self; 4] = [
+        Self::Allowed,
+        Self::Forbidden,
+        Self::LoginRequired,
+        Self::Unavailable,
+    ];
+
+    pub(crate) const fn as_str(self) -> &'static str {
+        match self {
+            Self::Allowed => "allowed",
+            Self::Forbidden => "forbidden",
+            Self::LoginRequired => "login_required",
+            Self::Unavailable => "unavailable",
         }
     }
 }

@@ -26,6 +26,7 @@
 //! | `feide_tower_jwks_fetches_total` | counter | `result`: `success`, `failure` |
 //! | `feide_tower_token_exchanges_total` | counter | `result`: `success`, `failure`, `cached`; `grant`: `token_exchange`, `client_credentials` |
 //! | `feide_tower_session_revocations_total` | counter | `cause`: `logout`, `backchannel`, `frontchannel`, `admin` |
+//! | `feide_tower_authorization_decisions_total` | counter | `result`: `allowed`, `forbidden`, `login_required`, `unavailable` |
 //! | `feide_tower_provider_request_duration_seconds` | histogram | `endpoint`: `discovery`, `jwks`, `token`, `pushed_authorization`, `introspection`, `userinfo`, `extended_userinfo`, `groups`; `result`: `success`, `failure` |
 //! | `feide_tower_cache_entries` | gauge | `cache`: `verified_tokens`, `opened_sessions`, `exchanged_tokens` |
 //! | `feide_tower_memory_store_sessions` | gauge | — |
@@ -66,6 +67,6 @@ mod record;
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub use describe::describe_metrics;
 pub(crate) use record::{
-    ProviderTimer, bearer, cache_entries, exchange, jwks_fetch, login, memory_store_sessions,
-    provider_request, revocation,
+    ProviderTimer, authorization, bearer, cache_entries, exchange, jwks_fetch, login,
+    memory_store_sessions, provider_request, revocation,
 };

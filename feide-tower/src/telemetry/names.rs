@@ -20,6 +20,10 @@ pub const TOKEN_EXCHANGES_TOTAL: &str = "feide_tower_token_exchanges_total";
 /// (`logout`, `backchannel`, `frontchannel`, `admin`).
 pub const SESSION_REVOCATIONS_TOTAL: &str = "feide_tower_session_revocations_total";
 
+/// Counter: decisions of the Feide authorization guards (`SessionGuard`, `DataSourceGuard`), by
+/// `result` (`allowed`, `forbidden`, `login_required`, `unavailable`).
+pub const AUTHORIZATION_DECISIONS_TOTAL: &str = "feide_tower_authorization_decisions_total";
+
 /// Histogram (seconds): requests to the provider, by `endpoint` (`discovery`, `jwks`, `token`,
 /// `pushed_authorization`, `introspection`, `userinfo`, `extended_userinfo`, `groups`) and
 /// `result` (`success`, `failure`: unreachable, timed out, or an unexpected answer).

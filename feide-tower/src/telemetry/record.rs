@@ -4,8 +4,8 @@
 #[cfg(feature = "metrics")]
 use super::hot::hot;
 use super::labels::{
-    BearerResult, CacheName, CacheUse, Endpoint, ExchangeResult, Grant, LoginResult,
-    RevocationCause,
+    AuthorizationResult, BearerResult, CacheName, CacheUse, Endpoint, ExchangeResult, Grant,
+    LoginResult, RevocationCause,
 };
 #[cfg(feature = "metrics")]
 use super::names;
@@ -29,6 +29,17 @@ pub(crate) fn bearer(result: BearerResult, cache: CacheUse) {
     }
     #[cfg(not(feature = "metrics"))]
     let _ = (result, cache);
+}
+
+/// A Feide authorization guard decided (per request: a cached handle).
+#[inline]
+pub(crate) fn authorization(result: AuthorizationResult) {
+    #[cfg(feature = "metrics")]
+    if let Some(hot) = hot() {
+        hot.authorization[result as usize].increment(1);
+    }
+    #[cfg(not(feature = "metrics"))]
+    let _ = result;
 }
 
 /// A JWKS fetch ended.

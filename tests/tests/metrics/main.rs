@@ -12,6 +12,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::get;
 use feide_tower::Provider;
+use feide_tower::authorization::{Rule, SessionGuard};
 use feide_tower::bearer::{BearerJwtLayer, Principal};
 use feide_tower::exchange::{ClientCredentialsSource, TokenExchange};
 use feide_tower::login::FeideLogin;
@@ -152,6 +153,8 @@ async fn login_app(store: Option<Arc<dyn SessionStore>>) -> LoginApp {
     );
     let provider = Provider::builder(fake.issuer())
         .client(CLIENT_ID, CLIENT_SECRET)
+        .extended_userinfo_url(fake.extended_userinfo_url())
+        .groups_url(fake.groups_url())
         .build()
         .await
         .unwrap();
@@ -163,10 +166,17 @@ async fn login_app(store: Option<Arc<dyn SessionStore>>) -> LoginApp {
         builder = builder.session_store(store);
     }
     let login = builder.build().unwrap();
+    let staff = SessionGuard::builder(&login, Rule::affiliation(["employee"]))
+        .build()
+        .unwrap();
     let router = Router::new()
         .route(
             "/",
             get(|s: Option<FeideSession>| async move { format!("signed in: {}", s.is_some()) }),
+        )
+        .route(
+            "/staff",
+            get(|| async { "staff" }).route_layer(staff.layer()),
         )
         .layer(login.layer());
     serve_axum(listener, router);
@@ -419,6 +429,70 @@ async fn a_login_the_store_cannot_keep_is_counted_as_failed() {
     .await;
 }
 
+/// The Feide authorization guard: each decision counted once, by result.
+#[tokio::test(flavor = "multi_thread")]
+async fn authorization_decisions_are_counted_by_result() {
+    let _turn = serial().await;
+    let app = login_app(None).await;
+    let staff = |b: &Browser| {
+        let url = app.url("/staff");
+        let client = b.client.clone();
+        async move {
+            client
+                .get(url)
+                .header("accept", "application/json")
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    counts(
+        &[(
+            "feide_tower_authorization_decisions_total{result=login_required}",
+            1.0,
+        )],
+        async { assert_eq!(staff(&Browser::new()).await, 401) },
+    )
+    .await;
+    let bob = Browser::new();
+    app.fake.set_next_user(Some("bob"));
+    sign_in(&bob, &app).await;
+    counts(
+        &[(
+            "feide_tower_authorization_decisions_total{result=allowed}",
+            2.0,
+        )],
+        async {
+            assert_eq!(staff(&bob).await, 200);
+            assert_eq!(staff(&bob).await, 200);
+        },
+    )
+    .await;
+    let alice = Browser::new();
+    app.fake.set_next_user(Some("alice"));
+    sign_in(&alice, &app).await;
+    app.fake.fail(Endpoint::Groups, Failure::Status(500));
+    counts(
+        &[(
+            "feide_tower_authorization_decisions_total{result=unavailable}",
+            1.0,
+        )],
+        async { assert_eq!(staff(&alice).await, 503) },
+    )
+    .await;
+    app.fake.clear_failure(Endpoint::Groups);
+    counts(
+        &[(
+            "feide_tower_authorization_decisions_total{result=forbidden}",
+            1.0,
+        )],
+        async { assert_eq!(staff(&alice).await, 403) },
+    )
+    .await;
+}
+
 // ------------------------------------------------------------------------------------------
 // Bearer decisions and key rotation
 
@@ -633,6 +707,7 @@ async fn every_counter_of_the_contract_is_registered_at_zero() {
         "feide_tower_jwks_fetches_total{result=failure}",
         "feide_tower_token_exchanges_total{grant=client_credentials,result=cached}",
         "feide_tower_session_revocations_total{cause=admin}",
+        "feide_tower_authorization_decisions_total{result=unavailable}",
     ] {
         assert!(
             registered.contains_key(series),

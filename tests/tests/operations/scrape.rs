@@ -13,8 +13,9 @@ use feide_tower::telemetry::names;
 use feide_tower::testkit::DEFAULT_DATASOURCE_AUDIENCE;
 
 /// Every name of the contract (COMMON18, `feide_tower::telemetry::names`).
-const CONTRACT: [&str; 8] = [
+const CONTRACT: [&str; 9] = [
     names::LOGINS_TOTAL,
+    names::AUTHORIZATION_DECISIONS_TOTAL,
     names::BEARER_REQUESTS_TOTAL,
     names::JWKS_FETCHES_TOTAL,
     names::TOKEN_EXCHANGES_TOTAL,
