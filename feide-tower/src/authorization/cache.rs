@@ -4,6 +4,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -73,17 +74,26 @@ impl FactsCache {
         }
     }
 
-    /// The facts under `key` while fresh, or those `fetch` yields (kept until their window
-    /// ends; a failure is not kept). Concurrent misses for one key share one `fetch`.
-    pub(crate) async fn get_or_fetch<F>(
+    /// The facts under `key` while fresh, or those the future `fetch` makes yields (kept until
+    /// their window ends; a failure is not kept). Concurrent misses for one key share one fetch.
+    pub(crate) async fn get_or_fetch<'f, F, Fut>(
         &self,
         key: FactsKey,
         fetch: F,
     ) -> Result<Arc<Directory>, Unavailable>
     where
-        F: Future<Output = Result<Fresh, Unavailable>>,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Fresh, Unavailable>> + Send + 'f,
     {
-        // moka never answers with an entry past its expiry, even before it drops it.
+        // moka never answers with an entry past its expiry, even before it drops it. The hit
+        // path is a plain read: no initialiser set up (as the exchange cache does).
+        if let Some(fresh) = self.entries.get(&key).await {
+            return Ok(fresh.directory);
+        }
+        // The miss is boxed: its future (Feide's APIs, a token exchange) is kilobytes, and held
+        // inline it made every hit copy it each time the decision's future moved.
+        let fetch: Pin<Box<dyn Future<Output = Result<Fresh, Unavailable>> + Send + 'f>> =
+            Box::pin(fetch());
         self.entries
             .try_get_with(key, fetch)
             .await

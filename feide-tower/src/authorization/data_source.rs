@@ -158,7 +158,7 @@ impl DataSourceGuard {
         let feide_id = feide_id_claim(&claims.extra);
         let freshness = inner.freshness;
         lookup.looked_up();
-        let fetch = async {
+        let fetch = || async move {
             lookup.fetched();
             let provider = inner.exchange.provider();
             inner

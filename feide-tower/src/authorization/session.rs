@@ -190,7 +190,7 @@ impl SessionGuard {
             let near = cache::key("authz-stored", &[key.as_bytes()]);
             return inner
                 .cache
-                .get_or_fetch(near, async {
+                .get_or_fetch(near, || async move {
                     lookup.fetched();
                     self.stored_facts(records, key, session).await
                 })
@@ -205,7 +205,7 @@ impl SessionGuard {
         );
         inner
             .cache
-            .get_or_fetch(key, async {
+            .get_or_fetch(key, || async move {
                 lookup.fetched();
                 let directory = fetch_for(&self.inner.login, session).await?;
                 Ok(Fresh::new(directory, self.inner.freshness))
