@@ -107,7 +107,8 @@ impl SessionGuard {
         &self.inner.login
     }
 
-    /// Facts kept in this process (cookie sessions), for tests and metrics.
+    /// Facts kept in this process (of cookie sessions, and stored sessions' copies until their
+    /// window ends), for tests and metrics.
     pub fn cached_facts(&self) -> u64 {
         self.inner.cache.len()
     }
