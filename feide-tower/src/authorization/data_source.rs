@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
-use tracing::Instrument as _;
 
 use super::cache::{self, FactsCache, Fresh, Unavailable};
 use super::decision_span::{self, Lookup};
@@ -119,14 +118,9 @@ impl DataSourceGuard {
         token: Option<&Secret>,
         headers: &HeaderMap,
     ) -> Verdict {
-        let span = decision_span::span();
         let lookup = Lookup::default();
-        let verdict = self
-            .decide_noting(principal, token, headers, &lookup)
-            .instrument(span.clone())
-            .await;
-        decision_span::finish(&span, &verdict, &lookup);
-        verdict
+        let decision = self.decide_noting(principal, token, headers, &lookup);
+        decision_span::traced(&lookup, decision).await
     }
 
     async fn decide_noting(

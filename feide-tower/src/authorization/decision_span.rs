@@ -6,8 +6,8 @@
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use tracing::Span;
 use tracing::field::Empty;
+use tracing::{Instrument as _, Span};
 
 use super::verdict::Verdict;
 use crate::telemetry;
@@ -46,19 +46,23 @@ impl Lookup {
     }
 }
 
-/// A new decision span.
-pub(crate) fn span() -> Span {
-    tracing::debug_span!(
+/// Runs `decision` (which notes in `lookup` how it found the facts) inside a new decision span,
+/// then counts and records its verdict.
+pub(crate) async fn traced(lookup: &Lookup, decision: impl Future<Output = Verdict>) -> Verdict {
+    let span = tracing::debug_span!(
         "feide.authorization",
         outcome = Empty,
         reason = Empty,
         cache = Empty
-    )
+    );
+    let verdict = decision.instrument(span.clone()).await;
+    finish(&span, &verdict, lookup);
+    verdict
 }
 
 /// Counts `verdict` in the metrics; records it and how the facts were found on `span`, and
 /// emits its one event.
-pub(crate) fn finish(span: &Span, verdict: &Verdict, lookup: &Lookup) {
+fn finish(span: &Span, verdict: &Verdict, lookup: &Lookup) {
     telemetry::authorization(match verdict {
         Verdict::Allowed(_) => AuthorizationResult::Allowed,
         Verdict::LoginRequired(_) => AuthorizationResult::LoginRequired,

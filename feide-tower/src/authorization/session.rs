@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use http::HeaderMap;
 use serde::{Deserialize, Serialize};
-use tracing::Instrument as _;
 
 use super::cache::{self, FactsCache, Fresh, Unavailable};
 use super::decision_span::{self, Lookup};
@@ -127,14 +126,9 @@ impl SessionGuard {
         target: &str,
         headers: &HeaderMap,
     ) -> Verdict {
-        let span = decision_span::span();
         let lookup = Lookup::default();
-        let verdict = self
-            .decide_noting(session, store_unavailable, target, headers, &lookup)
-            .instrument(span.clone())
-            .await;
-        decision_span::finish(&span, &verdict, &lookup);
-        verdict
+        let decision = self.decide_noting(session, store_unavailable, target, headers, &lookup);
+        decision_span::traced(&lookup, decision).await
     }
 
     async fn decide_noting(
@@ -188,7 +182,8 @@ impl SessionGuard {
             // store's copy), so a guarded request reads the store once per window and replica,
             // and concurrent first requests share one read.
             let key = records.key(RECORD_PURPOSE, &session_key);
-            let near = cache::key("authz-stored", &[key.as_bytes()]);
+            // Already a keyed hash of the session: no second hash needed.
+            let near = *key.as_bytes();
             return inner
                 .cache
                 .get_or_fetch(near, || async move {
